@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "portdash",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "portdash", targets: ["portdash"]),
+        .library(name: "PortKit", targets: ["PortKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // ncurses, wrapped so that macros and mutable C globals become functions.
+        .systemLibrary(
+            name: "CNcurses",
+            path: "Shims/CNcurses",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        // Linux-only kernel interfaces: sock_diag (netlink) and the pidfd syscalls.
+        .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
+
+        // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
+        .target(name: "PortKit", dependencies: ["CLinux"]),
+        // The dashboard: plain state + key handling + rendering; one file imports CNcurses.
+        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses"]),
+        .executableTarget(
+            name: "portdash",
+            dependencies: [
+                "PortKit", "PortDashUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
+        .testTarget(
+            name: "PortKitTests",
+            dependencies: ["PortKit", "PortKitTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
+                    resources: [.copy("Golden")]),
+        .testTarget(
+            name: "PortDashEndToEndTests",
+            dependencies: ["PortKit", "PortKitTestSupport"]
+        ),
+    ]
+)

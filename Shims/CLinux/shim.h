@@ -1,0 +1,43 @@
+// Linux kernel interfaces that Swift's Glibc module does not expose:
+// the sock_diag netlink protocol (what `ss` uses) and the pidfd syscalls.
+// syscall(2) is variadic, which Swift cannot call, hence the wrappers.
+#ifndef PORTDASH_CLINUX_SHIM_H
+#define PORTDASH_CLINUX_SHIM_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <signal.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/// pidfd_open(2): a file descriptor that names one process for its lifetime,
+/// so a later signal cannot reach a different process that reused the pid.
+static inline int pd_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/// pidfd_send_signal(2).
+static inline int pd_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/// si_code and sender pid of a siginfo_t (union members are awkward from Swift).
+static inline int pd_siginfo_code(const siginfo_t *info) { return info->si_code; }
+static inline pid_t pd_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
+
+/// NLMSG_* helpers are macros.
+static inline int pd_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
+static inline int pd_nlmsg_align(int len) { return NLMSG_ALIGN(len); }
+
+#endif

@@ -1,0 +1,64 @@
+// ncurses for Swift. Swift 6 cannot touch mutable C globals (stdscr, LINES,
+// COLS) and does not import function-like macros (COLOR_PAIR, getmaxyx), so
+// each one becomes a static inline function here. Nothing else in the
+// project includes curses.
+#ifndef PORTDASH_CNCURSES_SHIM_H
+#define PORTDASH_CNCURSES_SHIM_H
+
+#define NCURSES_WIDECHAR 1
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#include <ncursesw/curses.h>
+#include <locale.h>
+
+static inline WINDOW *pd_stdscr(void) { return stdscr; }
+static inline int pd_lines(void) { return LINES; }
+static inline int pd_cols(void) { return COLS; }
+static inline int pd_color_pair(int n) { return (int)COLOR_PAIR(n); }
+static inline int pd_a_bold(void) { return (int)A_BOLD; }
+static inline int pd_a_reverse(void) { return (int)A_REVERSE; }
+static inline int pd_a_dim(void) { return (int)A_DIM; }
+static inline int pd_a_underline(void) { return (int)A_UNDERLINE; }
+static inline int pd_a_normal(void) { return (int)A_NORMAL; }
+static inline int pd_err(void) { return ERR; }
+static inline int pd_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int pd_key_f(int n) { return KEY_F(n); }
+static inline int pd_key_resize(void) { return KEY_RESIZE; }
+static inline int pd_key_mouse(void) { return KEY_MOUSE; }
+static inline int pd_key_up(void) { return KEY_UP; }
+static inline int pd_key_down(void) { return KEY_DOWN; }
+static inline int pd_key_left(void) { return KEY_LEFT; }
+static inline int pd_key_right(void) { return KEY_RIGHT; }
+static inline int pd_key_ppage(void) { return KEY_PPAGE; }
+static inline int pd_key_npage(void) { return KEY_NPAGE; }
+static inline int pd_key_home(void) { return KEY_HOME; }
+static inline int pd_key_end(void) { return KEY_END; }
+static inline int pd_key_enter(void) { return KEY_ENTER; }
+static inline int pd_key_backspace(void) { return KEY_BACKSPACE; }
+static inline int pd_key_dc(void) { return KEY_DC; }
+
+/// Enables clicks only (no motion reports), so a click selects a row.
+static inline void pd_enable_mouse(void) {
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mouseinterval(0);
+}
+
+/// Reads the pending mouse event; returns 1 and the cell on a button-1 press or click.
+static inline int pd_mouse_click(int *y, int *x) {
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return 0;
+    if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) { *y = ev.y; *x = ev.x; return 1; }
+    return 0;
+}
+
+/// Draws at most n bytes of a UTF-8 string at (y, x) with the given attributes.
+static inline void pd_put(int y, int x, const char *s, int n, int attrs) {
+    attr_t old; short pair;
+    attr_get(&old, &pair, NULL);
+    attrset((attr_t)attrs);
+    mvaddnstr(y, x, s, n);
+    attrset(old);
+}
+
+#endif

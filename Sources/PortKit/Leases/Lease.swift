@@ -1,0 +1,47 @@
+/// A process a lease is bound to: the pid alone is not enough (pids are
+/// reused), so the start time from /proc/PID/stat field 22 goes with it.
+public struct LeaseOwner: Codable, Sendable, Equatable, Hashable {
+    public var pid: Int32
+    public var startTime: UInt64
+    public init(pid: Int32, startTime: UInt64) { self.pid = pid; self.startTime = startTime }
+}
+
+/// One port handed to one service name.
+public struct Lease: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// Static, never expires (a DHCP host reservation).
+        case reservation
+        /// Dynamic: ends with its owner process or its TTL.
+        case lease
+    }
+
+    public var service: String
+    public var port: UInt16
+    public var kind: Kind
+    /// Seconds since the epoch.
+    public var granted: Int64
+    /// Seconds since the epoch; nil for reservations and for process-bound
+    /// leases without a TTL (they last as long as the process).
+    public var expires: Int64?
+    public var owner: LeaseOwner?
+    /// The TTL the lease was granted with, reapplied on renewal.
+    public var ttl: Int64?
+
+    public init(service: String, port: UInt16, kind: Kind, granted: Int64, expires: Int64? = nil,
+                owner: LeaseOwner? = nil, ttl: Int64? = nil) {
+        self.service = service; self.port = port; self.kind = kind; self.granted = granted
+        self.expires = expires; self.owner = owner; self.ttl = ttl
+    }
+}
+
+/// How a lease stands right now.
+public enum LeaseStatus: String, Codable, Sendable {
+    /// A reservation: always holds its port.
+    case reserved
+    /// Valid, and its holder is listening (or its owner process is alive).
+    case active
+    /// Valid, but nothing listens on the port.
+    case idle
+    /// Past its TTL, or its owner process is gone: the port is back in the pool.
+    case expired
+}

@@ -1,0 +1,144 @@
+/// The documented JSON shape of `portdash status --json` (README). Fields
+/// may be added; none of these may be renamed.
+public struct SnapshotJSON: Codable, Sendable, Equatable {
+    public struct Range: Codable, Sendable, Equatable { public var first: UInt16; public var last: UInt16 }
+    public struct Owner: Codable, Sendable, Equatable {
+        public var pid: Int32
+        public var name: String
+        public var user: String
+        public var uid: UInt32
+        public var cmdline: [String]
+        public var startTime: UInt64
+        public var fds: [Int32]
+    }
+    public struct Socket: Codable, Sendable, Equatable {
+        public var address: String
+        public var family: String
+        public var tcpState: String
+        public var inode: UInt64
+        public var uid: UInt32
+        public var remote: String?
+        public var owners: [Owner]
+    }
+    public struct LeaseInfo: Codable, Sendable, Equatable {
+        public var service: String
+        public var kind: String
+        public var status: String
+        public var pid: Int32?
+        public var startTime: UInt64?
+        public var granted: Int64
+        public var expires: Int64?
+    }
+    public struct Probe: Codable, Sendable, Equatable { public var ipv4: String; public var ipv6: String }
+    public struct Port: Codable, Sendable, Equatable {
+        public var port: UInt16
+        public var state: String
+        public var lease: LeaseInfo?
+        public var sockets: [Socket]
+        public var probe: Probe
+        public var connections: Int
+        public var note: String?
+    }
+
+    public var range: Range
+    public var ports: [Port]
+    public var takenAt: Int64
+    public var unreadablePids: Int
+
+    public init(_ s: PortSnapshot) {
+        range = Range(first: s.range.first, last: s.range.last)
+        takenAt = s.takenAt
+        unreadablePids = s.unreadablePids
+        ports = s.ports.map { p in
+            Port(
+                port: p.port, state: p.state.rawValue,
+                lease: p.lease.map { l in
+                    LeaseInfo(service: l.service, kind: l.kind.rawValue, status: (p.leaseStatus ?? .idle).rawValue,
+                              pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires)
+                },
+                sockets: p.sockets.map { s in
+                    Socket(
+                        address: s.socket.local.addressText, family: s.socket.local.family.rawValue,
+                        tcpState: s.socket.state.name, inode: s.socket.inode, uid: s.socket.uid,
+                        remote: s.socket.state == .listen ? nil
+                            : "\(s.socket.remote.family == .ipv6 ? "[" + s.socket.remote.addressText + "]" : s.socket.remote.addressText):\(s.socket.remote.port)",
+                        owners: s.owners.map { o in
+                            Owner(pid: o.pid, name: o.name, user: o.user, uid: o.uid, cmdline: o.cmdline,
+                                  startTime: o.startTime, fds: s.refs.filter { $0.pid == o.pid }.map(\.fd))
+                        })
+                },
+                probe: Probe(ipv4: p.probe.ipv4.description, ipv6: p.probe.ipv6.description),
+                connections: p.connectionCount, note: p.note)
+        }
+    }
+
+    /// The documented JSON text, keys in documented order.
+    public func encoded() -> String { jsonValue.serialized() }
+
+    public var jsonValue: JSONValue {
+        .object([
+            ("range", .object([("first", .uint(UInt64(range.first))), ("last", .uint(UInt64(range.last)))])),
+            ("ports", .array(ports.map(\.jsonValue))),
+            ("takenAt", .int(takenAt)),
+            ("unreadablePids", .int(Int64(unreadablePids))),
+        ])
+    }
+}
+
+extension SnapshotJSON.Port {
+    var jsonValue: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("port", .uint(UInt64(port))),
+            ("state", .string(state)),
+            ("lease", lease?.jsonValue ?? .null),
+            ("sockets", .array(sockets.map(\.jsonValue))),
+            ("probe", .object([("ipv4", .string(probe.ipv4)), ("ipv6", .string(probe.ipv6))])),
+            ("connections", .int(Int64(connections))),
+        ]
+        if let note { pairs.append(("note", .string(note))) }
+        return .object(pairs)
+    }
+}
+
+extension SnapshotJSON.LeaseInfo {
+    var jsonValue: JSONValue {
+        .object([
+            ("service", .string(service)),
+            ("kind", .string(kind)),
+            ("status", .string(status)),
+            ("pid", pid.map { .int(Int64($0)) } ?? .null),
+            ("startTime", startTime.map { .uint($0) } ?? .null),
+            ("granted", .int(granted)),
+            ("expires", expires.map { .int($0) } ?? .null),
+        ])
+    }
+}
+
+extension SnapshotJSON.Socket {
+    var jsonValue: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("address", .string(address)),
+            ("family", .string(family)),
+            ("tcpState", .string(tcpState)),
+            ("inode", .uint(inode)),
+            ("uid", .uint(UInt64(uid))),
+        ]
+        if let remote { pairs.append(("remote", .string(remote))) }
+        pairs.append(("owners", .array(owners.map(\.jsonValue))))
+        return .object(pairs)
+    }
+}
+
+extension SnapshotJSON.Owner {
+    var jsonValue: JSONValue {
+        .object([
+            ("pid", .int(Int64(pid))),
+            ("name", .string(name)),
+            ("user", .string(user)),
+            ("uid", .uint(UInt64(uid))),
+            ("cmdline", .array(cmdline.map { .string($0) })),
+            ("startTime", .uint(startTime)),
+            ("fds", .array(fds.map { .int(Int64($0)) })),
+        ])
+    }
+}

@@ -1,0 +1,95 @@
+/// Every failure the core reports to a user. Each case renders as one line
+/// that names the problem and, where there is one, the fix.
+public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A /proc file could not be read at all (not Linux, /proc not mounted).
+    case procUnavailable(path: String, errno: Int32)
+    /// A line of a /proc table did not have the expected shape.
+    case malformedProcLine(file: String, line: Int, field: String, text: String)
+    /// The port range given by the user is not usable.
+    case invalidRange(String)
+    /// A syscall failed in a way that is not a race or a permission matter.
+    case system(call: String, errno: Int32)
+    /// The lease state file cannot be used; nothing was written.
+    case badStateFile(path: String, problem: String)
+    /// Another portdash held the state lock for too long.
+    case lockTimeout(path: String, seconds: Double)
+    /// No port of the range could be granted.
+    case poolExhausted(range: PortRange, holders: [String])
+    /// A lease or reservation request cannot be met.
+    case leaseRefused(String)
+    /// No lease matches a release request.
+    case noSuchLease(String)
+    /// A kill request was refused before any signal was sent.
+    case killRefused(String)
+    /// A signal could not be delivered because of permissions.
+    case permissionDenied(String)
+
+    public var description: String {
+        switch self {
+        case .procUnavailable(let path, let err):
+            return "cannot read \(path): \(errnoText(err)); portdash needs Linux with /proc mounted (mount -t proc proc /proc)"
+        case .malformedProcLine(let file, let line, let field, let text):
+            return "\(file) line \(line): malformed \(field) in \"\(text.prefix(120))\""
+        case .invalidRange(let why):
+            return why
+        case .system(let call, let err):
+            return "\(call) failed: \(errnoText(err))"
+        case .badStateFile(let path, let problem):
+            return "state file \(path): \(problem)"
+        case .lockTimeout(let path, let seconds):
+            return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
+        case .poolExhausted(let range, let holders):
+            let who = holders.isEmpty ? "" : " (" + holders.joined(separator: "; ") + ")"
+            return "no free port in \(range)\(who); release one (portdash release NAME) or widen the pool with --range"
+        case .leaseRefused(let why), .killRefused(let why), .permissionDenied(let why):
+            return why
+        case .noSuchLease(let what):
+            return "no lease for \(what); see the leases with: portdash leases"
+        }
+    }
+
+    /// Exit status, following sysexits(3) so scripts can tell failures apart.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidRange: return 64            // EX_USAGE
+        case .malformedProcLine: return 65       // EX_DATAERR
+        case .badStateFile: return 65            // EX_DATAERR
+        case .noSuchLease: return 66             // EX_NOINPUT
+        case .poolExhausted: return 69           // EX_UNAVAILABLE
+        case .leaseRefused: return 69            // EX_UNAVAILABLE
+        case .procUnavailable: return 71         // EX_OSERR
+        case .system: return 71                  // EX_OSERR
+        case .lockTimeout: return 75             // EX_TEMPFAIL
+        case .killRefused: return 77             // EX_NOPERM
+        case .permissionDenied: return 77        // EX_NOPERM
+        }
+    }
+}
+
+/// strerror(3) text with the symbolic name, e.g. "Address already in use (EADDRINUSE)".
+public func errnoText(_ err: Int32) -> String {
+    let text = String(cString: strerror(err))
+    if let name = errnoName(err) { return "\(text) (\(name))" }
+    return text
+}
+
+func errnoName(_ err: Int32) -> String? {
+    switch err {
+    case EPERM: return "EPERM"
+    case ENOENT: return "ENOENT"
+    case ESRCH: return "ESRCH"
+    case EACCES: return "EACCES"
+    case EADDRINUSE: return "EADDRINUSE"
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL"
+    case EAFNOSUPPORT: return "EAFNOSUPPORT"
+    case EINVAL: return "EINVAL"
+    case EMFILE: return "EMFILE"
+    default: return nil
+    }
+}
+
+#if canImport(Glibc)
+@_exported import Glibc
+#elseif canImport(Musl)
+@_exported import Musl
+#endif

@@ -1,0 +1,117 @@
+/// Resolves socket inodes to the processes holding them. The plain walker
+/// does a full /proc walk each time; the dashboard uses a caching one.
+public protocol OwnerResolving {
+    mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result
+}
+
+extension SocketOwners: OwnerResolving {
+    public mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
+        try find(inodes)
+    }
+}
+
+/// Builds a PortSnapshot: probe each port, read the socket table for the
+/// range, find the holders of each socket, read their details, classify.
+public struct PortScanner<Resolver: OwnerResolving> {
+    public let root: ProcRoot
+    public var source: any SocketTableSource
+    public var probe: any PortProbing
+    public var resolver: Resolver
+    public let users: UserNames
+
+    public init(root: ProcRoot, source: any SocketTableSource, probe: any PortProbing, resolver: Resolver,
+                users: UserNames = .shared) {
+        self.root = root; self.source = source; self.probe = probe; self.resolver = resolver; self.users = users
+    }
+
+    /// Scans `range`. `leases` are the leases in force (expired ones already
+    /// removed by the lease engine); they make ports `ours` or `conflict`.
+    public mutating func scan(_ range: PortRange, leases: [Lease] = [], now: Int64 = epochSeconds()) throws(PortKitError) -> PortSnapshot {
+        // Probe first: a listener that appears between the probe and the table
+        // read then shows up in the table rather than being missed by both.
+        let probes = range.ports.map { probe.probe($0) }
+        let sockets = try source.sockets(in: range)
+        let inodes = Set(sockets.lazy.map(\.inode).filter { $0 != 0 })
+        let owners = try resolver.resolve(inodes)
+
+        let reader = ProcessReader(root: root)
+        var details: [Int32: ProcessDetails?] = [:]
+        func detail(_ pid: Int32) -> ProcessDetails? {
+            if let d = details[pid] { return d }
+            let d = reader.details(pid, users: users)
+            details[pid] = d
+            return d
+        }
+
+        var byPort: [UInt16: [SocketReport]] = [:]
+        for s in sockets {
+            let refs = s.inode == 0 ? [] : owners.holders[s.inode] ?? []
+            var seen = Set<Int32>()
+            let procs = refs.compactMap { ref -> ProcessDetails? in
+                guard seen.insert(ref.pid).inserted else { return nil }
+                return detail(ref.pid)
+            }
+            byPort[s.local.port, default: []].append(SocketReport(socket: s, owners: procs, refs: refs))
+        }
+        let leaseByPort = Dictionary(leases.map { ($0.port, $0) }, uniquingKeysWith: { a, _ in a })
+
+        var reports: [PortReport] = []
+        reports.reserveCapacity(range.count)
+        for (i, port) in range.ports.enumerated() {
+            let socks = (byPort[port] ?? []).sorted(by: PortScanner.socketOrder)
+            reports.append(classify(port: port, sockets: socks, probe: probes[i], lease: leaseByPort[port], reader: reader))
+        }
+        return PortSnapshot(range: range, ports: reports, takenAt: now, unreadablePids: owners.unreadablePids)
+    }
+
+    static func socketOrder(_ a: SocketReport, _ b: SocketReport) -> Bool {
+        let ka = (a.socket.state == .listen ? 0 : 1, a.socket.local.family == .ipv4 ? 0 : 1, a.socket.state.rawValue)
+        let kb = (b.socket.state == .listen ? 0 : 1, b.socket.local.family == .ipv4 ? 0 : 1, b.socket.state.rawValue)
+        if ka != kb { return ka < kb }
+        return (a.socket.remote.port, a.socket.inode) < (b.socket.remote.port, b.socket.inode)
+    }
+
+    func classify(port: UInt16, sockets: [SocketReport], probe: ProbeResult, lease: Lease?, reader: ProcessReader) -> PortReport {
+        let held = !sockets.isEmpty || probe.isInUse
+        var note: String? = nil
+        if probe.isInUse && sockets.isEmpty {
+            note = "bind says in use but no TCP socket is listed: it was closed mid-scan, or is hidden from this view"
+        } else if !sockets.isEmpty && probe.isFree && sockets.contains(where: { $0.socket.state == .listen }) {
+            note = "a listener is listed but bind succeeded: it may use SO_REUSEPORT or was closed mid-scan"
+        } else if case .failed(let e) = probe.ipv4 {
+            note = "IPv4 bind failed: \(e)"
+        } else if case .failed(let e) = probe.ipv6 {
+            note = "IPv6 bind failed: \(e)"
+        }
+        let hidden = sockets.contains { $0.owners.isEmpty && $0.socket.inode != 0 }
+        if note == nil && hidden {
+            note = "some holders could not be read (another user's process); run as root to see them"
+        }
+
+        guard let lease else {
+            let state: PortState = held || !probe.isFree ? .foreign : .free
+            return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note)
+        }
+        // Leased: is whoever holds it the leaseholder?
+        let holders = Set((sockets.filter { $0.socket.state == .listen }.isEmpty ? sockets : sockets.filter { $0.socket.state == .listen })
+            .flatMap { $0.owners.map(\.pid) })
+        var state = PortState.ours
+        if let owner = lease.owner, !holders.isEmpty {
+            let strangers = holders.filter { pid in pid != owner.pid && !reader.ancestors(of: pid).contains(owner.pid) }
+            if !strangers.isEmpty { state = .conflict }
+        }
+        let listening = sockets.contains { $0.socket.state == .listen }
+        let status: LeaseStatus
+        if lease.kind == .reservation { status = .reserved }
+        else if listening || lease.owner != nil { status = .active }
+        else { status = .idle }
+        return PortReport(port: port, state: state, lease: lease, leaseStatus: status, sockets: sockets, probe: probe, note: note)
+    }
+}
+
+extension PortScanner where Resolver == SocketOwners {
+    /// The scanner over the real system: /proc, real binds, a full fd walk.
+    public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
+        self.init(root: root, source: ProcNetTCPSource(root: root), probe: probe, resolver: SocketOwners(root: root))
+    }
+}

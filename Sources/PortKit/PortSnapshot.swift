@@ -1,0 +1,100 @@
+/// How a port stands (see the design guide).
+public enum PortState: String, Sendable, Codable, CaseIterable {
+    /// No lease, and the bind probe succeeds.
+    case free
+    /// Covered by one of our leases, and not held by anyone else.
+    case ours
+    /// Held by something, with no lease of ours.
+    case foreign
+    /// Leased by us, but held by a process that is not the leaseholder.
+    case conflict
+}
+
+/// One socket bound to a port of the range, with every process holding it.
+public struct SocketReport: Sendable, Equatable {
+    public let socket: TCPSocket
+    /// Empty when no holder could be read (another user's process without
+    /// root, a pid gone mid-scan, or a TIME_WAIT with no file at all).
+    public let owners: [ProcessDetails]
+    /// Where each owner holds it (pid, fd), for the dashboard's cache.
+    public let refs: [FDRef]
+
+    public init(socket: TCPSocket, owners: [ProcessDetails], refs: [FDRef]) {
+        self.socket = socket; self.owners = owners; self.refs = refs
+    }
+}
+
+/// Everything known about one port at one moment.
+public struct PortReport: Sendable, Equatable {
+    public let port: UInt16
+    public let state: PortState
+    public let lease: Lease?
+    public let leaseStatus: LeaseStatus?
+    /// LISTEN sockets first, then the rest by state.
+    public let sockets: [SocketReport]
+    public let probe: ProbeResult
+    /// Set when the probe and the socket table disagree, or holders are hidden.
+    public let note: String?
+
+    public init(port: UInt16, state: PortState, lease: Lease?, leaseStatus: LeaseStatus?,
+                sockets: [SocketReport], probe: ProbeResult, note: String?) {
+        self.port = port; self.state = state; self.lease = lease; self.leaseStatus = leaseStatus
+        self.sockets = sockets; self.probe = probe; self.note = note
+    }
+
+    public var listeners: [SocketReport] { sockets.filter { $0.socket.state == .listen } }
+    /// Connections accepted on the port (the server side of ESTABLISHED and friends).
+    public var connectionCount: Int { sockets.filter { $0.socket.state != .listen }.count }
+
+    /// Every distinct owner of every socket, in pid order.
+    public var owners: [ProcessDetails] {
+        var seen = Set<Int32>()
+        var out: [ProcessDetails] = []
+        for s in (listeners.isEmpty ? sockets : listeners) {
+            for o in s.owners where seen.insert(o.pid).inserted { out.append(o) }
+        }
+        return out.sorted { $0.pid < $1.pid }
+    }
+
+    /// "pid hidden" holders: sockets with no readable owner, by uid.
+    public var hiddenUIDs: [UInt32] {
+        var uids: [UInt32] = []
+        for s in sockets where s.owners.isEmpty && s.socket.inode != 0 && !uids.contains(s.socket.uid) {
+            uids.append(s.socket.uid)
+        }
+        return uids
+    }
+
+    /// One line saying who holds the port, for messages: "python3 (pid 4242)".
+    public var holderSummary: String {
+        let o = owners
+        if !o.isEmpty {
+            return o.prefix(3).map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")
+                + (o.count > 3 ? " and \(o.count - 3) more" : "")
+        }
+        if let uid = hiddenUIDs.first { return "uid \(uid), pid hidden" }
+        if let s = sockets.first { return s.socket.state.name }
+        return probe.isInUse ? "an unseen socket" : "nobody"
+    }
+}
+
+/// The whole range at one moment.
+public struct PortSnapshot: Sendable, Equatable {
+    public let range: PortRange
+    public let ports: [PortReport]
+    /// Seconds since the epoch when the scan finished.
+    public let takenAt: Int64
+    /// Processes whose descriptors could not be read (not root).
+    public let unreadablePids: Int
+
+    public init(range: PortRange, ports: [PortReport], takenAt: Int64, unreadablePids: Int) {
+        self.range = range; self.ports = ports; self.takenAt = takenAt; self.unreadablePids = unreadablePids
+    }
+
+    public func report(_ port: UInt16) -> PortReport? {
+        guard range.contains(port) else { return nil }
+        return ports[Int(port - range.first)]
+    }
+
+    public func count(_ state: PortState) -> Int { ports.filter { $0.state == state }.count }
+}

@@ -1,0 +1,54 @@
+/// The parser for /proc/PID/stat (proc(5)). The command name (field 2) is in
+/// parentheses and may itself contain spaces and ')', so fields after it are
+/// counted from the *last* ')'.
+public struct ProcStat: Sendable, Equatable {
+    public let pid: Int32
+    /// field 2: comm, at most 15 bytes, as the kernel truncated it
+    public let comm: String
+    /// field 3: state (R, S, D, Z, …)
+    public let state: Character
+    /// field 4: ppid
+    public let ppid: Int32
+    /// field 14: utime, clock ticks
+    public let utime: UInt64
+    /// field 15: stime, clock ticks
+    public let stime: UInt64
+    /// field 22: starttime, clock ticks after boot. Together with the pid it
+    /// names one process for good: a reused pid gets a later start time.
+    public let startTime: UInt64
+
+    public init(pid: Int32, comm: String, state: Character, ppid: Int32, utime: UInt64, stime: UInt64, startTime: UInt64) {
+        self.pid = pid; self.comm = comm; self.state = state; self.ppid = ppid
+        self.utime = utime; self.stime = stime; self.startTime = startTime
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(PortKitError) -> ProcStat {
+        let text = { String(decoding: bytes.prefix(200), as: UTF8.self) }
+        guard let open = bytes.firstIndex(of: 40 /* ( */),
+              let close = bytes.lastIndex(of: 41 /* ) */), close > open else {
+            throw .malformedProcLine(file: file, line: 1, field: "comm", text: text())
+        }
+        guard let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).trimmingSpaces()) else {
+            throw .malformedProcLine(file: file, line: 1, field: "pid", text: text())
+        }
+        let comm = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+        // Fields from 3 on, split on single spaces.
+        let rest = bytes[(close + 1)...].split(separator: 32, omittingEmptySubsequences: true)
+        func field(_ n: Int, _ name: String) throws(PortKitError) -> UInt64 {
+            let index = n - 3
+            guard index < rest.count,
+                  let v = NetTCPTable.parseDecimal(Array(rest[rest.startIndex + index]), 0, rest[rest.startIndex + index].count)
+            else { throw .malformedProcLine(file: file, line: 1, field: name, text: text()) }
+            return v
+        }
+        guard let stateByte = rest.first?.first else {
+            throw .malformedProcLine(file: file, line: 1, field: "state", text: text())
+        }
+        let ppid = try field(4, "ppid")
+        return ProcStat(
+            pid: pid, comm: comm, state: Character(UnicodeScalar(stateByte)),
+            ppid: Int32(truncatingIfNeeded: ppid),
+            utime: try field(14, "utime"), stime: try field(15, "stime"),
+            startTime: try field(22, "starttime"))
+    }
+}

@@ -1,0 +1,27 @@
+/// Where the scanner gets the TCP sockets bound to the range's ports.
+public protocol SocketTableSource: Sendable {
+    func sockets(in range: PortRange) throws(PortKitError) -> [TCPSocket]
+}
+
+/// Reads /proc/net/tcp and /proc/net/tcp6 under a proc root. Works
+/// everywhere /proc does and on fixtures; costs about 1 µs per row of the
+/// whole table, connections included.
+public struct ProcNetTCPSource: SocketTableSource {
+    public let root: ProcRoot
+    public init(root: ProcRoot = .system) { self.root = root }
+
+    public func sockets(in range: PortRange) throws(PortKitError) -> [TCPSocket] {
+        var all: [TCPSocket] = []
+        for (file, family) in [("net/tcp", AddressFamily.ipv4), ("net/tcp6", .ipv6)] {
+            switch root.read(file) {
+            case .success(let bytes):
+                all += try NetTCPTable.parse(bytes, family: family, file: root.path + "/" + file, ports: range.ports)
+            case .failure(let e):
+                // No tcp6 just means IPv6 is disabled; no tcp means no usable /proc.
+                if family == .ipv6 && e == .noEntry { continue }
+                throw .procUnavailable(path: root.path + "/" + file, errno: e.rawValue)
+            }
+        }
+        return all
+    }
+}

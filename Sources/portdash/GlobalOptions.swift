@@ -1,0 +1,32 @@
+import ArgumentParser
+import PortKit
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default 5000-5010, or $PORTDASH_RANGE).", valueName: "first-last"))
+    var range: String?
+
+    @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE).", valueName: "path"))
+    var state: String?
+
+    func validate() throws {
+        _ = try resolvedRange()
+    }
+
+    /// --range, else $PORTDASH_RANGE, else 5000-5010.
+    func resolvedRange() throws -> PortRange {
+        do {
+            if let range { return try PortRange(parsing: range) }
+            if let env = environment("PORTDASH_RANGE"), !env.isEmpty {
+                do { return try PortRange(parsing: env) } catch {
+                    throw PortKitError.invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)")
+                }
+            }
+            return .default
+        } catch let error as PortKitError {
+            // One line, not ArgumentParser's error-plus-usage block: scripts
+            // and people both read the first line only.
+            throw fail(error)
+        }
+    }
+}
