@@ -37,10 +37,10 @@ let package = Package(
         .testTarget(
             name: "PortKitTests",
             dependencies: ["PortKit", "PortKitTestSupport"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
-                    resources: [.copy("Golden")]),
+                    exclude: ["Golden"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]

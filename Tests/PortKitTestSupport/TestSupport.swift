@@ -1,1 +1,102 @@
 import PortKit
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Helpers shared by the test targets: real sockets on ports the test found
+/// free itself (never 5000-5010), real child processes, temporary files.
+public enum TestSupport {
+    /// A run of `count` consecutive ports that bind as free on IPv4 and IPv6,
+    /// below the ephemeral range (32768+) so outgoing connections do not race
+    /// us for them, and never the user's 5000-5010. Each call moves on, so
+    /// parallel tests get different runs.
+    public static func freeRange(count: Int) -> PortRange {
+        let probe = BindProbe()
+        while true {
+            let base = nextBase(count: count)
+            let ports = (0..<count).map { UInt16(base + $0) }
+            if ports.allSatisfy({ probe.probe($0).isFree }) {
+                return PortRange(uncheckedFirst: ports.first!, last: ports.last!)
+            }
+        }
+    }
+
+    private static let counter = Counter()
+    private static func nextBase(count: Int) -> Int {
+        // Start from a pid-dependent place so two test runs at once differ.
+        let seed = Int(getpid()) % 500
+        let n = counter.next()
+        return 20000 + ((seed * 17 + n * 13) * 11) % 12000
+    }
+
+    /// A directory under the system temp dir, removed by `cleanup`.
+    public static func temporaryDirectory(_ tag: String = "portdash-test") -> String {
+        var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
+        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(p != nil, "mkdtemp failed")
+        return String(cString: p!)
+    }
+
+    public static func removeTree(_ path: String) {
+        _ = runCommand(["/bin/rm", "-rf", path])
+    }
+
+    /// Writes a file (creating it), for fixtures built at test time.
+    public static func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        precondition(fd >= 0, "open \(path) failed: \(errno)")
+        var t = text
+        t.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    public static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+
+    /// Runs a command to completion; returns (status, stdout, stderr).
+    @discardableResult
+    public static func runCommand(_ argv: [String], environment: [String: String] = [:], stdin: String? = nil)
+        -> (status: Int32, stdout: String, stderr: String) {
+        let child = ChildProcess(argv, environment: environment, captureOutput: true, stdin: stdin)
+        return child.waitForExit()
+    }
+
+    /// The built `portdash` executable next to the test bundle.
+    public static var portdashBinary: String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        var dir = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ".build/debug/x"
+        // …/debug/portdashPackageTests.xctest → …/debug
+        while let slash = dir.lastIndex(of: "/") {
+            dir = String(dir[..<slash])
+            if access(dir + "/portdash", X_OK) == 0 { return dir + "/portdash" }
+            if dir.isEmpty { break }
+        }
+        return ".build/debug/portdash"
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func next() -> Int {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        value += 1
+        return value
+    }
+}
