@@ -70,6 +70,7 @@ READY_TIMEOUT = 180.0
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NAME = 15
+PR_SET_CHILD_SUBREAPER = 36
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _LINGER0 = struct.pack("ii", 1, 0)
@@ -357,14 +358,15 @@ def kill_all(ctx):
         except ProcessLookupError:
             pass
     for pid in ctx.children:
-        while True:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except ChildProcessError:
-                break
-            except InterruptedError:
-                continue
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    while True:  # re-parented grandchildren (we are a child subreaper)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
 
 
 def main():
@@ -389,6 +391,8 @@ def main():
 
     # Die with our parent (e.g. run.py), and stop by ourselves at the deadline.
     die_with_parent(os.getppid())
+    # Orphaned grandchildren (the 5004 child) come back to us, so we reap them.
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
 
     def on_signal(signum, _frame):
         raise Stop(signal.Signals(signum).name)

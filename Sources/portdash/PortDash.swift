@@ -13,7 +13,7 @@ struct PortDash: ParsableCommand {
             77 not permitted (kill refused).
             """,
         version: "0.1.0",
-        subcommands: [Status.self],
+        subcommands: [Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Repair.self],
         defaultSubcommand: Status.self
     )
 }

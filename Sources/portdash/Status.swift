@@ -11,10 +11,11 @@ struct Status: ParsableCommand {
     var json = false
 
     func run() throws {
-        let range = try global.resolvedRange()
+        let ctx = try Context(global)
         let snapshot = try core { () throws(PortKitError) in
+            let leases = try ctx.liveLeases()
             var scanner = PortScanner()
-            return try scanner.scan(range)
+            return try scanner.scan(ctx.range, leases: leases)
         }
         if json {
             writeOut(SnapshotJSON(snapshot).encoded() + "\n")

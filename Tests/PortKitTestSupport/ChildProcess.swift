@@ -20,6 +20,11 @@ public final class ChildProcess {
             cloexecPipe(&outPipe); cloexecPipe(&errPipe)
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        } else {
+            // Never let a child hold the test runner's stdout: `swift test`
+            // waits for EOF on it, so a stray child would stall the whole run.
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
         if stdin != nil {
             cloexecPipe(&inPipe)

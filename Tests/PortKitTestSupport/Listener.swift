@@ -67,6 +67,11 @@ public final class Listener {
         return (c, s)
     }
 
-    public func close() { _ = Glibc.close(fd) }
-    deinit { _ = Glibc.close(fd) }
+    private var closed = false
+    /// Closes once: a second close(2) could hit a descriptor another test
+    /// thread has opened since, which is exactly the kind of flake to avoid.
+    public func close() {
+        if !closed { _ = Glibc.close(fd); closed = true }
+    }
+    deinit { close() }
 }

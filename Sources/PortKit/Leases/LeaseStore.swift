@@ -1,0 +1,212 @@
+/// The state file on disk: validated reads, locked read-modify-writes,
+/// crash-safe replacement.
+///
+/// - Readers take no lock: the file is only ever replaced by rename(2), so a
+///   reader sees the old file or the new one, never half of one.
+/// - Writers hold flock(2) on a separate `<file>.lock` that is never renamed
+///   (a lock on the data file itself would be lost at the first rename), wait
+///   a bounded time for it, then fail with a clear message.
+/// - A write goes to a temporary file in the same directory, is fsynced,
+///   renamed over the old file, and the directory is fsynced, before success
+///   is reported: a kill -9 at any moment leaves the old or the new file.
+/// - A file that fails validation is never written over; `repair()` moves it
+///   aside (keeping it) only when the user asks.
+public final class LeaseStore: @unchecked Sendable {
+    public let path: String
+    public let lockTimeout: Double
+    public var lockPath: String { path + ".lock" }
+    var directory: String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public init(path: String, lockTimeout: Double = 10) {
+        self.path = path
+        self.lockTimeout = lockTimeout
+    }
+
+    /// The current book; an absent file is an empty book.
+    public func load() throws(PortKitError) -> LeaseBook {
+        guard let bytes = try readChecked() else { return LeaseBook() }
+        do {
+            return try LeaseBook.decode(bytes)
+        } catch {
+            throw .badStateFile(path: path, problem: error.text + "; nothing was changed. Fix it, or move it aside with: portdash repair")
+        }
+    }
+
+    /// Reads the file after checking it is a regular file of ours. nil: absent.
+    func readChecked() throws(PortKitError) -> [UInt8]? {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return nil }
+            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(errno))")
+        }
+        try checkOwnership(st)
+        let fd: Int32
+        switch Sys.open(path, O_RDONLY | O_NOFOLLOW) {
+        case .success(let f): fd = f
+        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be opened: \(e)")
+        }
+        defer { close(fd) }
+        switch Sys.readAll(fd, limit: 16 << 20) {
+        case .success(let bytes): return bytes
+        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be read: \(e)")
+        }
+    }
+
+    func checkOwnership(_ st: stat) throws(PortKitError) {
+        let type = st.st_mode & S_IFMT
+        if type == S_IFLNK {
+            var buf = [CChar](repeating: 0, count: 4096)
+            let n = readlink(path, &buf, buf.count - 1)
+            let target = n > 0 ? stringFromCBuffer(Array(buf[0..<n]) + [0]) : "?"
+            throw .badStateFile(path: path, problem: "is a symbolic link (to \(target)); portdash will not follow it. Point --state at a real file")
+        }
+        if type == S_IFDIR { throw .badStateFile(path: path, problem: "is a directory; point --state at a file such as \(path)/leases.json") }
+        if type != S_IFREG { throw .badStateFile(path: path, problem: "is not a regular file; point --state at a file") }
+        if st.st_uid != geteuid() {
+            throw .badStateFile(path: path, problem: "belongs to uid \(st.st_uid), not to you (uid \(geteuid())); use your own file with --state")
+        }
+    }
+
+    /// Locked read-modify-write. `body` sees the current book; if it changes
+    /// it, the new book is written durably before this returns.
+    public func update<T>(_ body: (inout LeaseBook) throws(PortKitError) -> T) throws(PortKitError) -> T {
+        try ensureDirectory()
+        let lock = try acquireLock()
+        defer { close(lock) }  // closing the descriptor releases the flock
+        var book = try load()
+        let before = book
+        let result = try body(&book)
+        if book != before {
+            try book.validate(path: path)
+            try write(book.encoded())
+        }
+        return result
+    }
+
+    /// Creates the directory chain, the last part 0700 whatever the umask.
+    func ensureDirectory() throws(PortKitError) {
+        let dir = directory
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            if st.st_mode & S_IFMT != S_IFDIR { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
+            return
+        }
+        var prefix = ""
+        for part in dir.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += "/" + part
+            if dir.hasPrefix("/") == false && prefix.hasPrefix("/") { prefix.removeFirst() }
+            if mkdir(prefix, 0o700) == 0 {
+                chmod(prefix, 0o700)
+            } else if errno != EEXIST {
+                throw .badStateFile(path: path, problem: "cannot create directory \(prefix): \(errnoText(errno))")
+            }
+        }
+    }
+
+    /// flock with a bounded wait: poll LOCK_NB with growing sleeps, so a stuck
+    /// holder yields a clear error rather than a hang.
+    func acquireLock() throws(PortKitError) -> Int32 {
+        let fd: Int32
+        switch Sys.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600) {
+        case .success(let f): fd = f
+        case .failure(let e): throw .badStateFile(path: lockPath, problem: "cannot be opened: \(e)")
+        }
+        let deadline = monotonicSeconds() + lockTimeout
+        var pause: UInt32 = 500  // µs
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let e = errno
+                close(fd)
+                throw .system(call: "flock \(lockPath)", errno: e)
+            }
+            if monotonicSeconds() >= deadline {
+                close(fd)
+                throw .lockTimeout(path: lockPath, seconds: lockTimeout)
+            }
+            // Jitter keeps 50 waiters from waking in lockstep.
+            usleep(pause + UInt32.random(in: 0...pause))
+            pause = min(pause * 2, 20_000)
+        }
+        return fd
+    }
+
+    /// temp file → fsync → rename → fsync(dir).
+    func write(_ bytes: [UInt8]) throws(PortKitError) {
+        let dir = directory
+        let base = path.split(separator: "/").last.map(String.init) ?? "leases.json"
+        let temp = dir + "/." + base + ".tmp." + String(getpid())
+        removeStaleTemporaries(dir: dir, base: base)
+        unlink(temp)
+        let fd: Int32
+        switch Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) {
+        case .success(let f): fd = f
+        case .failure(let e): throw .badStateFile(path: path, problem: "cannot create \(temp): \(e)")
+        }
+        fchmod(fd, 0o600)
+        if case .failure(let e) = Sys.writeAll(fd, bytes) {
+            close(fd); unlink(temp)
+            throw .badStateFile(path: path, problem: "cannot write \(temp): \(e)")
+        }
+        if fsync(fd) != 0 {
+            let e = errno
+            close(fd); unlink(temp)
+            throw .badStateFile(path: path, problem: "cannot fsync \(temp): \(errnoText(e))")
+        }
+        close(fd)
+        if rename(temp, path) != 0 {
+            let e = errno
+            unlink(temp)
+            throw .badStateFile(path: path, problem: "cannot replace the file: \(errnoText(e))")
+        }
+        if case .success(let dfd) = Sys.open(dir, O_RDONLY | O_DIRECTORY) {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Temporaries left by a writer killed mid-write. Only called under the
+    /// lock, when no other writer can be using one.
+    func removeStaleTemporaries(dir: String, base: String) {
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        let prefix = "." + base + ".tmp."
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: &e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix(prefix) { unlink(dir + "/" + name) }
+        }
+    }
+
+    /// Moves a bad file aside (kept as `<file>.bad-<time>`) and starts a
+    /// fresh, empty book. Only on the user's explicit request.
+    public func repair(now: Int64 = epochSeconds()) throws(PortKitError) -> String? {
+        try ensureDirectory()
+        let lock = try acquireLock()
+        defer { close(lock) }
+        do {
+            _ = try load()
+            return nil  // nothing to repair
+        } catch {
+            if case .badStateFile(_, let problem) = error, problem.hasPrefix("belongs to uid") { throw error }
+        }
+        let backup = path + ".bad-" + String(now)
+        if rename(path, backup) != 0 {
+            throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(errno))")
+        }
+        try write(LeaseBook().encoded())
+        return backup
+    }
+}
+
+extension LeaseBook {
+    /// Validation before a write: a bug must not be able to store a bad book.
+    func validate(path: String) throws(PortKitError) {
+        do { try validate() } catch {
+            throw .badStateFile(path: path, problem: "refusing to write an invalid book: \(error.text)")
+        }
+    }
+}

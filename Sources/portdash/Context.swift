@@ -1,0 +1,34 @@
+import PortKit
+
+/// What a subcommand works with: the pool, the state file, the real machine.
+struct Context {
+    let range: PortRange
+    let store: LeaseStore
+    let pool: LeasePool
+
+    init(_ global: GlobalOptions) throws {
+        range = try global.resolvedRange()
+        let path = StatePath.resolve(explicit: global.state, environment: processEnvironment)
+        let timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
+        store = LeaseStore(path: path, lockTimeout: timeout)
+        pool = LeasePool(range: range)
+    }
+
+    func environment() -> SystemLeaseEnvironment { SystemLeaseEnvironment(range: range) }
+
+    /// Leases in force now, for classifying ports (read-only: no lock, no write).
+    func liveLeases() throws(PortKitError) -> [Lease] {
+        let book = try store.load()
+        let env = environment()
+        return book.leases.filter { !LeasePool.isExpired($0, env: env) }
+    }
+}
+
+/// "in 42m", "3h ago": lease times as people read them.
+func relativeTime(_ t: Int64, now: Int64) -> String {
+    let d = t - now
+    let a = abs(d)
+    let text: String
+    if a < 60 { text = "\(a)s" } else if a < 3600 { text = "\(a / 60)m" } else if a < 86400 { text = "\(a / 3600)h\((a % 3600) / 60)m" } else { text = "\(a / 86400)d" }
+    return d >= 0 ? "in " + text : text + " ago"
+}

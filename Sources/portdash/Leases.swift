@@ -1,0 +1,61 @@
+import ArgumentParser
+import PortKit
+
+struct Leases: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List leases and reservations with their status (reserved, active, idle, expired) and owner.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print JSON (documented in the README).")
+    var json = false
+
+    func run() throws {
+        let ctx = try Context(global)
+        let book = try core { () throws(PortKitError) in try ctx.store.load() }
+        let env = ctx.environment()
+        let leases = book.leases.sorted { $0.port < $1.port }
+        let reader = ProcessReader()
+        if json {
+            let items: [JSONValue] = leases.map { l in
+                let owner: JSONValue = l.owner.map { o in
+                    .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
+                             ("name", reader.stat(o.pid).flatMap { $0.startTime == o.startTime ? $0.comm : nil }.map { .string($0) } ?? .null)])
+                } ?? .null
+                return .object([
+                    ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),
+                    ("status", .string(LeasePool.status(of: l, env: env).rawValue)), ("owner", owner),
+                    ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
+                    ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(ctx.range.contains(l.port))),
+                ])
+            }
+            let lastUsed: JSONValue = .object(book.lastUsed.sorted { $0.key < $1.key }.map { ($0.key, .uint(UInt64($0.value))) })
+            writeOut(JSONValue.object([("state", .string(ctx.store.path)), ("leases", .array(items)), ("lastUsed", lastUsed)]).serialized() + "\n")
+            return
+        }
+        if leases.isEmpty {
+            writeOut("no leases (state: \(ctx.store.path))\n")
+            return
+        }
+        var rows = [["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"]]
+        for l in leases {
+            let owner = l.owner.map { o -> String in
+                let name = reader.stat(o.pid).flatMap { $0.startTime == o.startTime ? $0.comm : nil }
+                return name.map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
+            } ?? "-"
+            let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
+            rows.append([sanitized(l.service), String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
+                         LeasePool.status(of: l, env: env).rawValue, owner, expires])
+        }
+        var widths = rows[0].map { _ in 0 }
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }
+        var out = ""
+        for r in rows {
+            var line = r.enumerated().map { i, c in i == r.count - 1 ? c : pad(c, to: widths[i]) }.joined(separator: "  ")
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        if leases.contains(where: { !ctx.range.contains($0.port) }) { out += "* outside the pool \(ctx.range)\n" }
+        writeOut(out)
+    }
+}

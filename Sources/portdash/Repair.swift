@@ -1,0 +1,19 @@
+import ArgumentParser
+import PortKit
+
+struct Repair: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move a damaged state file aside (kept as FILE.bad-TIME) and start an empty one.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let ctx = try Context(global)
+        let backup = try core { () throws(PortKitError) in try ctx.store.repair() }
+        if let backup {
+            printError("portdash: moved the damaged state file to \(backup); \(ctx.store.path) starts empty")
+        } else {
+            printError("portdash: \(ctx.store.path) is valid; nothing to repair")
+        }
+    }
+}

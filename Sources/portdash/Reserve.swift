@@ -1,0 +1,26 @@
+import ArgumentParser
+import PortKit
+
+struct Reserve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reserve exactly PORT for NAME: a static lease that never expires.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The port to reserve.")
+    var port: UInt16
+
+    @Argument(help: "The service name.")
+    var name: String
+
+    func run() throws {
+        let ctx = try Context(global)
+        let env = ctx.environment()
+        let lease = try core { () throws(PortKitError) in
+            try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
+                try ctx.pool.reserve(port, for: name, in: &book, env: env)
+            }
+        }
+        printError("portdash: reserved \(lease.port) for \(lease.service)")
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import CLinux
+import PortKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lease a port for NAME, run COMMAND with it, release it when COMMAND exits.",
+        discussion: """
+            The port is in $PORT, and every {port} in the arguments is replaced by it. The lease is \
+            bound to the child process. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to portdash are passed \
+            to the child; portdash exits with the child's status (128+N if signal N ended it).
+            Example: portdash run web -- python3 -m http.server {port}
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The service name.")
+    var name: String
+
+    @Option(help: "Ask for this port first.")
+    var preferred: UInt16?
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("no command given; write it after --, e.g. portdash run web -- npm start") }
+    }
+
+    func run() throws {
+        let ctx = try Context(global)
+        let env = ctx.environment()
+        guard let me = env.owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: ENOENT)) }
+
+        // Block the signals we forward before the child exists, so none is lost;
+        // the child gets a clean mask and default handlers.
+        let forwarded = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in forwarded + [SIGCHLD] { sigaddset(&mask, s) }
+        sigprocmask(SIG_BLOCK, &mask, nil)
+
+        let grant = try core { () throws(PortKitError) in
+            try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
+                try ctx.pool.grant(LeaseRequest(service: name, preferred: preferred, owner: me), in: &book, env: env)
+            }
+        }
+        for s in grant.skipped { printError("portdash: skipped \(s)") }
+        let port = grant.lease.port
+        let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
+
+        let child: pid_t
+        switch spawn(argv, port: port, mask: mask, defaults: forwarded) {
+        case .success(let pid): child = pid
+        case .failure(let e):
+            releaseIfOurs(ctx, owner: me)
+            printError("portdash: cannot run \(argv[0]): \(e); check the command name and your PATH")
+            throw ExitCode(e.rawValue == ENOENT ? 127 : 126)
+        }
+        // Re-bind the lease to the child, which is what really uses the port.
+        var childOwner = me
+        if let o = env.owner(pid: child) {
+            childOwner = o
+            _ = try? core { () throws(PortKitError) in
+                try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
+                    if let i = book.leases.firstIndex(where: { $0.service == name && $0.owner == me }) {
+                        book.leases[i].owner = o
+                    }
+                }
+            }
+        }
+        printError("portdash: \(name) → port \(port) (pid \(child))")
+
+        let status = supervise(child, mask: mask)
+        releaseIfOurs(ctx, owner: childOwner)
+        releaseIfOurs(ctx, owner: me)
+        throw ExitCode(status)
+    }
+
+    /// Waits for the child, passing on signals sent to us by other processes.
+    /// A signal from the terminal (Ctrl-C) already reached the child through
+    /// its process group, so it is not sent twice.
+    func supervise(_ child: pid_t, mask: sigset_t) -> Int32 {
+        var mask = mask
+        while true {
+            var info = siginfo_t()
+            let sig = sigwaitinfo(&mask, &info)
+            if sig < 0 { continue }  // EINTR
+            if sig == SIGCHLD {
+                var status: Int32 = 0
+                let r = waitpid(child, &status, WNOHANG)
+                if r == child {
+                    let termsig = status & 0x7f
+                    return termsig == 0 ? (status >> 8) & 0xff : 128 + termsig
+                }
+                continue
+            }
+            // si_code <= 0: sent by kill(2)/sigqueue(2)/tgkill(2), not by the kernel.
+            if pd_siginfo_code(&info) <= 0 { kill(child, sig) }
+        }
+    }
+
+    func releaseIfOurs(_ ctx: Context, owner: LeaseOwner) {
+        _ = try? core { () throws(PortKitError) in
+            try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
+                if let l = book.lease(for: name), l.owner == owner {
+                    _ = try ctx.pool.release(name, in: &book)
+                }
+            }
+        }
+    }
+
+    func spawn(_ argv: [String], port: UInt16, mask: sigset_t, defaults: [Int32]) -> Result<pid_t, Errno> {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var dflt = sigset_t()
+        sigemptyset(&dflt)
+        for s in defaults + [SIGCHLD, SIGPIPE] { sigaddset(&dflt, s) }
+        posix_spawnattr_setsigdefault(&attr, &dflt)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var envp: [UnsafeMutablePointer<CChar>?] = []
+        var e = environ
+        while let p = e.pointee {
+            if strncmp(p, "PORT=", 5) != 0 { envp.append(strdup(p)) }
+            e += 1
+        }
+        envp.append(strdup("PORT=\(port)"))
+        envp.append(nil)
+        var args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
+        args.append(nil)
+        defer { envp.forEach { free($0) }; args.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], nil, &attr, args, envp)
+        return rc == 0 ? .success(pid) : .failure(Errno(rc))
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (no Foundation on this path).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

@@ -1,0 +1,250 @@
+import Testing
+@testable import PortKit
+
+/// A world for the lease engine: a settable clock, a table of busy ports,
+/// a set of live processes and their parents.
+final class FakeEnvironment: LeaseEnvironment {
+    var now: Int64 = 1_000_000
+    var busy: [UInt16: (String, [Int32])] = [:]
+    var alive: Set<LeaseOwner> = []
+    var parents: [Int32: Int32] = [:]
+    var probed: [UInt16] = []
+
+    func isAlive(_ owner: LeaseOwner) -> Bool { alive.contains(owner) }
+    func availability(_ port: UInt16) -> PortAvailability {
+        probed.append(port)
+        if let (holder, pids) = busy[port] { return .busy(holder: holder, pids: pids) }
+        return .free
+    }
+    func isLeaseholder(_ pid: Int32, owner: LeaseOwner) -> Bool {
+        guard alive.contains(owner) else { return false }
+        var p: Int32? = pid
+        while let current = p {
+            if current == owner.pid { return true }
+            p = parents[current]
+        }
+        return false
+    }
+    func hold(_ port: UInt16, by name: String, pid: Int32) { busy[port] = ("\(name) (pid \(pid))", [pid]) }
+}
+
+@Suite("Lease policy (pure)")
+struct LeasePoolTests {
+    let pool = LeasePool(range: PortRange(uncheckedFirst: 5000, last: 5003))
+
+    @Test("a new service gets the first free port, with the default TTL")
+    func firstFree() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        #expect(g.lease.port == 5000 && g.reason == .pool)
+        #expect(g.lease.expires == env.now + LeasePool.defaultTTL)
+        #expect(book.leases == [g.lease])
+        #expect(book.lastUsed["web"] == 5000)
+    }
+
+    @Test("asking again renews the same port and extends its lifetime")
+    func renewal() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        _ = try pool.grant(LeaseRequest(service: "api"), in: &book, env: env)
+        env.now += 100
+        let g = try pool.grant(LeaseRequest(service: "web", ttl: 50), in: &book, env: env)
+        #expect(g.lease.port == 5000 && g.reason == .renewed)
+        #expect(g.lease.expires == env.now + 50)
+        #expect(book.leases.count == 2)
+    }
+
+    @Test("the preferred port comes before the last-used one")
+    func preferred() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook(lastUsed: ["web": 5001])
+        let g = try pool.grant(LeaseRequest(service: "web", preferred: 5002), in: &book, env: env)
+        #expect(g.lease.port == 5002 && g.reason == .preferred)
+    }
+
+    @Test("a busy preferred port is skipped, saying who holds it; then the last-used port")
+    func preferredBusy() throws {
+        let env = FakeEnvironment()
+        env.hold(5002, by: "python3", pid: 4242)
+        var book = LeaseBook(lastUsed: ["web": 5001])
+        let g = try pool.grant(LeaseRequest(service: "web", preferred: 5002), in: &book, env: env)
+        #expect(g.lease.port == 5001 && g.reason == .lastUsed)
+        #expect(g.skipped == ["5002 busy: python3 (pid 4242)"])
+    }
+
+    @Test("after a release the service gets its port back")
+    func lastUsedAfterRelease() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "a"), in: &book, env: env)
+        let b = try pool.grant(LeaseRequest(service: "b"), in: &book, env: env)
+        _ = try pool.release("b", in: &book)
+        _ = try pool.release("a", in: &book)
+        let again = try pool.grant(LeaseRequest(service: "b"), in: &book, env: env)
+        #expect(again.lease.port == b.lease.port && again.reason == .lastUsed)
+    }
+
+    @Test("the pool scan spares ports other services used last, until nothing else is left")
+    func affinity() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook(lastUsed: ["old": 5000, "older": 5001])
+        #expect(try pool.grant(LeaseRequest(service: "new"), in: &book, env: env).lease.port == 5002)
+        #expect(try pool.grant(LeaseRequest(service: "new2"), in: &book, env: env).lease.port == 5003)
+        #expect(try pool.grant(LeaseRequest(service: "new3"), in: &book, env: env).lease.port == 5000)
+    }
+
+    @Test("a foreign listener is skipped and reported")
+    func foreignSkipped() throws {
+        let env = FakeEnvironment()
+        env.hold(5000, by: "node", pid: 7712)
+        var book = LeaseBook()
+        let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        #expect(g.lease.port == 5001)
+        #expect(g.skipped == ["5000 busy: node (pid 7712)"])
+    }
+
+    @Test("a port leased to another name is never handed out, even if it binds")
+    func noDoubleGrant() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        var ports = Set<UInt16>()
+        for i in 0..<4 { ports.insert(try pool.grant(LeaseRequest(service: "s\(i)"), in: &book, env: env).lease.port) }
+        #expect(ports.count == 4)
+        // Another service preferring a leased port does not get it.
+        #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: "x", preferred: 5000), in: &book, env: env) }
+    }
+
+    @Test("pool exhausted: one error listing who holds each port, exit 69")
+    func exhausted() throws {
+        let env = FakeEnvironment()
+        env.hold(5001, by: "python3", pid: 42)
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "a"), in: &book, env: env)
+        _ = try pool.grant(LeaseRequest(service: "b"), in: &book, env: env)
+        _ = try pool.reserve(5003, for: "c", in: &book, env: env)
+        do {
+            _ = try pool.grant(LeaseRequest(service: "d"), in: &book, env: env)
+            Issue.record("expected exhaustion")
+        } catch {
+            #expect(error.exitCode == 69)
+            guard case .poolExhausted(_, let holders) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(holders == ["5000 is leased to a", "5001 busy: python3 (pid 42)", "5002 is leased to b", "5003 is reserved to c"])
+        }
+    }
+
+    @Test("a lease bound to a process ends when the process dies")
+    func expiryByDeadPid() throws {
+        let env = FakeEnvironment()
+        let owner = LeaseOwner(pid: 100, startTime: 5)
+        env.alive = [owner]
+        var book = LeaseBook()
+        let g = try pool.grant(LeaseRequest(service: "web", owner: owner), in: &book, env: env)
+        #expect(g.lease.expires == nil)
+        env.now += 10 * LeasePool.defaultTTL
+        #expect(LeasePool.status(of: book.leases[0], env: env) == .active)
+        env.alive = []
+        #expect(LeasePool.status(of: book.leases[0], env: env) == .expired)
+        let expired = pool.reap(&book, env: env)
+        #expect(expired.map(\.service) == ["web"])
+        #expect(book.leases.isEmpty && book.lastUsed["web"] == g.lease.port)
+    }
+
+    @Test("a reused pid (same number, other start time) does not keep the lease")
+    func expiryByReusedPid() throws {
+        let env = FakeEnvironment()
+        env.alive = [LeaseOwner(pid: 100, startTime: 999)]  // pid 100 is now someone else
+        let lease = Lease(service: "web", port: 5000, kind: .lease, granted: 0, owner: LeaseOwner(pid: 100, startTime: 5))
+        #expect(LeasePool.isExpired(lease, env: env))
+    }
+
+    @Test("a TTL lease expires at its time, unless its port is in use then (renewed)")
+    func expiryByTTL() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web", ttl: 60), in: &book, env: env)
+        _ = try pool.grant(LeaseRequest(service: "api", ttl: 60), in: &book, env: env)
+        env.now += 59
+        #expect(pool.reap(&book, env: env).isEmpty)
+        env.now += 1
+        env.hold(5001, by: "api-server", pid: 9)
+        let expired = pool.reap(&book, env: env)
+        #expect(expired.map(\.service) == ["web"])
+        #expect(book.lease(for: "api")?.expires == env.now + 60)
+    }
+
+    @Test("reservations never expire and are renewed in place")
+    func reservations() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        let r = try pool.reserve(5002, for: "db", in: &book, env: env)
+        #expect(r.kind == .reservation && r.expires == nil)
+        env.now += 1_000_000
+        #expect(pool.reap(&book, env: env).isEmpty)
+        #expect(try pool.grant(LeaseRequest(service: "db"), in: &book, env: env).lease.port == 5002)
+        #expect(book.lease(for: "db")?.kind == .reservation)
+    }
+
+    @Test("a reservation is refused on a port held by a foreign process or leased to another")
+    func reserveRefused() throws {
+        let env = FakeEnvironment()
+        env.hold(5001, by: "ruby", pid: 77)
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        #expect { try pool.reserve(5001, for: "db", in: &book, env: env) } throws: {
+            "\($0)".contains("held by ruby (pid 77)")
+        }
+        #expect { try pool.reserve(5000, for: "db", in: &book, env: env) } throws: {
+            "\($0)".contains("leased to web; release it first")
+        }
+        #expect { try pool.reserve(6000, for: "db", in: &book, env: env) } throws: { "\($0)".contains("outside the pool") }
+    }
+
+    @Test("reserving moves the service's lease to the reserved port")
+    func reserveMoves() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        _ = try pool.reserve(5003, for: "web", in: &book, env: env)
+        #expect(book.leases.map(\.port) == [5003])
+    }
+
+    @Test("the leaseholder listening on its port is a renewal, a stranger is not")
+    func holderRenewal() throws {
+        let env = FakeEnvironment()
+        let owner = LeaseOwner(pid: 100, startTime: 5)
+        env.alive = [owner]
+        env.parents = [101: 100]
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web", owner: owner), in: &book, env: env)
+        env.hold(5000, by: "worker", pid: 101)  // a child of the owner listens
+        #expect(try pool.grant(LeaseRequest(service: "web"), in: &book, env: env).lease.port == 5000)
+        env.hold(5000, by: "intruder", pid: 555)
+        let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        #expect(g.lease.port == 5001 && g.skipped == ["5000 busy: intruder (pid 555)"])
+    }
+
+    @Test("release by name or port; an unknown one is a clear error")
+    func release() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        _ = try pool.grant(LeaseRequest(service: "api"), in: &book, env: env)
+        #expect(try pool.release("5001", in: &book).service == "api")
+        #expect(try pool.release("web", in: &book).port == 5000)
+        #expect(book.leases.isEmpty)
+        #expect { try pool.release("nope", in: &book) } throws: { ($0 as? PortKitError)?.exitCode == 66 }
+    }
+
+    @Test("bad requests: preferred outside the pool, a bad service name")
+    func badRequests() {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        #expect { try pool.grant(LeaseRequest(service: "web", preferred: 80), in: &book, env: env) } throws: { "\($0)".contains("outside the pool") }
+        for bad in ["", "a b", "x\u{1B}[31m", "5000", String(repeating: "n", count: 65)] {
+            #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: bad), in: &book, env: env) }
+        }
+        #expect(book.leases.isEmpty)
+    }
+}

@@ -1,0 +1,139 @@
+import Testing
+import PortKitTestSupport
+@testable import PortKit
+
+@Suite("State file")
+struct LeaseStoreTests {
+    let dir = TestSupport.temporaryDirectory()
+    var path: String { dir + "/state/leases.json" }
+
+    @Test("an absent file is an empty book; an update creates dir 0700 and file 0600")
+    func createsPrivately() throws {
+        let store = LeaseStore(path: path)
+        #expect(try store.load() == LeaseBook())
+        try store.update { (book: inout LeaseBook) throws(PortKitError) in
+            book.leases.append(Lease(service: "web", port: 5000, kind: .lease, granted: 1, expires: 2, ttl: 1))
+        }
+        var st = stat()
+        stat(dir + "/state", &st)
+        #expect(st.st_mode & 0o777 == 0o700)
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+        #expect(try store.load().leases.map(\.service) == ["web"])
+        // A round trip keeps everything.
+        let raw = try #require(TestSupport.readFile(path))
+        #expect(try LeaseBook.decode(raw) == store.load())
+    }
+
+    @Test("an update that changes nothing does not write")
+    func noChangeNoWrite() throws {
+        let store = LeaseStore(path: path)
+        try store.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["a"] = 5000 }
+        var before = stat(); stat(path, &before)
+        try store.update { (_: inout LeaseBook) throws(PortKitError) in }
+        var after = stat(); stat(path, &after)
+        #expect(before.st_ino == after.st_ino)
+    }
+
+    struct BadFile: Sendable, CustomStringConvertible {
+        let name: String
+        let content: String
+        let says: String
+        var description: String { name }
+    }
+
+    static let badFiles: [BadFile] = [
+        BadFile(name: "empty", content: "", says: "is empty"),
+        BadFile(name: "white space", content: "  \n", says: "only white space"),
+        BadFile(name: "truncated", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"po", says: "not valid JSON"),
+        BadFile(name: "not JSON", content: "hello world\n", says: "not valid JSON"),
+        BadFile(name: "a JSON array", content: "[1, 2]", says: "the wrong type"),
+        BadFile(name: "no version", content: "{\"leases\": []}", says: "no \"version\""),
+        BadFile(name: "newer version", content: "{\"version\": 2, \"leases\": [], \"lastUsed\": {}}", says: "schema version 2"),
+        BadFile(name: "port of the wrong type", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": \"5000\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
+        BadFile(name: "port above 65535", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 70000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
+        BadFile(name: "port 0", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 0, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "port 0"),
+        BadFile(name: "negative port", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": -1, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
+        BadFile(name: "duplicate ports", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}, {\"service\": \"b\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "port 5000 is leased twice"),
+        BadFile(name: "duplicate services", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}, {\"service\": \"a\", \"port\": 5001, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "two leases"),
+        BadFile(name: "unknown kind", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"forever\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].kind"),
+        BadFile(name: "terminal escape in a name", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\\u001b[2J\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "may only use"),
+        BadFile(name: "missing field", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port is missing"),
+        BadFile(name: "null leases", content: "{\"version\": 1, \"leases\": null, \"lastUsed\": {}}", says: "leases"),
+        BadFile(name: "negative pid", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": -5, \"startTime\": 1}}], \"lastUsed\": {}}", says: "owner pid -5"),
+        BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "state file"),
+    ]
+
+    @Test("a bad file: a one-line error naming it and the problem, and its bytes untouched", arguments: badFiles)
+    func badFile(_ bad: BadFile) throws {
+        TestSupport.writeFile(dir + "/x.json", bad.content, mode: 0o600)
+        let store = LeaseStore(path: dir + "/x.json")
+        #expect { try store.load() } throws: { error in
+            let text = "\(error)"
+            return (error as? PortKitError)?.exitCode == 65 && text.contains(dir + "/x.json") && text.contains(bad.says)
+                && !text.contains("\n")
+        }
+        // A write attempt fails the same way and changes nothing.
+        #expect(throws: PortKitError.self) {
+            try store.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["z"] = 1 }
+        }
+        #expect(TestSupport.readFile(dir + "/x.json") == Array(bad.content.utf8))
+    }
+
+    @Test("a directory, a symlink, another user's file: refused, nothing touched")
+    func hostilePaths() throws {
+        mkdir(dir + "/adir", 0o700)
+        #expect { try LeaseStore(path: dir + "/adir").load() } throws: { "\($0)".contains("is a directory") }
+        TestSupport.writeFile(dir + "/target", "precious", mode: 0o600)
+        symlink(dir + "/target", dir + "/link.json")
+        let linked = LeaseStore(path: dir + "/link.json")
+        #expect { try linked.load() } throws: { "\($0)".contains("symbolic link") }
+        #expect(throws: PortKitError.self) {
+            try linked.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["z"] = 1 }
+        }
+        #expect(TestSupport.readFile(dir + "/target") == Array("precious".utf8))
+        if geteuid() == 0 {
+            let good = LeaseBook().encoded()
+            TestSupport.writeFile(dir + "/theirs.json", String(decoding: good, as: UTF8.self), mode: 0o600)
+            chown(dir + "/theirs.json", 65534, 65534)
+            #expect { try LeaseStore(path: dir + "/theirs.json").load() } throws: { "\($0)".contains("belongs to uid 65534") }
+        }
+    }
+
+    @Test("repair keeps the bad file and starts empty; only on request")
+    func repair() throws {
+        TestSupport.writeFile(dir + "/r.json", "{oops", mode: 0o600)
+        let store = LeaseStore(path: dir + "/r.json")
+        let backup = try #require(try store.repair(now: 42))
+        #expect(backup == dir + "/r.json.bad-42")
+        #expect(TestSupport.readFile(backup) == Array("{oops".utf8))
+        #expect(try store.load() == LeaseBook())
+        #expect(try store.repair() == nil)  // nothing left to repair
+    }
+
+    @Test("a held lock makes a writer give up after its timeout, with a clear message")
+    func lockTimeout() throws {
+        let store = LeaseStore(path: path, lockTimeout: 0.3)
+        try store.ensureDirectory()
+        let fd = open(store.lockPath, O_RDWR | O_CREAT, 0o600)
+        defer { close(fd) }
+        // flock locks belong to the open file description: a second open()
+        // in this process contends just like another process would.
+        #expect(flock(fd, LOCK_EX) == 0)
+        let start = monotonicSeconds()
+        #expect { try store.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["a"] = 1 } } throws: {
+            ($0 as? PortKitError)?.exitCode == 75 && "\($0)".contains("still held")
+        }
+        #expect(monotonicSeconds() - start >= 0.3)
+    }
+
+    @Test("state path: --state, then PORTDASH_STATE, then XDG_STATE_HOME (absolute only), then ~/.local/state")
+    func statePath() {
+        let env: [String: String] = ["HOME": "/home/ann", "XDG_STATE_HOME": "/xdg", "PORTDASH_STATE": "/p.json"]
+        #expect(StatePath.resolve(explicit: "/x.json", environment: { env[$0] }) == "/x.json")
+        #expect(StatePath.resolve(explicit: nil, environment: { env[$0] }) == "/p.json")
+        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? nil : env[$0] }) == "/xdg/portdash/leases.json")
+        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
+                == "/home/ann/.local/state/portdash/leases.json")
+    }
+}
