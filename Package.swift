@@ -24,7 +24,7 @@ let package = Package(
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
         .target(name: "PortKit", dependencies: ["CLinux"]),
         // The dashboard: plain state + key handling + rendering; one file imports CNcurses.
-        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses"]),
+        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux"]),
         .executableTarget(
             name: "portdash",
             dependencies: [

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <signal.h>
 #include <errno.h>
+#include <sys/signalfd.h>
+#include <poll.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>

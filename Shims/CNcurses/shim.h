@@ -61,4 +61,28 @@ static inline void pd_put(int y, int x, const char *s, int n, int attrs) {
     attrset(old);
 }
 
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/// Leave the terminal as we found it on exit() and on a crash: endwin() runs
+/// from atexit, and from a handler for the fatal signals (a Swift trap is
+/// SIGILL or SIGTRAP), which then re-raises the signal with its default action.
+static void pd_endwin_atexit(void) { if (!isendwin()) endwin(); }
+static void pd_crash_handler(int sig) {
+    if (!isendwin()) endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+static inline void pd_install_terminal_guards(void) {
+    atexit(pd_endwin_atexit);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = pd_crash_handler;
+    sa.sa_flags = SA_RESETHAND;
+    int fatal[] = {SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+    for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaction(fatal[i], &sa, NULL);
+}
+
 #endif

@@ -13,8 +13,8 @@ struct PortDash: ParsableCommand {
             77 not permitted (kill refused).
             """,
         version: "0.1.0",
-        subcommands: [Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Repair.self],
-        defaultSubcommand: Status.self
+        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self],
+        defaultSubcommand: Dash.self
     )
 }
 

@@ -1,0 +1,153 @@
+import CNcurses
+import PortKit
+
+/// The one file that talks to ncurses. Everything else draws into a
+/// TextGrid; this copies changed rows to the screen and turns curses key
+/// codes into `Key`s.
+public final class CursesTerminal: Terminal {
+    private var previous: TextGrid?
+    private var attrs: [Style: Int32] = [:]
+    private var stopped = false
+    private let utf8: Bool
+
+    /// Starts curses. `color: false` (NO_COLOR) keeps to bold and reverse video.
+    public init(color: Bool) {
+        setlocale(LC_ALL, "")
+        // Box lines and "…" need UTF-8; fall back to C.UTF-8 rather than mojibake.
+        var isUTF8 = String(cString: nl_langinfo(nl_item(CODESET))) == "UTF-8"
+        if !isUTF8, setlocale(LC_CTYPE, "C.UTF-8") != nil { isUTF8 = String(cString: nl_langinfo(nl_item(CODESET))) == "UTF-8" }
+        utf8 = isUTF8
+        pd_install_terminal_guards()
+        set_escdelay(25)  // Esc must cancel at once, not after a second
+        initscr()
+        cbreak()          // Ctrl-C still raises SIGINT, which the run loop turns into a clean quit
+        noecho()
+        nonl()
+        keypad(pd_stdscr(), true)
+        nodelay(pd_stdscr(), true)
+        curs_set(0)
+        pd_enable_mouse()
+        setupStyles(color: color && has_colors())
+    }
+
+    private func setupStyles(color: Bool) {
+        let bold = pd_a_bold(), rev = pd_a_reverse(), dim = pd_a_dim(), normal = pd_a_normal()
+        guard color else {
+            attrs = [.normal: normal, .title: bold, .heading: rev, .selected: rev, .free: normal, .ours: bold,
+                     .foreign: normal, .conflict: bold | pd_a_underline(), .dim: dim, .error: bold, .key: rev,
+                     .box: bold, .ok: bold]
+            return
+        }
+        start_color()
+        use_default_colors()
+        let pairs: [(Style, Int16, Int16, Int32)] = [
+            (.title, Int16(COLOR_CYAN), -1, bold),
+            (.heading, Int16(COLOR_BLACK), Int16(COLOR_GREEN), normal),
+            (.selected, Int16(COLOR_BLACK), Int16(COLOR_CYAN), normal),
+            (.free, Int16(COLOR_GREEN), -1, normal),
+            (.ours, Int16(COLOR_CYAN), -1, bold),
+            (.foreign, Int16(COLOR_YELLOW), -1, normal),
+            (.conflict, Int16(COLOR_RED), -1, bold),
+            (.error, Int16(COLOR_RED), -1, bold),
+            (.key, Int16(COLOR_BLACK), Int16(COLOR_CYAN), normal),
+            (.box, Int16(COLOR_WHITE), -1, bold),
+            (.ok, Int16(COLOR_GREEN), -1, bold),
+        ]
+        attrs = [.normal: normal, .dim: dim]
+        for (i, (style, fg, bg, extra)) in pairs.enumerated() {
+            init_pair(Int16(i + 1), fg, bg)
+            attrs[style] = pd_color_pair(Int32(i + 1)) | extra
+        }
+    }
+
+    public var size: (width: Int, height: Int) { (Int(pd_cols()), Int(pd_lines())) }
+    public var inputDescriptor: Int32 { 0 }
+
+    public func draw(_ grid: TextGrid, cursor: (row: Int, col: Int)?) {
+        let fresh = previous == nil || previous!.width != grid.width || previous!.height != grid.height
+        if fresh { erase() }
+        for r in 0..<grid.height {
+            if !fresh, previous!.rows[r] == grid.rows[r], previous!.styles[r] == grid.styles[r] { continue }
+            drawRow(grid, r)
+        }
+        previous = grid
+        if let cursor {
+            curs_set(1)
+            move(Int32(cursor.row), Int32(cursor.col))
+        } else {
+            curs_set(0)
+        }
+        refresh()
+    }
+
+    /// One row as runs of equal style. The last cell of the last row is
+    /// skipped: writing it scrolls some terminals.
+    private func drawRow(_ grid: TextGrid, _ r: Int) {
+        var c = 0
+        let lastCol = r == grid.height - 1 ? grid.width - 1 : grid.width
+        while c < lastCol {
+            let style = grid.styles[r][c]
+            var run = ""
+            let start = c
+            while c < lastCol && grid.styles[r][c] == style {
+                let ch = grid.rows[r][c]
+                if ch != "\0" { run.append(utf8 || ch.isASCII ? ch : "?") }
+                c += 1
+            }
+            let a = attrs[style] ?? pd_a_normal()
+            run.withCString { pd_put(Int32(r), Int32(start), $0, -1, a) }
+        }
+    }
+
+    public func readKey() -> Key? {
+        var wch: wint_t = 0
+        let r = get_wch(&wch)
+        if r == pd_err() { return nil }
+        let code = Int32(bitPattern: UInt32(wch))
+        if r == pd_key_code_yes() {
+            switch code {
+            case pd_key_up(): return .up
+            case pd_key_down(): return .down
+            case pd_key_left(): return .left
+            case pd_key_right(): return .right
+            case pd_key_ppage(): return .pageUp
+            case pd_key_npage(): return .pageDown
+            case pd_key_home(): return .home
+            case pd_key_end(): return .end
+            case pd_key_enter(): return .enter
+            case pd_key_backspace(), pd_key_dc(): return .backspace
+            case pd_key_resize(): previous = nil; return .resize
+            case pd_key_mouse():
+                var y: Int32 = 0, x: Int32 = 0
+                return pd_mouse_click(&y, &x) == 1 ? .click(row: Int(y), col: Int(x)) : readKey()
+            default:
+                for n in 1...12 where code == pd_key_f(Int32(n)) { return .function(n) }
+                return readKey()
+            }
+        }
+        switch code {
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 127, 8: return .backspace
+        case 9: return .tab
+        case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(code + 96))))
+        default:
+            guard let scalar = UnicodeScalar(UInt32(code)) else { return readKey() }
+            return .char(Character(scalar))
+        }
+    }
+
+    public func invalidate() {
+        previous = nil
+        clearok(pd_stdscr(), true)
+    }
+
+    /// endwin(): the terminal goes back exactly as it was. Safe to call twice.
+    public func stop() {
+        if stopped { return }
+        stopped = true
+        endwin()
+    }
+
+    deinit { stop() }
+}

@@ -1,0 +1,31 @@
+import PortKit
+
+/// What a key asks for. Handlers say *what* should happen; the run loop
+/// decides *how* (htop's REDRAW / RESCAN / RESIZE flags, plus the commands
+/// that touch the world).
+public struct Reaction: Equatable, Sendable {
+    public struct Flags: OptionSet, Sendable, Equatable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let redraw = Flags(rawValue: 1)
+        public static let rescan = Flags(rawValue: 2)
+        public static let repaint = Flags(rawValue: 4)  // forget the screen, draw everything (Ctrl-L)
+        public static let quit = Flags(rawValue: 8)
+        /// The interval changed: reschedule the next scan.
+        public static let reschedule = Flags(rawValue: 16)
+    }
+
+    public enum Command: Equatable, Sendable {
+        case reserve(port: UInt16, service: String)
+        case release(port: UInt16)
+        case kill(port: UInt16, targets: [KillTarget])
+    }
+
+    public var flags: Flags
+    public var command: Command?
+
+    public init(_ flags: Flags = [], command: Command? = nil) { self.flags = flags; self.command = command }
+
+    public static let none = Reaction()
+    public static let redraw = Reaction(.redraw)
+}

@@ -1,0 +1,306 @@
+import PortKit
+
+/// Where things landed on the last render: key handling needs the list's
+/// position for mouse clicks and its height for PgUp/PgDn.
+public struct Layout: Sendable, Equatable {
+    public var listTop = 3
+    public var listHeight = 1
+    public init(listTop: Int = 3, listHeight: Int = 1) { self.listTop = listTop; self.listHeight = listHeight }
+}
+
+/// Draws a DashboardState into a TextGrid. Pure: the clock texts come in as
+/// functions so golden files do not depend on the time zone or boot time.
+public struct Renderer: Sendable {
+    public var clockText: @Sendable (Int64) -> String
+    public var startText: @Sendable (UInt64) -> String
+
+    public init(clockText: @escaping @Sendable (Int64) -> String = localClockText,
+                startText: @escaping @Sendable (UInt64) -> String = processStartText) {
+        self.clockText = clockText
+        self.startText = startText
+    }
+
+    public static let minWidth = 40
+    public static let minHeight = 8
+
+    /// Columns in display order with their widths; `rank` decides which go
+    /// first when the terminal is narrow (COMMAND takes what is left).
+    struct Column { let title: String; let width: Int; let rank: Int; let cell: Int }
+    static let columns = [
+        Column(title: "PORT", width: 5, rank: 0, cell: 0),
+        Column(title: "STATE", width: 8, rank: 1, cell: 1),
+        Column(title: "SERVICE", width: 12, rank: 4, cell: 2),
+        Column(title: "PID", width: 12, rank: 2, cell: 3),
+        Column(title: "USER", width: 9, rank: 5, cell: 4),
+        Column(title: "PROCESS", width: 15, rank: 3, cell: 5),
+        Column(title: "ADDRESS", width: 21, rank: 6, cell: 6),
+    ]
+
+    /// The columns that fit `width`, keeping at least 20 cells of command line.
+    static func visibleColumns(width: Int) -> [Column] {
+        var chosen: [Column] = []
+        var used = 0
+        for c in columns.sorted(by: { $0.rank < $1.rank }) {
+            let need = c.width + 1
+            if used + need + 20 <= width || c.rank < 2 { chosen.append(c); used += need }
+        }
+        return columns.filter { c in chosen.contains { $0.title == c.title } }
+    }
+
+    public func render(_ state: inout DashboardState, width: Int, height: Int) -> (grid: TextGrid, layout: Layout, cursor: (row: Int, col: Int)?) {
+        var g = TextGrid(width: width, height: height)
+        if width < Renderer.minWidth || height < Renderer.minHeight {
+            let msg = "terminal too small: \(width)x\(height)"
+            g.put(0, 0, msg, .error)
+            g.put(min(1, height - 1), 0, "need \(Renderer.minWidth)x\(Renderer.minHeight); q quits", .normal)
+            return (g, Layout(listTop: height, listHeight: 0), nil)
+        }
+        if state.mode == .help {
+            drawHelp(&g)
+            return (g, Layout(), nil)
+        }
+
+        // Vertical plan.
+        let rest = height - 5  // header x2, column headings, status line, footer
+        let listRows = min(state.range.count, max(1, rest - (rest >= 10 ? 2 : 0)))
+        var detailRows = 0
+        if state.showDetails { detailRows = min(max(8, rest / 2), max(0, rest - min(listRows, 3) - 1)) }
+        let listHeight = max(1, min(listRows, rest - detailRows - (rest - detailRows > 6 ? 2 : 0)))
+        let eventRows = max(0, rest - listHeight - detailRows)
+        let layout = Layout(listTop: 3, listHeight: listHeight)
+
+        // Keep the selection visible.
+        if state.selected < state.scroll { state.scroll = state.selected }
+        if state.selected >= state.scroll + listHeight { state.scroll = state.selected - listHeight + 1 }
+        state.scroll = max(0, min(state.scroll, state.range.count - listHeight))
+
+        drawHeader(&g, state)
+        drawList(&g, state, top: 3, rows: listHeight)
+        var y = 3 + listHeight
+        if detailRows > 0 { drawDetails(&g, state, top: y, rows: detailRows); y += detailRows }
+        if eventRows > 0 { drawEvents(&g, state, top: y, rows: eventRows) }
+        var cursor: (Int, Int)? = nil
+        cursor = drawStatusLine(&g, state, row: height - 2)
+        drawFooter(&g, state, row: height - 1)
+        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets) }
+        return (g, layout, cursor)
+    }
+
+    // MARK: parts
+
+    func drawHeader(_ g: inout TextGrid, _ s: DashboardState) {
+        var x = g.put(0, 0, "portdash", .title)
+        x = g.put(0, x, "  \(s.range)  ")
+        let counts: [(PortState, Style)] = [(.free, .free), (.ours, .ours), (.foreign, .foreign), (.conflict, .conflict)]
+        for (state, style) in counts {
+            let n = s.snapshot?.count(state) ?? 0
+            x = g.put(0, x, "\(n) \(state.rawValue)", n > 0 || state == .free ? style : .dim)
+            x = g.put(0, x, "  ")
+        }
+        var right = "every \(formatInterval(s.interval))"
+        if let snap = s.snapshot {
+            right += "  scanned \(clockText(snap.takenAt))"
+            if let t = s.lastScanSeconds { right += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
+        } else {
+            right += "  scanning…"
+        }
+        if displayWidth(right) + x < g.width { g.put(0, g.width - displayWidth(right), right, .dim) }
+        var y1 = g.put(1, 0, "state ", .dim)
+        y1 = g.put(1, y1, s.statePath)
+        if let err = s.stateError {
+            g.put(1, y1, "  " + err, .error)
+        } else if let n = s.snapshot?.unreadablePids, n > 0 {
+            g.put(1, y1, "  (\(n) processes unreadable: run as root to see every owner)", .dim)
+        }
+        // Column headings.
+        g.fill(2, .heading)
+        var cx = 0
+        for c in Renderer.visibleColumns(width: g.width) { g.put(2, cx, c.title, .heading); cx += c.width + 1 }
+        g.put(2, cx, "COMMAND", .heading)
+    }
+
+    func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
+        let cols = Renderer.visibleColumns(width: g.width)
+        for i in 0..<rows {
+            let index = s.scroll + i
+            guard index < s.range.count else { break }
+            let row = top + i
+            let port = s.range.first + UInt16(index)
+            let report = s.snapshot?.report(port)
+            let cells = report.map(StatusTable.cells) ?? [String(port), "…", "", "", "", "", "", ""]
+            let stateStyle: Style
+            switch report?.state {
+            case .free: stateStyle = .free
+            case .ours: stateStyle = .ours
+            case .foreign: stateStyle = .foreign
+            case .conflict: stateStyle = .conflict
+            case nil: stateStyle = .dim
+            }
+            var x = 0
+            for c in cols {
+                g.put(row, x, truncate(cells[c.cell], to: c.width), c.cell == 1 ? stateStyle : .normal, maxWidth: c.width)
+                x += c.width + 1
+            }
+            g.put(row, x, truncate(cells[7], to: g.width - x), .normal, maxWidth: g.width - x)
+            if index == s.selected { g.paint(row, .selected) }
+        }
+    }
+
+    func drawDetails(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
+        let port = s.selectedPort
+        g.fill(top, .heading)
+        g.put(top, 0, " \(port) details ", .heading)
+        var lines: [(String, Style)] = []
+        guard let r = s.selectedReport else {
+            lines.append(("not scanned yet", .dim))
+            for (i, l) in lines.prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
+            return
+        }
+        let conns = r.connectionCount
+        lines.append(("state \(r.state.rawValue)   bind probe: IPv4 \(r.probe.ipv4), IPv6 \(r.probe.ipv6)   \(conns) connection\(conns == 1 ? "" : "s")",
+                      .normal))
+        if let l = r.lease {
+            var t = "lease: \(l.service) (\(l.kind.rawValue), \(r.leaseStatus?.rawValue ?? "?"))"
+            if let o = l.owner { t += ", bound to pid \(o.pid)" }
+            if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
+            lines.append((t, .ours))
+        } else {
+            lines.append(("no lease", .dim))
+        }
+        for o in r.owners {
+            let fds = r.sockets.flatMap { $0.refs.filter { $0.pid == o.pid }.map { String($0.fd) } }
+            lines.append(("pid \(o.pid)  \(o.name)  user \(o.user) (uid \(o.uid))  started \(startText(o.startTime))  fd \(fds.joined(separator: ","))", .normal))
+            // The full command line, wrapped rather than cut.
+            let cmd = sanitized(o.commandText)
+            var rest = Substring(cmd)
+            let w = max(10, g.width - 4)
+            while !rest.isEmpty {
+                lines.append(("  " + String(rest.prefix(w)), .dim))
+                rest = rest.dropFirst(w)
+            }
+        }
+        if r.owners.isEmpty, let uid = r.hiddenUIDs.first {
+            lines.append(("held by uid \(uid) (\(UserNames.shared.name(uid))), pid hidden: run as root to see it", .foreign))
+        }
+        let socks = r.sockets.prefix(8).map { s -> String in
+            let a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText
+            var t = "\(a):\(s.socket.local.port) \(s.socket.state.name)"
+            if s.socket.state != .listen { t += " ↔ \(s.socket.remote.addressText):\(s.socket.remote.port)" }
+            return t + (s.socket.inode != 0 ? " inode \(s.socket.inode)" : "")
+        }
+        if !socks.isEmpty {
+            lines.append(("sockets: " + socks.joined(separator: "; ") + (r.sockets.count > 8 ? "; +\(r.sockets.count - 8) more" : ""), .normal))
+        }
+        if let note = r.note { lines.append(("note: " + note, .foreign)) }
+        for (i, l) in lines.prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
+    }
+
+    func drawEvents(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
+        g.fill(top, .heading)
+        g.put(top, 0, " events ", .heading)
+        let shown = s.events.suffix(rows - 1)
+        if shown.isEmpty && rows > 1 { g.put(top + 1, 1, "no changes since start", .dim) }
+        for (i, e) in shown.enumerated() {
+            let x = g.put(top + 1 + i, 1, clockText(e.time) + "  ", .dim)
+            g.put(top + 1 + i, x, e.text, e.style)
+        }
+    }
+
+    /// The line above the footer: the reserve prompt, a kill in progress, or the last message.
+    func drawStatusLine(_ g: inout TextGrid, _ s: DashboardState, row: Int) -> (Int, Int)? {
+        if case .reservePrompt(let port, let text) = s.mode {
+            let x = g.put(row, 0, "Reserve \(port) for service: ", .title)
+            let end = g.put(row, x, text)
+            if let m = s.message, m.style == .error { g.put(row, end + 2, m.text, .error) }
+            return (row, min(end, g.width - 1))
+        }
+        if let k = s.killProgress { g.put(row, 0, k, .foreign); return nil }
+        if let m = s.message { g.put(row, 0, m.text, m.style) }
+        return nil
+    }
+
+    func drawFooter(_ g: inout TextGrid, _ s: DashboardState, row: Int) {
+        var items: [(String, String)]
+        switch s.mode {
+        case .reservePrompt: items = [("Enter", "Reserve"), ("Esc", "Cancel"), ("^U", "Clear")]
+        case .confirmKill: items = [("y", "Kill"), ("n", "Cancel"), ("Esc", "Cancel")]
+        default:
+            items = KeyBindings.table.compactMap { b in b.footer.map { (b.keys[0].label, $0) } }
+            items.insert(("+-", "Interval"), at: items.count - 1)
+        }
+        var x = 0
+        for (k, name) in items {
+            x = g.put(row, x, k, .key)
+            x = g.put(row, x, " " + name + "  ")
+        }
+    }
+
+    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget]) {
+        let w = min(g.width - 2, 100)
+        var body: [(String, Style)] = [
+            ("SIGTERM, then SIGKILL after 3 s if the same process is still running:", .normal),
+        ]
+        for t in targets.prefix(max(1, g.height - 8)) {
+            body.append(("pid \(t.pid)  \(t.name)  user \(t.user)", .box))
+            body.append(("  " + t.commandLine, .dim))
+        }
+        if targets.count > max(1, g.height - 8) { body.append(("… and \(targets.count - (g.height - 8)) more", .dim)) }
+        body.append(("y: kill   n / Esc: cancel", .title))
+        let h = min(g.height - 1, body.count + 2)
+        let top = max(0, (g.height - h) / 2), left = max(0, (g.width - w) / 2)
+        let hline = String(repeating: "─", count: max(0, w - 2))
+        for r in top..<(top + h) { g.fill(r, from: left, to: left + w, .normal) }
+        g.put(top, left, "┌" + hline + "┐", .box)
+        let title = " Kill what holds port \(port)? "
+        g.put(top, left + 2, title, .error)
+        for (i, line) in body.prefix(h - 2).enumerated() {
+            g.put(top + 1 + i, left, "│", .box)
+            g.put(top + 1 + i, left + 2, line.0, line.1, maxWidth: w - 4)
+            g.put(top + 1 + i, left + w - 1, "│", .box)
+        }
+        g.put(top + h - 1, left, "└" + hline + "┘", .box)
+    }
+
+    func drawHelp(_ g: inout TextGrid) {
+        g.fill(0, .heading)
+        g.put(0, 1, "portdash keys", .heading)
+        var y = 2
+        for b in KeyBindings.table where y < g.height - 6 {
+            g.put(y, 2, KeyBindings.label(b), .title, maxWidth: 18)
+            g.put(y, 22, b.help)
+            y += 1
+        }
+        y += 1
+        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears"),
+                       ("kill box", "y kills, n or Esc cancels")] where y < g.height - 2 {
+            g.put(y, 2, k, .title, maxWidth: 18)
+            g.put(y, 22, t)
+            y += 1
+        }
+        g.put(g.height - 1, 0, "press any key to go back", .dim)
+    }
+}
+
+extension String {
+    init(format1 v: Double) {
+        let tenths = Int((v * 10).rounded())
+        self = "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// HH:MM:SS in local time.
+public func localClockText(_ t: Int64) -> String {
+    var time = time_t(t)
+    var tm = tm()
+    localtime_r(&time, &tm)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))"
+}
+
+/// A process start time (clock ticks after boot) as local wall time.
+public func processStartText(_ ticks: UInt64) -> String {
+    guard let boot = BootClock.shared.bootTime else { return "\(ticks) ticks" }
+    let t = boot + Int64(ticks / UInt64(BootClock.shared.ticksPerSecond))
+    let now = epochSeconds()
+    return now - t < 86400 ? localClockText(t) : "\((now - t) / 86400)d ago"
+}

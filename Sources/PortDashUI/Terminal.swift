@@ -1,0 +1,14 @@
+/// What the dashboard needs from a terminal. CursesTerminal is the real
+/// one; tests drive the dashboard state directly.
+public protocol Terminal: AnyObject {
+    var size: (width: Int, height: Int) { get }
+    /// The descriptor to poll for input.
+    var inputDescriptor: Int32 { get }
+    /// Copies the grid to the screen, touching only rows that changed.
+    func draw(_ grid: TextGrid, cursor: (row: Int, col: Int)?)
+    /// The next pending key, or nil when none is waiting (never blocks).
+    func readKey() -> Key?
+    /// Forget what is on screen and repaint all of it (Ctrl-L).
+    func invalidate()
+    func stop()
+}

@@ -1,0 +1,30 @@
+/// Refuses a kill before any signal: pid 0 and 1, portdash itself, any of
+/// its ancestors (the shell or terminal it runs in), and a pid whose start
+/// time is no longer the one shown (the pid was reused).
+public struct KillGuard: Sendable {
+    public let selfPid: Int32
+    public let protected: Set<Int32>
+    let reader: ProcessReader
+
+    public init(reader: ProcessReader = ProcessReader(), selfPid: Int32 = getpid()) {
+        self.reader = reader
+        self.selfPid = selfPid
+        self.protected = Set(reader.ancestors(of: selfPid) + [selfPid])
+    }
+
+    public func check(_ target: KillTarget) throws(PortKitError) {
+        if target.pid <= 1 {
+            throw .killRefused("refusing to signal pid \(target.pid): it is \(target.pid == 1 ? "init" : "not a single process")")
+        }
+        if target.pid == selfPid { throw .killRefused("refusing to signal pid \(target.pid): that is portdash itself") }
+        if protected.contains(target.pid) {
+            throw .killRefused("refusing to signal pid \(target.pid) (\(sanitized(target.name))): it is an ancestor of portdash (your shell or terminal)")
+        }
+        guard let stat = reader.stat(target.pid) else {
+            throw .killRefused("pid \(target.pid) (\(sanitized(target.name))) has already exited; nothing was signalled")
+        }
+        if stat.startTime != target.startTime {
+            throw .killRefused("pid \(target.pid) is now a different process (\(sanitized(stat.comm)), started later); nothing was signalled")
+        }
+    }
+}

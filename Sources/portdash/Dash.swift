@@ -1,0 +1,28 @@
+import ArgumentParser
+import PortDashUI
+import PortKit
+
+struct Dash: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The live dashboard (the default): watch the range, reserve, release, kill.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Seconds between scans (0.25 to 60).")
+    var interval: Double = 1
+
+    func validate() throws {
+        if !(interval >= 0.25 && interval <= 60) { throw ValidationError("--interval must be between 0.25 and 60 seconds, e.g. --interval 1") }
+    }
+
+    func run() throws {
+        let ctx = try Context(global)
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            throw fail(.leaseRefused("the dashboard needs a terminal; for scripts use: portdash status --json"))
+        }
+        let code = try core { () throws(PortKitError) in
+            try Dashboard.run(range: ctx.range, store: LeaseStore(path: ctx.store.path, lockTimeout: 2), interval: interval)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}

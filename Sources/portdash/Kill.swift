@@ -1,0 +1,84 @@
+import ArgumentParser
+import PortKit
+
+struct Kill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop the processes holding PORT: SIGTERM, a grace period, then SIGKILL if still the same process.",
+        discussion: """
+            Asks for confirmation on a terminal unless --yes; refuses without a terminal unless --yes. \
+            Never signals pid 1, portdash itself or its ancestors, and never a pid reused since the scan \
+            (start time checked, pidfd used where the kernel has it). Exit 77 when refused or not permitted.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The port whose holders to stop.")
+    var port: UInt16
+
+    @Option(help: "The first signal: TERM, INT, HUP or KILL.")
+    var signal: String = "TERM"
+
+    @Option(help: "Seconds to wait after the first signal before SIGKILL.")
+    var timeout: Double = 3
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    func validate() throws {
+        if Kill.signalNumber(signal) == nil { throw ValidationError("--signal \(signal) is not one of TERM, INT, HUP, KILL") }
+        if !(timeout >= 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        if port == 0 { throw ValidationError("port 0 is not a port") }
+    }
+
+    static func signalNumber(_ name: String) -> Int32? {
+        switch name.uppercased().replacingAll("SIG", with: "") {
+        case "TERM", "15": return SIGTERM
+        case "INT", "2": return SIGINT
+        case "HUP", "1": return SIGHUP
+        case "KILL", "9": return SIGKILL
+        default: return nil
+        }
+    }
+
+    func run() throws {
+        let sig = Kill.signalNumber(signal)!
+        let report = try core { () throws(PortKitError) in
+            var scanner = PortScanner()
+            return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0]
+        }
+        let owners = report.owners
+        if owners.isEmpty {
+            if let uid = report.hiddenUIDs.first {
+                throw fail(.permissionDenied("port \(port) is held by uid \(uid), pid hidden; run portdash kill as that user or as root"))
+            }
+            throw fail(.leaseRefused("nothing to kill on port \(port): it is \(report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))")"))
+        }
+        let targets = owners.map(KillTarget.init)
+        for t in targets { printError("portdash: will send \(signalName(sig)) to \(t.summary)") }
+        if !yes {
+            guard isatty(0) == 1 else {
+                throw fail(.killRefused("refusing to kill without confirmation: no terminal to ask on; pass --yes"))
+            }
+            var prompt = Array("Send \(signalName(sig)) to \(targets.count == 1 ? "this process" : "these \(targets.count) processes")? [y/N] ".utf8)
+            _ = prompt.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+            let answer = readLine() ?? ""
+            guard answer.lowercased().hasPrefix("y") else {
+                printError("portdash: nothing was signalled")
+                throw ExitCode(1)
+            }
+        }
+        let killer = ProcessKiller()
+        var failure: PortKitError? = nil
+        for t in targets {
+            let result = Result { () throws(PortKitError) in try killer.terminate(t, signal: sig, timeout: timeout) }
+            switch result {
+            case .success(let outcome):
+                printError("portdash: \(t.pid) \(sanitized(t.name)) \(outcome)")
+            case .failure(let e):
+                printError("portdash: \(e.description)")
+                failure = failure ?? e
+            }
+        }
+        if let failure { throw ExitCode(failure.exitCode) }
+    }
+}
