@@ -38,6 +38,12 @@ static inline int pd_pidfd_send_signal(int pidfd, int sig) {
 static inline int pd_siginfo_code(const siginfo_t *info) { return info->si_code; }
 static inline pid_t pd_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 
+/// getdents64(2) straight into a caller's buffer: for walking /proc/PID/fd
+/// without opendir's allocation, fstat and fcntl per directory.
+static inline long pd_getdents64(int fd, void *buf, unsigned long len) {
+    return syscall(SYS_getdents64, fd, buf, len);
+}
+
 /// NLMSG_* helpers are macros.
 static inline int pd_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
 static inline int pd_nlmsg_align(int len) { return NLMSG_ALIGN(len); }

@@ -63,6 +63,8 @@ public struct DashboardState: Sendable {
     public mutating func apply(_ new: PortSnapshot, scanSeconds: Double? = nil) {
         if let old = snapshot {
             for e in EventLog.changes(from: old, to: new) { log(e.text, at: new.takenAt, style: e.style) }
+        } else {
+            log(EventLog.summary(new), at: new.takenAt, style: new.count(.conflict) > 0 ? .conflict : .normal)
         }
         snapshot = new
         lastScanSeconds = scanSeconds

@@ -3,6 +3,18 @@ import PortKit
 /// What changed between two scans, in words, like a DHCP server's log:
 /// "5003 now held by node (pid 7712)", "5001 released".
 public enum EventLog {
+    /// What the first scan found: "first scan: 6 foreign (5000 python3, …), 1 conflict (5000)".
+    public static func summary(_ s: PortSnapshot) -> String {
+        var parts: [String] = []
+        for state in [PortState.conflict, .foreign, .ours] {
+            let ports = s.ports.filter { $0.state == state }
+            guard !ports.isEmpty else { continue }
+            let list = ports.prefix(4).map { p in p.owners.first.map { "\(p.port) \($0.name)" } ?? String(p.port) }
+            parts.append("\(ports.count) \(state.rawValue) (\(list.joined(separator: ", "))\(ports.count > 4 ? ", …" : ""))")
+        }
+        return "first scan: " + (parts.isEmpty ? "every port free" : parts.joined(separator: "; "))
+    }
+
     public static func changes(from old: PortSnapshot, to new: PortSnapshot) -> [(text: String, style: Style)] {
         var out: [(String, Style)] = []
         for (a, b) in zip(old.ports, new.ports) where a.port == b.port {

@@ -64,7 +64,10 @@ public struct Renderer: Sendable {
         let rest = height - 5  // header x2, column headings, status line, footer
         let listRows = min(state.range.count, max(1, rest - (rest >= 10 ? 2 : 0)))
         var detailRows = 0
-        if state.showDetails { detailRows = min(max(8, rest / 2), max(0, rest - min(listRows, 3) - 1)) }
+        if state.showDetails {
+            let want = detailLines(state, width: width).count + 1
+            detailRows = min(want, max(0, rest - min(listRows, 3) - 1))
+        }
         let listHeight = max(1, min(listRows, rest - detailRows - (rest - detailRows > 6 ? 2 : 0)))
         let eventRows = max(0, rest - listHeight - detailRows)
         let layout = Layout(listTop: 3, listHeight: listHeight)
@@ -97,21 +100,26 @@ public struct Renderer: Sendable {
             x = g.put(0, x, "\(n) \(state.rawValue)", n > 0 || state == .free ? style : .dim)
             x = g.put(0, x, "  ")
         }
-        var right = "every \(formatInterval(s.interval))"
+        let every = "every \(formatInterval(s.interval))"
+        if x + displayWidth(every) + 1 <= g.width { g.put(0, g.width - displayWidth(every), every, .dim) }
+        var scanned = "scanning…"
         if let snap = s.snapshot {
-            right += "  scanned \(clockText(snap.takenAt))"
-            if let t = s.lastScanSeconds { right += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
-        } else {
-            right += "  scanning…"
+            scanned = "scanned \(clockText(snap.takenAt))"
+            if let t = s.lastScanSeconds { scanned += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
         }
-        if displayWidth(right) + x < g.width { g.put(0, g.width - displayWidth(right), right, .dim) }
+        let rightWidth = displayWidth(scanned)
         var y1 = g.put(1, 0, "state ", .dim)
-        y1 = g.put(1, y1, s.statePath)
+        // A long path is cut from the left: its end names the file.
+        let room = max(10, g.width - y1 - rightWidth - 2)
+        var path = s.statePath
+        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
+        y1 = g.put(1, y1, path)
         if let err = s.stateError {
-            g.put(1, y1, "  " + err, .error)
+            y1 = g.put(1, y1, "  " + err, .error, maxWidth: max(0, g.width - y1 - rightWidth - 2))
         } else if let n = s.snapshot?.unreadablePids, n > 0 {
-            g.put(1, y1, "  (\(n) processes unreadable: run as root to see every owner)", .dim)
+            y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
         }
+        if y1 + rightWidth + 1 <= g.width { g.put(1, g.width - rightWidth, scanned, .dim) }
         // Column headings.
         g.fill(2, .heading)
         var cx = 0
@@ -142,20 +150,25 @@ public struct Renderer: Sendable {
                 x += c.width + 1
             }
             g.put(row, x, truncate(cells[7], to: g.width - x), .normal, maxWidth: g.width - x)
-            if index == s.selected { g.paint(row, .selected) }
+            if index == s.selected {
+                // The bar covers the row but the state word keeps its colour.
+                let stateCol = cols.prefix { $0.cell != 1 }.reduce(0) { $0 + $1.width + 1 }
+                g.paint(row, from: 0, to: stateCol, .selected)
+                g.paint(row, from: stateCol + (cells[1].count), to: nil, .selected)
+            }
         }
     }
 
     func drawDetails(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
-        let port = s.selectedPort
         g.fill(top, .heading)
-        g.put(top, 0, " \(port) details ", .heading)
+        g.put(top, 0, " \(s.selectedPort) details ", .heading)
+        for (i, l) in detailLines(s, width: g.width).prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
+    }
+
+    /// The details pane's lines for the selected port.
+    func detailLines(_ s: DashboardState, width: Int) -> [(String, Style)] {
         var lines: [(String, Style)] = []
-        guard let r = s.selectedReport else {
-            lines.append(("not scanned yet", .dim))
-            for (i, l) in lines.prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
-            return
-        }
+        guard let r = s.selectedReport else { return [("not scanned yet", .dim)] }
         let conns = r.connectionCount
         lines.append(("state \(r.state.rawValue)   bind probe: IPv4 \(r.probe.ipv4), IPv6 \(r.probe.ipv6)   \(conns) connection\(conns == 1 ? "" : "s")",
                       .normal))
@@ -167,20 +180,26 @@ public struct Renderer: Sendable {
         } else {
             lines.append(("no lease", .dim))
         }
+        if r.state == .conflict, let l = r.lease {
+            let holder = r.holderSummary
+            let owner = l.owner.map { "pid \($0.pid)" } ?? "its owner"
+            lines.append(("conflict: \(holder) holds it, but the lease belongs to \(owner) (\(l.service)); neither that process nor a child of it", .conflict))
+        }
         for o in r.owners {
             let fds = r.sockets.flatMap { $0.refs.filter { $0.pid == o.pid }.map { String($0.fd) } }
             lines.append(("pid \(o.pid)  \(o.name)  user \(o.user) (uid \(o.uid))  started \(startText(o.startTime))  fd \(fds.joined(separator: ","))", .normal))
             // The full command line, wrapped rather than cut.
             let cmd = sanitized(o.commandText)
             var rest = Substring(cmd)
-            let w = max(10, g.width - 4)
+            let w = max(10, width - 4)
             while !rest.isEmpty {
                 lines.append(("  " + String(rest.prefix(w)), .dim))
                 rest = rest.dropFirst(w)
             }
         }
         if r.owners.isEmpty, let uid = r.hiddenUIDs.first {
-            lines.append(("held by uid \(uid) (\(UserNames.shared.name(uid))), pid hidden: run as root to see it", .foreign))
+            let name = r.sockets.first { $0.socket.uid == uid && !$0.user.isEmpty }?.user ?? String(uid)
+            lines.append(("held by uid \(uid) (\(name)), pid hidden: run as root to see it", .foreign))
         }
         let socks = r.sockets.prefix(8).map { s -> String in
             let a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText
@@ -192,7 +211,7 @@ public struct Renderer: Sendable {
             lines.append(("sockets: " + socks.joined(separator: "; ") + (r.sockets.count > 8 ? "; +\(r.sockets.count - 8) more" : ""), .normal))
         }
         if let note = r.note { lines.append(("note: " + note, .foreign)) }
-        for (i, l) in lines.prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
+        return lines
     }
 
     func drawEvents(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {

@@ -51,7 +51,8 @@ public struct PortScanner<Resolver: OwnerResolving> {
                 guard seen.insert(ref.pid).inserted else { return nil }
                 return detail(ref.pid)
             }
-            byPort[s.local.port, default: []].append(SocketReport(socket: s, owners: procs, refs: refs))
+            let user = procs.isEmpty && s.inode != 0 ? users.name(s.uid) : ""
+            byPort[s.local.port, default: []].append(SocketReport(socket: s, owners: procs, refs: refs, user: user))
         }
         let leaseByPort = Dictionary(leases.map { ($0.port, $0) }, uniquingKeysWith: { a, _ in a })
 
@@ -110,8 +111,9 @@ public struct PortScanner<Resolver: OwnerResolving> {
 }
 
 extension PortScanner where Resolver == SocketOwners {
-    /// The scanner over the real system: /proc, real binds, a full fd walk.
+    /// The scanner over the real system: sock_diag (or /proc/net/tcp), real
+    /// binds, a full fd walk. On a fixture root it reads the fixture's tables.
     public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
-        self.init(root: root, source: ProcNetTCPSource(root: root), probe: probe, resolver: SocketOwners(root: root))
+        self.init(root: root, source: FastSocketSource.best(root: root), probe: probe, resolver: SocketOwners(root: root))
     }
 }

@@ -18,9 +18,11 @@ public struct SocketReport: Sendable, Equatable {
     public let owners: [ProcessDetails]
     /// Where each owner holds it (pid, fd), for the dashboard's cache.
     public let refs: [FDRef]
+    /// The user name of the socket's uid (shown when the owner is hidden).
+    public let user: String
 
-    public init(socket: TCPSocket, owners: [ProcessDetails], refs: [FDRef]) {
-        self.socket = socket; self.owners = owners; self.refs = refs
+    public init(socket: TCPSocket, owners: [ProcessDetails], refs: [FDRef], user: String = "") {
+        self.socket = socket; self.owners = owners; self.refs = refs; self.user = user
     }
 }
 

@@ -13,7 +13,7 @@ struct PortDash: ParsableCommand {
             77 not permitted (kill refused).
             """,
         version: "0.1.0",
-        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self],
+        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, BenchRefresh.self],
         defaultSubcommand: Dash.self
     )
 }

@@ -23,9 +23,9 @@ public struct StatusTable {
         if owners.count > 2 { pids += "+\(owners.count - 2)" }
         var user = owners.first?.user ?? ""
         var process = owners.first.map { sanitized($0.name) } ?? ""
-        var command = owners.first.map { sanitized($0.commandText) } ?? ""
+        var command = owners.first.map { sanitized($0.shortCommandText) } ?? ""
         if owners.isEmpty, let uid = p.hiddenUIDs.first {
-            user = UserNames.shared.name(uid)
+            user = p.sockets.first { $0.socket.uid == uid && !$0.user.isEmpty }?.user ?? String(uid)
             pids = "hidden"
             command = "uid \(uid), pid hidden (run as root to see it)"
         } else if owners.isEmpty, let s = p.sockets.first {

@@ -19,6 +19,17 @@ public struct ProcessDetails: Sendable, Equatable {
     public var commandText: String {
         cmdline.isEmpty ? "[\(name)]" : cmdline.joined(separator: " ")
     }
+
+    /// The command line for a narrow column: the program's directory is
+    /// dropped ("/root/.pyenv/versions/3.11.7/bin/python3 -m http.server"
+    /// reads "python3 -m http.server"), so rows differ where they matter.
+    public var shortCommandText: String {
+        guard var first = cmdline.first else { return "[\(name)]" }
+        if first.hasPrefix("/"), !first.contains(" "), let slash = first.lastIndex(of: "/") {
+            first = String(first[first.index(after: slash)...])
+        }
+        return ([first] + cmdline.dropFirst()).joined(separator: " ")
+    }
 }
 
 /// Reads processes from a proc root. Every read tolerates the process
@@ -71,6 +82,12 @@ public final class UserNames: @unchecked Sendable {
     private var lock = pthread_mutex_t()
 
     public init() { pthread_mutex_init(&lock, nil) }
+
+    /// Fixed names, for tests and golden files that must not depend on the machine.
+    public convenience init(preset: [UInt32: String]) {
+        self.init()
+        cache = preset
+    }
 
     public func name(_ uid: UInt32) -> String {
         pthread_mutex_lock(&lock)

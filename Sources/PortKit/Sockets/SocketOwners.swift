@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 
 /// One place a socket is held: a process and the descriptor number in it.
@@ -40,7 +41,7 @@ public struct SocketOwners: Sendable {
 
         let cpuCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         // Threads only pay off with enough processes to share out.
-        let chunks = max(1, min(workers ?? cpuCount, all.count / 64))
+        let chunks = max(1, min(workers ?? cpuCount, all.count / 48))
         if chunks == 1 {
             var partial = Partial()
             walk(all[...], procfd: procfd, inodes: inodes, into: &partial)
@@ -79,38 +80,54 @@ public struct SocketOwners: Sendable {
         var unreadable = 0
     }
 
+    /// Reads each /proc/PID/fd with getdents64 into one reused buffer and
+    /// readlinkat on each entry relative to that directory's descriptor.
+    /// struct linux_dirent64: d_ino(0, 8) d_off(8, 8) d_reclen(16, 2) d_type(18, 1) d_name(19…).
     private func walk(_ pids: ArraySlice<Int32>, procfd: Int32, inodes: Set<UInt64>, into out: inout Partial) {
-        var link = [UInt8](repeating: 0, count: 64)
-        var path = [CChar](repeating: 0, count: 32)
+        let dents = UnsafeMutableRawPointer.allocate(byteCount: 32 * 1024, alignment: 8)
+        defer { dents.deallocate() }
+        let link = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
+        defer { link.deallocate() }
+        let path = UnsafeMutablePointer<CChar>.allocate(capacity: 32)
+        defer { path.deallocate() }
         for pid in pids {
-            // "PID/fd" relative to /proc, built without allocating a String.
-            let len = writeDecimal(Int(pid), into: &path, at: 0)
-            for (k, c) in "/fd".utf8.enumerated() { path[len + k] = CChar(bitPattern: c) }
-            path[len + 3] = 0
+            // "PID/fd" relative to /proc, built without allocating.
+            var len = 0
+            var digits: (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar) = (0,0,0,0,0,0,0,0,0,0,0,0)
+            withUnsafeMutableBytes(of: &digits) { d in
+                var v = Int(pid)
+                var n = 0
+                repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+                while n > 0 { n -= 1; path[len] = CChar(bitPattern: d[n]); len += 1 }
+            }
+            path[len] = 47; path[len + 1] = 102; path[len + 2] = 100; path[len + 3] = 0  // "/fd"
             let dirfd = Glibc.openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if dirfd < 0 {
                 if errno == EACCES || errno == EPERM { out.unreadable += 1 }
                 continue  // ENOENT/ESRCH: the process exited under us
             }
-            guard let dir = fdopendir(dirfd) else { close(dirfd); continue }
-            while let entry = readdir(dir) {
-                // d_type is DT_LNK for fd entries; skip "." and "..".
-                if entry.pointee.d_type == UInt8(DT_DIR) { continue }
-                let n = withUnsafePointer(to: &entry.pointee.d_name) { namePtr in
-                    namePtr.withMemoryRebound(to: CChar.self, capacity: 256) { name in
-                        link.withUnsafeMutableBytes { readlinkat(dirfd, name, $0.baseAddress!, 64) }
+            while true {
+                let n = pd_getdents64(dirfd, dents, 32 * 1024)
+                if n <= 0 { break }
+                var off = 0
+                while off < n {
+                    let rec = dents + off
+                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                    let type = rec.load(fromByteOffset: 18, as: UInt8.self)
+                    off += reclen
+                    if type != UInt8(DT_LNK) { continue }  // "." and ".."
+                    let name = (rec + 19).assumingMemoryBound(to: CChar.self)
+                    let r = readlinkat(dirfd, name, link, 64)
+                    // A socket link is "socket:[N]": at least 10 bytes.
+                    guard r >= 10 else { continue }
+                    let inode = link.withMemoryRebound(to: UInt8.self, capacity: r) {
+                        SocketOwners.socketInode(UnsafeBufferPointer(start: $0, count: r))
                     }
+                    guard inode != 0, inodes.contains(inode) else { continue }
+                    out.holders[inode, default: []].append(FDRef(pid: pid, fd: Int32(atoi(name))))
                 }
-                // A socket link is "socket:[N]": at least 10 bytes.
-                guard n >= 10 else { continue }
-                let inode = link.withUnsafeBufferPointer { SocketOwners.socketInode(UnsafeBufferPointer(rebasing: $0[0..<n])) }
-                guard inode != 0, inodes.contains(inode) else { continue }
-                let fd = withUnsafePointer(to: &entry.pointee.d_name) { namePtr in
-                    namePtr.withMemoryRebound(to: CChar.self, capacity: 256) { Int32(atoi($0)) }
-                }
-                out.holders[inode, default: []].append(FDRef(pid: pid, fd: fd))
             }
-            closedir(dir)  // closes dirfd too
+            close(dirfd)
         }
     }
 

@@ -1,0 +1,174 @@
+import Testing
+import PortKit
+@testable import PortDashUI
+
+@Suite("Dashboard keys and state (no terminal)")
+struct KeyHandlingTests {
+    let layout = Layout(listTop: 3, listHeight: 5)
+
+    func press(_ keys: [Key], _ s: inout DashboardState) -> [Reaction] {
+        keys.map { KeyBindings.handle($0, &s, layout: layout) }
+    }
+
+    @Test("selection moves with arrows, j/k, PgUp/PgDn, Home/End, and stays in the range")
+    func selection() throws {
+        var s = try UIFixtures.state()
+        _ = press([.down, .down, .char("j")], &s)
+        #expect(s.selected == 3 && s.selectedPort == 5003)
+        _ = press([.up, .char("k")], &s)
+        #expect(s.selected == 1)
+        _ = press([.up, .up, .up], &s)
+        #expect(s.selected == 0)
+        _ = press([.pageDown], &s)
+        #expect(s.selected == 4)
+        _ = press([.end], &s)
+        #expect(s.selected == 10)
+        _ = press([.down], &s)
+        #expect(s.selected == 10)
+        _ = press([.pageUp, .home], &s)
+        #expect(s.selected == 0)
+    }
+
+    @Test("a click on a row selects it; a click elsewhere does nothing")
+    func click() throws {
+        var s = try UIFixtures.state()
+        _ = press([.click(row: 5, col: 10)], &s)
+        #expect(s.selected == 2)
+        _ = press([.click(row: 0, col: 10)], &s)
+        #expect(s.selected == 2)
+    }
+
+    @Test("r opens a prompt; typing, backspace, Enter asks the engine to reserve")
+    func reservePrompt() throws {
+        var s = try UIFixtures.state()
+        s.select(7)
+        _ = press([.char("r")], &s)
+        #expect(s.mode == .reservePrompt(port: 5007, text: ""))
+        _ = press([.char("w"), .char("e"), .char("x"), .backspace, .char("b")], &s)
+        #expect(s.mode == .reservePrompt(port: 5007, text: "web"))
+        let r = KeyBindings.handle(.enter, &s, layout: layout)
+        #expect(r.command == .reserve(port: 5007, service: "web"))
+        #expect(s.mode == .normal)
+    }
+
+    @Test("Esc cancels the prompt; a bad name keeps it open with an error")
+    func reserveCancelAndBadName() throws {
+        var s = try UIFixtures.state()
+        s.select(7)
+        _ = press([.char("r"), .char("a"), .escape], &s)
+        #expect(s.mode == .normal)
+        _ = press([.char("r"), .char("a"), .char(" "), .char("b")], &s)
+        let r = KeyBindings.handle(.enter, &s, layout: layout)
+        #expect(r.command == nil)
+        #expect(s.message?.style == .error)
+        #expect(s.mode == .reservePrompt(port: 5007, text: "a b"))
+    }
+
+    @Test("q and F10 quit; but q in a prompt is just a letter")
+    func quit() throws {
+        var s = try UIFixtures.state()
+        #expect(KeyBindings.handle(.char("q"), &s, layout: layout).flags.contains(.quit))
+        #expect(KeyBindings.handle(.function(10), &s, layout: layout).flags.contains(.quit))
+        s.select(7)
+        _ = press([.char("r")], &s)
+        #expect(!KeyBindings.handle(.char("q"), &s, layout: layout).flags.contains(.quit))
+        #expect(s.mode == .reservePrompt(port: 5007, text: "q"))
+    }
+
+    @Test("d releases only where there is a lease")
+    func release() throws {
+        var s = try UIFixtures.state()
+        s.select(9)  // 5009: web
+        #expect(KeyBindings.handle(.char("d"), &s, layout: layout).command == .release(port: 5009))
+        s.select(7)  // free, no lease
+        #expect(KeyBindings.handle(.char("d"), &s, layout: layout).command == nil)
+        #expect(s.message?.text == "5007 has no lease to release")
+    }
+
+    @Test("x asks first, listing every process that would be signalled; y confirms, n cancels")
+    func killConfirm() throws {
+        var s = try UIFixtures.state()
+        s.select(6)  // 5006: shared by 300 and 301
+        _ = press([.char("x")], &s)
+        guard case .confirmKill(let port, let targets) = s.mode else { Issue.record("no confirmation"); return }
+        #expect(port == 5006)
+        #expect(targets.map(\.pid) == [300, 301])
+        #expect(targets[1].startTime == 5100)
+        #expect(KeyBindings.handle(.char("n"), &s, layout: layout).command == nil)
+        #expect(s.mode == .normal)
+        _ = press([.function(9)], &s)
+        #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets))
+    }
+
+    @Test("x on a free port or a hidden owner explains instead of asking")
+    func killNothing() throws {
+        var s = try UIFixtures.state()
+        s.select(7)
+        _ = press([.char("x")], &s)
+        #expect(s.mode == .normal && s.message?.text.contains("nothing to kill") == true)
+        s.select(4)  // 5004: uid 1001, pid hidden
+        _ = press([.char("x")], &s)
+        #expect(s.mode == .normal && s.message?.text.contains("pid hidden") == true)
+    }
+
+    @Test("+ and - step the interval and ask for a new schedule")
+    func interval() throws {
+        var s = try UIFixtures.state()
+        let r = KeyBindings.handle(.char("+"), &s, layout: layout)
+        #expect(s.interval == 2 && r.flags.contains(.reschedule))
+        _ = press([.char("-"), .char("-"), .char("-"), .char("-"), .char("-")], &s)
+        #expect(s.interval == 0.25)
+    }
+
+    @Test("Enter toggles details; ? opens help and any key closes it; Ctrl-L repaints")
+    func toggles() throws {
+        var s = try UIFixtures.state()
+        _ = press([.enter], &s)
+        #expect(s.showDetails)
+        _ = press([.char("?")], &s)
+        #expect(s.mode == .help)
+        #expect(!KeyBindings.handle(.char("q"), &s, layout: layout).flags.contains(.quit))
+        #expect(s.mode == .normal)
+        #expect(KeyBindings.handle(.ctrl("l"), &s, layout: layout).flags.contains(.repaint))
+        #expect(KeyBindings.handle(.char(" "), &s, layout: layout).flags.contains(.rescan))
+    }
+
+    @Test("the help screen lists every binding of the table that dispatches keys")
+    func helpFromTable() throws {
+        var s = try UIFixtures.state()
+        s.mode = .help
+        let text = UIFixtures.renderer.render(&s, width: 100, height: 40).grid.text
+        for b in KeyBindings.table {
+            #expect(text.contains(KeyBindings.label(b)), "\(b.help)")
+            #expect(text.contains(b.help))
+        }
+        // And every key in the table reaches its binding.
+        for b in KeyBindings.table {
+            for k in b.keys { #expect(KeyBindings.index[k] != nil) }
+        }
+    }
+
+    @Test("an existing lease's name is offered when reserving its port")
+    func reservePrefill() throws {
+        var s = try UIFixtures.state()
+        s.select(9)
+        _ = press([.char("r")], &s)
+        #expect(s.mode == .reservePrompt(port: 5009, text: "web"))
+    }
+
+    @Test("the event log says what changed between scans")
+    func events() throws {
+        let before = try UIFixtures.snapshot(leases: [])
+        let after = try UIFixtures.snapshot(leases: UIFixtures.defaultLeases, now: 1_795_000_005)
+        var s = DashboardState(range: UIFixtures.range, statePath: "/x", interval: 1)
+        s.apply(before)
+        s.apply(after)
+        let texts = s.events.map(\.text)
+        #expect(texts.first?.hasPrefix("first scan: 7 foreign (5000 python3, 5001 python3") == true)
+        #expect(texts.contains("5008 reserved for db"))
+        #expect(texts.contains("5009 leased to web"))
+        #expect(texts.contains { $0.hasPrefix("5000 CONFLICT: leased to api but held by python3 (pid 100)") })
+        s.apply(before)
+        #expect(s.events.map(\.text).contains("5009 released (was web)"))
+    }
+}
