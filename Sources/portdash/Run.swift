@@ -117,9 +117,11 @@ struct Run: ParsableCommand {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attr, &empty)
+        // Every signal back to its default: ignored dispositions survive exec.
         var dflt = sigset_t()
-        sigemptyset(&dflt)
-        for s in defaults + [SIGCHLD, SIGPIPE] { sigaddset(&dflt, s) }
+        sigfillset(&dflt)
+        sigdelset(&dflt, SIGKILL)
+        sigdelset(&dflt, SIGSTOP)
         posix_spawnattr_setsigdefault(&attr, &dflt)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 

@@ -47,8 +47,20 @@ public final class ChildProcess {
         var cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") }
         cenv.append(nil)
         defer { cargs.forEach { free($0) }; cenv.forEach { free($0) } }
+        // A clean signal state: blocked and ignored signals survive exec, and
+        // the test runner's threads may block some.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL); sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, cenv)
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attr, cargs, cenv)
         precondition(rc == 0, "posix_spawnp \(argv[0]) failed: \(rc)")
         self.pid = pid
         if captureOutput {

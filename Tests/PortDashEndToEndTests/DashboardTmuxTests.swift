@@ -1,0 +1,169 @@
+import Testing
+import PortKitTestSupport
+import PortKit
+
+/// The real binary in a real terminal: tmux runs it, send-keys types, and
+/// capture-pane reads the screen, as a person would use it. Each test has its
+/// own tmux server (-L) so tests never see each other's panes.
+final class TmuxSession {
+    let socket: String
+    let exitFile: String
+
+    init(command: [String], environment: [String: String], width: Int = 120, height: Int = 32) throws {
+        socket = "portdash-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        exitFile = TestSupport.temporaryDirectory() + "/exit"
+        let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
+        let cmd = command.map { "'\($0)'" }.joined(separator: " ")
+        let shell = "env LANG=C.UTF-8 TERM=xterm-256color \(env) \(cmd); echo $? > '\(exitFile)'; echo EXITED; sleep 60"
+        let r = TestSupport.runCommand(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "T",
+                                        "-x", String(width), "-y", String(height), shell])
+        guard r.status == 0 else { throw TmuxError.failed("tmux new-session: \(r.stderr)") }
+    }
+
+    enum TmuxError: Error { case failed(String) }
+
+    func keys(_ keys: String...) {
+        TestSupport.runCommand(["tmux", "-L", socket, "send-keys", "-t", "T"] + keys)
+    }
+
+    /// Types literally (a service name).
+    func type(_ text: String) {
+        TestSupport.runCommand(["tmux", "-L", socket, "send-keys", "-t", "T", "-l", text])
+    }
+
+    var screen: String { TestSupport.runCommand(["tmux", "-L", socket, "capture-pane", "-p", "-t", "T"]).stdout }
+
+    /// Waits until the screen satisfies `condition`, polling; never a fixed sleep.
+    @discardableResult
+    func waitFor(_ what: String, seconds: Double = 10, _ condition: (String) -> Bool) -> Bool {
+        let ok = waitUntil(seconds: seconds) { condition(self.screen) }
+        if !ok { Issue.record("timed out waiting for \(what); screen:\n\(screen)") }
+        return ok
+    }
+
+    func waitFor(text: String, seconds: Double = 10) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
+
+    /// The line of the screen that starts with `port`.
+    func row(_ port: UInt16) -> String { screen.split(separator: "\n").first { $0.hasPrefix(String(port)) }.map(String.init) ?? "" }
+
+    var exitStatus: Int32? {
+        guard let b = TestSupport.readFile(exitFile) else { return nil }
+        return Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "")
+    }
+
+    var panePid: Int32? {
+        Int32(TestSupport.runCommand(["tmux", "-L", socket, "display-message", "-p", "-t", "T", "#{pane_pid}"]).stdout.split(separator: "\n").first ?? "")
+    }
+
+    deinit { TestSupport.runCommand(["tmux", "-L", socket, "kill-server"]) }
+}
+
+@Suite("The dashboard in tmux", .serialized)
+struct DashboardTmuxTests {
+    let dir = TestSupport.temporaryDirectory()
+    var state: String { dir + "/leases.json" }
+
+    func start(_ range: PortRange, width: Int = 120, height: Int = 32, env: [String: String] = [:]) throws -> TmuxSession {
+        var e = env
+        e["PORTDASH_STATE"] = state
+        return try TmuxSession(command: [TestSupport.portdashBinary, "--range", "\(range.first)-\(range.last)"],
+                               environment: e, width: width, height: height)
+    }
+
+    func book() -> LeaseBook { (try? LeaseStore(path: state).load()) ?? LeaseBook() }
+
+    @Test("see a foreign listener, reserve, release, kill it, quit: all by keys")
+    func wholeStory() throws {
+        let range = TestSupport.freeRange(count: 6)
+        let listenerPort = range.first + 2
+        let l = try Listener(port: listenerPort)
+        let child = ChildProcess(["sleep", "60"], inherit: [3: l.fd])
+        l.close()
+        let t = try start(range)
+
+        // The foreign listener with its pid and name.
+        t.waitFor("the listener's row") { _ in t.row(listenerPort).contains("foreign") && t.row(listenerPort).contains(String(child.pid)) }
+        #expect(t.row(listenerPort).contains("sleep"))
+        #expect(t.row(range.first).contains("free"))
+        #expect(t.screen.contains("\(range.first)-\(range.last)"))
+
+        // r + a name reserves the selected (first, free) port.
+        t.keys("r")
+        #expect(t.waitFor(text: "Reserve \(range.first) for service:"))
+        t.type("web")
+        t.keys("Enter")
+        t.waitFor("the reservation") { _ in t.row(range.first).contains("ours") && t.row(range.first).contains("web") }
+        #expect(book().lease(on: range.first)?.service == "web")
+        #expect(book().lease(on: range.first)?.kind == .reservation)
+
+        // d releases it.
+        t.keys("d")
+        t.waitFor("the release") { _ in t.row(range.first).contains("free") }
+        #expect(book().leases.isEmpty)
+        #expect(t.screen.contains("released \(range.first)"))
+
+        // Select the listener (two rows down), x, y: it is killed and the row turns free.
+        t.keys("j", "j", "x")
+        #expect(t.waitFor(text: "Kill what holds port \(listenerPort)?"))
+        #expect(t.screen.contains("pid \(child.pid)  sleep"))
+        t.keys("y")
+        t.waitFor("the kill") { _ in t.row(listenerPort).contains("free") }
+        #expect(child.wait() == 128 + SIGTERM)
+        #expect(t.screen.contains("exited after SIGTERM"))
+
+        // q quits with status 0 and gives the terminal back.
+        t.keys("q")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 0)
+        #expect(!t.screen.contains("Enter Details"))
+    }
+
+    @Test("help from the key table, details on Enter, Esc cancels a prompt, resize keeps working")
+    func helpDetailsResize() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let l = try Listener(port: range.first)
+        let t = try start(range, width: 80, height: 24)
+        t.waitFor("the first scan") { $0.contains("scanned") }
+        t.keys("?")
+        #expect(t.waitFor(text: "portdash keys"))
+        for b in ["select the port above", "kill the selected port", "quit"] { #expect(t.screen.contains(b)) }
+        t.keys("Space")
+        t.waitFor("the list again") { $0.contains("PORT") }
+        t.keys("Enter")
+        #expect(t.waitFor(text: "\(range.first) details"))
+        #expect(t.screen.contains("pid \(getpid())"))
+        t.keys("r")
+        t.type("abc")
+        t.keys("Escape")
+        #expect(t.waitFor(text: "reserve cancelled"))
+        #expect(book().leases.isEmpty)
+        // Smaller than the minimum, then back: no crash, the list returns.
+        TestSupport.runCommand(["tmux", "-L", t.socket, "resize-window", "-t", "T", "-x", "30", "-y", "6"])
+        #expect(t.waitFor(text: "terminal too small"))
+        TestSupport.runCommand(["tmux", "-L", t.socket, "resize-window", "-t", "T", "-x", "140", "-y", "40"])
+        t.waitFor("the wide layout") { $0.contains("ADDRESS") }
+        t.keys("F10")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 0)
+        _ = l
+    }
+
+    @Test("SIGTERM: the dashboard leaves the terminal clean and exits 143; leases from another terminal show up")
+    func sigtermAndOutsideLeases() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let t = try start(range)
+        t.waitFor("the first scan") { $0.contains("scanned") }
+        // A lease made from "another terminal" appears at the next refresh.
+        let r = TestSupport.runCommand([TestSupport.portdashBinary, "reserve", String(range.last), "db", "--range", "\(range.first)-\(range.last)"],
+                                       environment: ["PORTDASH_STATE": state])
+        #expect(r.status == 0)
+        t.waitFor("the outside reservation") { _ in t.row(range.last).contains("ours") && t.row(range.last).contains("db") }
+        #expect(t.screen.contains("\(range.last) reserved for db"))
+        let pids = TestSupport.runCommand(["pgrep", "-f", "--", "\(TestSupport.portdashBinary) --range \(range.first)-\(range.last)"]).stdout
+        let pid = try #require(Int32(pids.split(separator: "\n").first ?? ""))
+        kill(pid, SIGTERM)
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 143)
+        #expect(!t.screen.contains("PORT  STATE"))
+    }
+}

@@ -1,0 +1,121 @@
+import Testing
+import PortKitTestSupport
+@testable import PortKit
+
+@Suite("Kill guard and process killer (real processes)")
+struct KillTests {
+    func target(_ pid: Int32, startTime: UInt64? = nil) -> KillTarget {
+        let st = ProcessReader().stat(pid)
+        return KillTarget(pid: pid, startTime: startTime ?? st?.startTime ?? 0, name: st?.comm ?? "?", user: "u", commandLine: "")
+    }
+
+    @Test("pid 0, pid 1, portdash itself and its ancestors are refused")
+    func protectedPids() {
+        let g = KillGuard()
+        for pid: Int32 in [0, 1, -5, getpid(), getppid()] {
+            #expect(throws: PortKitError.self, "pid \(pid)") { try g.check(target(pid)) }
+        }
+        #expect { try g.check(target(getppid())) } throws: { "\($0)".contains("ancestor") }
+    }
+
+    @Test("a pid whose start time changed (reused) is refused and not signalled")
+    func reusedPid() throws {
+        let child = ChildProcess(["sleep", "30"])
+        let real = target(child.pid)
+        let stale = KillTarget(pid: child.pid, startTime: real.startTime + 1, name: "sleep", user: "u", commandLine: "")
+        #expect { try ProcessKiller().terminate(stale, timeout: 0.2) } throws: { "\($0)".contains("different process") }
+        #expect(!child.hasExited)
+        child.signal(SIGKILL)
+    }
+
+    @Test("an exited pid is refused with 'already exited'")
+    func gone() {
+        let child = ChildProcess(["true"])
+        let t = target(child.pid)
+        child.wait()
+        #expect { try ProcessKiller().terminate(t) } throws: { "\($0)".contains("already exited") || "\($0)".contains("different process") }
+    }
+
+    @Test("SIGTERM ends a normal process within the grace period")
+    func term() throws {
+        let child = ChildProcess(["sleep", "30"])
+        let outcome = try ProcessKiller().terminate(target(child.pid), timeout: 3)
+        guard case .exited(let sig, let seconds) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(sig == SIGTERM && seconds < 3)
+        #expect(child.wait() == 128 + SIGTERM)
+    }
+
+    @Test("a process that ignores SIGTERM gets SIGKILL after the timeout, with a countdown")
+    func escalate() throws {
+        let child = ChildProcess(["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"])
+        #expect(waitUntil { ProcessReader().stat(child.pid)?.comm == "sh" })
+        usleep(100_000)  // let sh install its trap
+        var ticks: [Double] = []
+        let outcome = try ProcessKiller().terminate(target(child.pid), timeout: 0.5) { ticks.append($0) }
+        guard case .killed = outcome else { Issue.record("\(outcome)"); return }
+        #expect(child.wait() == 128 + SIGKILL)
+        #expect(ticks.count >= 3 && ticks.first! > ticks.last!)
+    }
+}
+
+@Suite("sock_diag source")
+struct SockDiagTests {
+    @Test("the request is the 92 bytes the kernel expects, with the range in the filter")
+    func request() {
+        let r = SockDiagSource.request(af: UInt8(AF_INET6), range: PortRange(uncheckedFirst: 5000, last: 5010), seq: 7)
+        #expect(r.count == 92)
+        #expect(r[0..<4] == [92, 0, 0, 0])                  // nlmsg_len
+        #expect(r[4..<6] == [20, 0])                        // SOCK_DIAG_BY_FAMILY
+        #expect(r[16] == UInt8(AF_INET6) && r[17] == UInt8(IPPROTO_TCP))
+        #expect(r[72..<76] == [20, 0, 1, 0])               // rtattr: 20 bytes, INET_DIAG_REQ_BYTECODE
+        #expect(r[76] == 2 && r[82..<84] == [0x88, 0x13])  // S_GE 5000
+        #expect(r[84] == 3 && r[90..<92] == [0x92, 0x13])  // S_LE 5010
+    }
+
+    @Test("on live sockets it lists exactly what /proc/net/tcp{,6} lists")
+    func sameAsProc() throws {
+        let range = TestSupport.freeRange(count: 4)
+        let a = try Listener(port: range.first)
+        let b = try Listener(port: range.first + 1, address: "::1")
+        let c = try Listener(port: range.first + 2, address: "::ffff:127.0.0.1", v6only: false)
+        let (x, y) = a.connectLoopback()
+        defer { close(x); close(y) }
+        func key(_ s: TCPSocket) -> String { "\(s.local.addressText):\(s.local.port) \(s.state.name) \(s.inode) \(s.uid) \(s.remote.addressText):\(s.remote.port)" }
+        let diag = try SockDiagSource().sockets(in: range).map(key).sorted()
+        let proc = try ProcNetTCPSource().sockets(in: range).map(key).sorted()
+        #expect(diag == proc)
+        #expect(diag.count == 4)
+        _ = (b, c)
+    }
+}
+
+@Suite("Caching owner resolver")
+struct CachingResolverTests {
+    @Test("re-verifies known sockets without a walk, walks for new ones, forgets closed ones")
+    func cache() throws {
+        let range = TestSupport.freeRange(count: 2)
+        let a = try Listener(port: range.first)
+        var r = CachingOwnerResolver(fullWalkEvery: 3600)
+        let first = try r.resolve([a.inode])
+        #expect(r.lastWasFullWalk)
+        #expect(first.holders[a.inode] == [FDRef(pid: getpid(), fd: a.fd)])
+        let second = try r.resolve([a.inode])
+        #expect(!r.lastWasFullWalk)
+        #expect(second.holders == first.holders)
+        // A new socket is unknown: one walk finds it.
+        let b = try Listener(port: range.last)
+        let third = try r.resolve([a.inode, b.inode])
+        #expect(r.lastWasFullWalk)
+        #expect(third.holders[b.inode] == [FDRef(pid: getpid(), fd: b.fd)])
+        // A fork sharing a known socket is found at the periodic walk.
+        let child = ChildProcess(["sleep", "30"], inherit: [3: a.fd])
+        r.fullWalkEvery = 0
+        let fourth = try r.resolve([a.inode, b.inode])
+        #expect(Set(fourth.holders[a.inode]?.map(\.pid) ?? []) == [getpid(), child.pid])
+        child.signal(SIGKILL); child.wait()
+        r.fullWalkEvery = 3600
+        // The child's reference no longer verifies; ours still does.
+        let fifth = try r.resolve([a.inode, b.inode])
+        #expect(fifth.holders[a.inode]?.map(\.pid) == [getpid()])
+    }
+}
