@@ -102,20 +102,25 @@ struct CachingResolverTests {
         let second = try r.resolve([a.inode])
         #expect(!r.lastWasFullWalk)
         #expect(second.holders == first.holders)
-        // A new socket is unknown: one walk finds it.
+        // A new socket in an old process: found by the newest-first walk, which stops there.
         let b = try Listener(port: range.last)
         let third = try r.resolve([a.inode, b.inode])
-        #expect(r.lastWasFullWalk)
+        #expect(!r.lastWasFullWalk)
         #expect(third.holders[b.inode] == [FDRef(pid: getpid(), fd: b.fd)])
-        // A fork sharing a known socket is found at the periodic walk.
+        #expect(third.holders[a.inode] == [FDRef(pid: getpid(), fd: a.fd)])
+        // A fork sharing a known socket is a new process: found at the next refresh.
         let child = ChildProcess(["sleep", "30"], inherit: [3: a.fd])
-        r.fullWalkEvery = 0
+        #expect(waitUntil { ProcessReader().stat(child.pid)?.comm == "sleep" })
         let fourth = try r.resolve([a.inode, b.inode])
+        #expect(!r.lastWasFullWalk)
         #expect(Set(fourth.holders[a.inode]?.map(\.pid) ?? []) == [getpid(), child.pid])
         child.signal(SIGKILL); child.wait()
-        r.fullWalkEvery = 3600
         // The child's reference no longer verifies; ours still does.
         let fifth = try r.resolve([a.inode, b.inode])
         #expect(fifth.holders[a.inode]?.map(\.pid) == [getpid()])
+        // The safety walk gives the same answer.
+        r.fullWalkEvery = 0
+        let sixth = try r.resolve([a.inode, b.inode])
+        #expect(r.lastWasFullWalk && sixth.holders == fifth.holders)
     }
 }

@@ -1,59 +1,90 @@
-/// The dashboard's resolver. Listeners rarely change, so it remembers where
-/// each socket inode was found (pid, fd) and on the next refresh re-reads
-/// just those links (one readlinkat each). A full /proc walk happens only
-/// for inodes it has not seen, and every `fullWalkEvery` seconds anyway, so
-/// a process that later inherits a known socket (a fork) is still found.
+/// The dashboard's resolver: a refresh costs a few syscalls, not a /proc
+/// walk, while still finding every holder.
+///
+/// - Each socket inode's holders (pid, fd) are remembered and re-verified
+///   with one readlinkat per reference.
+/// - Processes that appeared since the last refresh are walked in full:
+///   a fork that shares a listening socket is a new process, so it is found
+///   at once.
+/// - A socket not seen before was made since the last refresh; its holders
+///   are its creator (an old or a new process) and later forks (new). Old
+///   processes are walked newest first and the walk stops once each new
+///   socket has a holder.
+/// - Sockets no process could be found for (another user's, not readable)
+///   are retried only at the safety walk.
+/// - A full walk every `fullWalkEvery` seconds (default 5 minutes) catches
+///   what none of this can see: a socket passed to an old process over a
+///   Unix socket (SCM_RIGHTS).
 public struct CachingOwnerResolver: OwnerResolving {
     public let walker: SocketOwners
     public var fullWalkEvery: Double
     private var known: [UInt64: [FDRef]] = [:]
-    /// Inodes the last full walk could not place (another user's process):
-    /// not worth a walk every refresh; the periodic walk retries them.
     private var unfound: Set<UInt64> = []
+    private var seenPids: Set<Int32> = []
     private var lastFullWalk: Double = -.infinity
     private var unreadable = 0
-    /// For measurement: how the last resolve was done.
+    /// How the last resolve went, for tests and measurements.
     public private(set) var lastWasFullWalk = false
+    public private(set) var lastWalkedPids = 0
 
-    public init(root: ProcRoot = .system, fullWalkEvery: Double = 10) {
+    public init(root: ProcRoot = .system, fullWalkEvery: Double = 300) {
         walker = SocketOwners(root: root)
         self.fullWalkEvery = fullWalkEvery
     }
 
     public mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
         let now = monotonicSeconds()
-        var missing = Set<UInt64>()
-        var verified: [UInt64: [FDRef]] = [:]
-        if now - lastFullWalk < fullWalkEvery {
-            let procfd = try walker.root.openDirectory()
-            defer { close(procfd) }
-            for inode in inodes {
-                if unfound.contains(inode) { continue }
-                guard let refs = known[inode] else { missing.insert(inode); continue }
-                let still = refs.filter { walker.verify($0, inode: inode, procfd: procfd) }
-                if still.isEmpty { missing.insert(inode) } else { verified[inode] = still }
-            }
-        } else {
-            missing = inodes
-        }
-        lastWasFullWalk = !missing.isEmpty
-        var result = SocketOwners.Result()
-        if !missing.isEmpty {
-            // One walk finds the unknown inodes and refreshes the known ones,
-            // so shared sockets keep every holder.
-            result = try walker.find(inodes)
-            lastFullWalk = now
-            unreadable = result.unreadablePids
+        let pids = try walker.root.pids()
+        if now - lastFullWalk >= fullWalkEvery {
+            let result = try walker.find(inodes, pids: pids)
             known = result.holders
             unfound = inodes.subtracting(result.holders.keys)
-        } else {
-            result.holders = verified
-            result.unreadablePids = unreadable
-            for (inode, refs) in verified { known[inode] = refs }
-            // Forget inodes no longer asked about (closed sockets).
-            known = known.filter { inodes.contains($0.key) }
-            unfound.formIntersection(inodes)
+            unreadable = result.unreadablePids
+            seenPids = Set(pids)
+            lastFullWalk = now
+            lastWasFullWalk = true
+            lastWalkedPids = pids.count
+            return result
         }
+        lastWasFullWalk = false
+
+        // 1. Re-verify what we know.
+        var holders: [UInt64: [FDRef]] = [:]
+        let procfd = try walker.root.openDirectory()
+        defer { close(procfd) }
+        for inode in inodes {
+            guard let refs = known[inode] else { continue }
+            let still = refs.filter { walker.verify($0, inode: inode, procfd: procfd) }
+            if !still.isEmpty { holders[inode] = still }
+        }
+        // 2. New processes, in full, for every inode of interest.
+        let fresh = pids.filter { !seenPids.contains($0) }
+        var walked = fresh.count
+        if !fresh.isEmpty {
+            let found = try walker.find(inodes, pids: fresh, workers: 1)
+            unreadable += found.unreadablePids
+            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
+        }
+        // 3. New sockets still without a holder: old processes, newest first, until each has one.
+        let missing = inodes.filter { holders[$0] == nil && known[$0] == nil && !unfound.contains($0) }
+        if !missing.isEmpty {
+            let freshSet = Set(fresh)
+            let old = pids.filter { !freshSet.contains($0) }.sorted(by: >)
+            let found = try walker.find(Set(missing), pids: old, workers: 1, stopWhenEachFound: true)
+            walked += found.scannedPids
+            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
+            for inode in missing where found.holders[inode] == nil { unfound.insert(inode) }
+        }
+        lastWalkedPids = walked
+        for key in holders.keys { holders[key]!.sort { ($0.pid, $0.fd) < ($1.pid, $1.fd) } }
+        // Remember for next time; forget closed sockets and gone processes.
+        known = holders
+        unfound.formIntersection(inodes)
+        seenPids = Set(pids)
+        var result = SocketOwners.Result()
+        result.holders = holders
+        result.unreadablePids = unreadable
+        result.scannedPids = walked
         return result
     }
 }

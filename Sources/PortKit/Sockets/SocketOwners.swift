@@ -30,7 +30,10 @@ public struct SocketOwners: Sendable {
     }
 
     /// Walks every process and returns the holders of `inodes`.
-    public func find(_ inodes: Set<UInt64>, pids: [Int32]? = nil, workers: Int? = nil) throws(PortKitError) -> Result {
+    /// With `stopWhenEachFound`, pids are walked in the order given, on one
+    /// thread, and the walk ends as soon as every inode has a holder.
+    public func find(_ inodes: Set<UInt64>, pids: [Int32]? = nil, workers: Int? = nil,
+                     stopWhenEachFound: Bool = false) throws(PortKitError) -> Result {
         var result = Result()
         if inodes.isEmpty { return result }
         let procfd = try root.openDirectory()
@@ -39,6 +42,19 @@ public struct SocketOwners: Sendable {
         if let pids { all = pids } else { all = try root.pids() }
         result.scannedPids = all.count
 
+        if stopWhenEachFound {
+            var partial = Partial()
+            var walked = 0
+            for pid in all {
+                walk(all[walked...walked], procfd: procfd, inodes: inodes, into: &partial)
+                walked += 1
+                _ = pid
+                if partial.holders.count == inodes.count { break }
+            }
+            result.merge(partial)
+            result.scannedPids = walked
+            return result
+        }
         let cpuCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         // Threads only pay off with enough processes to share out.
         let chunks = max(1, min(workers ?? cpuCount, all.count / 48))
