@@ -389,6 +389,45 @@ def bench_refresh(portdash, env, timeout):
     return {"value": vals}
 
 
+def dashboard_idle_cpu(portdash, env, seconds):
+    """CPU used by the real dashboard left idle at --interval 1, in a tmux
+    pane, from utime+stime in /proc/PID/stat (fields 14 and 15) over `seconds`."""
+    if seconds <= 0:
+        return {"value": "n/a", "reason": "skipped (--idle-seconds 0)"}
+    if not shutil.which("tmux"):
+        return {"value": "n/a", "reason": "tmux not installed"}
+    sock = f"portdash-bench-{os.getpid()}"
+    envs = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith("PORTDASH"))
+    cmd = f"env LANG=C.UTF-8 TERM=xterm-256color {envs} {shlex.quote(portdash)} --range {RANGE} --interval 1"
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "B", "-x", "120", "-y", "32", cmd], check=False)
+    try:
+        pid = None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and pid is None:
+            out = subprocess.run(["tmux", "-L", sock, "display-message", "-p", "-t", "B", "#{pane_pid}"],
+                                 capture_output=True, text=True).stdout.strip()
+            if out.isdigit() and open(f"/proc/{out}/comm").read().strip() == "portdash":
+                pid = int(out)
+            else:
+                time.sleep(0.1)
+        if pid is None:
+            return {"value": "n/a", "reason": "dashboard did not start"}
+        time.sleep(5)  # the first full walk and warm-up
+        tck = os.sysconf("SC_CLK_TCK")
+
+        def ticks():
+            f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            return int(f[11]) + int(f[12])  # fields 14 utime and 15 stime
+        t0, c0 = time.monotonic(), ticks()
+        time.sleep(seconds)
+        t1, c1 = time.monotonic(), ticks()
+        return {"value": {"cpuPercent": 100.0 * (c1 - c0) / tck / (t1 - t0), "seconds": round(t1 - t0, 1)}}
+    except (OSError, ValueError) as e:
+        return {"value": "n/a", "reason": str(e)}
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], check=False, capture_output=True)
+
+
 def pct(sorted_vals, q):
     if not sorted_vals:
         return None
@@ -462,6 +501,8 @@ def measure_level(level, args, tools, env, state_path, tmp, ss):
 
         log(f"[{level}] portdash bench-refresh ...")
         res["benchRefresh"] = bench_refresh(tools[0][1][0], env, args.timeout)
+        log(f"[{level}] dashboard idle CPU over {args.idle_seconds} s ...")
+        res["dashboardIdle"] = dashboard_idle_cpu(tools[0][1][0], env, args.idle_seconds)
         res["loadavgAfter"] = open("/proc/loadavg").read().split()[:3]
         if proc.poll() is not None:
             raise RuntimeError("the load stopped before the level finished (raise --ttl)")
@@ -611,6 +652,14 @@ def render(report):
         else:
             out.append("")
             out.append(f"Dashboard refresh (`bench-refresh`): n/a ({br.get('reason')}).")
+        di = r.get("dashboardIdle") or {}
+        if isinstance(di.get("value"), dict):
+            out.append("")
+            out.append(f"Dashboard idle at `--interval 1` (tmux, utime+stime over {di['value']['seconds']} s): "
+                       f"{di['value']['cpuPercent']:.2f}% of one core.")
+        elif di:
+            out.append("")
+            out.append(f"Dashboard idle CPU: n/a ({di.get('reason')}).")
         if r.get("leftoverProcesses"):
             out.append(f"\n**Warning:** {r['leftoverProcesses']} load processes were left and killed.")
         out.append("")
@@ -630,6 +679,7 @@ def main():
     ap.add_argument("--ttl", type=int, default=900, help="loadgen time limit per level, seconds (default 900)")
     ap.add_argument("--timeout", type=int, default=120, help="per-process time limit, seconds (default 120)")
     ap.add_argument("--out-dir", default=HERE, help="where RESULTS.md and results.json go (default bench/)")
+    ap.add_argument("--idle-seconds", type=int, default=30, help="how long to sample the idle dashboard's CPU per level (default 30; 0 skips)")
     args = ap.parse_args()
     levels = [l.strip() for l in args.levels.split(",") if l.strip()]
     bad = [l for l in levels if l not in LEVELS]

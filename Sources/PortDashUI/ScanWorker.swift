@@ -28,7 +28,7 @@ final class ScanWorker: @unchecked Sendable {
     init(range: PortRange, store: LeaseStore) {
         self.range = range
         self.store = store
-        scanner = PortScanner(root: .system, source: FastSocketSource.best(), probe: BindProbe(),
+        scanner = PortScanner(root: .system, source: RefreshingSocketSource(), probe: BindProbe(),
                               resolver: CachingOwnerResolver())
         var fds: [Int32] = [0, 0]
         pipe(&fds)

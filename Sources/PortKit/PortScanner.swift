@@ -1,11 +1,14 @@
 /// Resolves socket inodes to the processes holding them. The plain walker
 /// does a full /proc walk each time; the dashboard uses a caching one.
 public protocol OwnerResolving {
-    mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result
+    /// Holders of `inodes`. `primary` (the listeners) must be found wherever
+    /// they are; a resolver may look for the others (connections, which
+    /// their server holds) only near the primary ones.
+    mutating func resolve(_ inodes: Set<UInt64>, primary: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result
 }
 
 extension SocketOwners: OwnerResolving {
-    public mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
+    public mutating func resolve(_ inodes: Set<UInt64>, primary: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
         try find(inodes)
     }
 }
@@ -30,9 +33,11 @@ public struct PortScanner<Resolver: OwnerResolving> {
         // Probe first: a listener that appears between the probe and the table
         // read then shows up in the table rather than being missed by both.
         let probes = range.ports.map { probe.probe($0) }
-        let sockets = try source.sockets(in: range)
+        let busy = Set(zip(range.ports, probes).filter { !$0.1.isFree }.map(\.0))
+        let sockets = try source.sockets(in: range, busy: busy)
         let inodes = Set(sockets.lazy.map(\.inode).filter { $0 != 0 })
-        let owners = try resolver.resolve(inodes)
+        let primary = Set(sockets.lazy.filter { $0.state == .listen && $0.inode != 0 }.map(\.inode))
+        let owners = try resolver.resolve(inodes, primary: primary)
 
         let reader = ProcessReader(root: root)
         var details: [Int32: ProcessDetails?] = [:]

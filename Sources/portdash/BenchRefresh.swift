@@ -17,7 +17,7 @@ struct BenchRefresh: ParsableCommand {
     func run() throws {
         let ctx = try Context(global)
         let root = ProcRoot.system
-        var scanner = PortScanner(root: root, source: FastSocketSource.best(), probe: BindProbe(), resolver: CachingOwnerResolver())
+        var scanner = PortScanner(root: root, source: RefreshingSocketSource(), probe: BindProbe(), resolver: CachingOwnerResolver())
         let store = ctx.store
         func refresh() throws(PortKitError) -> PortSnapshot {
             let book = (try? store.load()) ?? LeaseBook()

@@ -76,9 +76,7 @@ struct DashboardTmuxTests {
     func wholeStory() throws {
         let range = TestSupport.freeRange(count: 6)
         let listenerPort = range.first + 2
-        let l = try Listener(port: listenerPort)
-        let child = ChildProcess(["sleep", "60"], inherit: [3: l.fd])
-        l.close()
+        let child = try ChildProcess.listening(on: listenerPort, seconds: 60)
         let t = try start(range)
 
         // The foreign listener with its pid and name.

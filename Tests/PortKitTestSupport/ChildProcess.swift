@@ -148,3 +148,14 @@ func cloexecPipe(_ fds: inout [Int32]) {
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
     _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
 }
+
+extension ChildProcess {
+    /// A `sleep` child that is the only holder of a fresh listener on `port`:
+    /// the socket is made here, handed to the child as fd 3, and closed here.
+    public static func listening(on port: UInt16, address: String = "127.0.0.1", seconds: Int = 30) throws -> ChildProcess {
+        let l = try Listener(port: port, address: address)
+        let child = ChildProcess(["sleep", String(seconds)], inherit: [3: l.fd])
+        l.close()
+        return child
+    }
+}

@@ -27,9 +27,7 @@ struct LiveSocketTests {
     @Test("a listener held only by a child process is reported with the child's pid")
     func childListener() throws {
         let range = TestSupport.freeRange(count: 1)
-        let l = try Listener(port: range.first)
-        let child = ChildProcess(["sleep", "30"], inherit: [3: l.fd])
-        l.close()
+        let child = try ChildProcess.listening(on: range.first, seconds: 30)
         let p = try #require(try scan(range).report(range.first))
         #expect(p.owners.map(\.pid) == [child.pid])
         #expect(p.owners.first?.name == "sleep")
@@ -98,9 +96,7 @@ struct LiveSocketTests {
     @Test("a vanished child leaves its port free at the next scan")
     func vanished() throws {
         let range = TestSupport.freeRange(count: 1)
-        let l = try Listener(port: range.first)
-        let child = ChildProcess(["sleep", "30"], inherit: [3: l.fd])
-        l.close()
+        let child = try ChildProcess.listening(on: range.first, seconds: 30)
         #expect(try scan(range).report(range.first)?.state == .foreign)
         child.signal(SIGKILL)
         child.wait()

@@ -33,6 +33,10 @@ public struct CachingOwnerResolver: OwnerResolving {
     }
 
     public mutating func resolve(_ inodes: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
+        try resolve(inodes, primary: inodes)
+    }
+
+    public mutating func resolve(_ inodes: Set<UInt64>, primary: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
         let now = monotonicSeconds()
         let pids = try walker.root.pids()
         if now - lastFullWalk >= fullWalkEvery {
@@ -65,8 +69,8 @@ public struct CachingOwnerResolver: OwnerResolving {
             unreadable += found.unreadablePids
             for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
         }
-        // 3. New sockets still without a holder: old processes, newest first, until each has one.
-        let missing = inodes.filter { holders[$0] == nil && known[$0] == nil && !unfound.contains($0) }
+        // 3. New listeners still without a holder: old processes, newest first, until each has one.
+        let missing = inodes.filter { primary.contains($0) && holders[$0] == nil && known[$0] == nil && !unfound.contains($0) }
         if !missing.isEmpty {
             let freshSet = Set(fresh)
             let old = pids.filter { !freshSet.contains($0) }.sorted(by: >)
@@ -74,6 +78,16 @@ public struct CachingOwnerResolver: OwnerResolving {
             walked += found.scannedPids
             for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
             for inode in missing where found.holders[inode] == nil { unfound.insert(inode) }
+        }
+        // 4. New connections: their server holds them, so look in the
+        //    listeners' processes first; the rest wait for the safety walk
+        //    (a browser opening connections must not cost a walk each time).
+        let secondary = inodes.filter { holders[$0] == nil && !primary.contains($0) }
+        if !secondary.isEmpty {
+            let near = Set(primary.compactMap { holders[$0] ?? known[$0] }.flatMap { $0.map(\.pid) })
+            let found = try walker.find(Set(secondary), pids: near.sorted(), workers: 1)
+            walked += near.count
+            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
         }
         lastWalkedPids = walked
         for key in holders.keys { holders[key]!.sort { ($0.pid, $0.fd) < ($1.pid, $1.fd) } }

@@ -11,7 +11,14 @@ import CLinux
 /// layout (include/uapi/linux/{netlink,sock_diag,inet_diag}.h), which is
 /// fixed ABI.
 public struct SockDiagSource: SocketTableSource {
-    public init() {}
+    /// Bit N set: TCP state N (tcp_states.h). The kernel walks the listening
+    /// hash for LISTEN and the whole established hash for anything else, so
+    /// a LISTEN-only dump stays cheap however many connections there are.
+    public let states: UInt32
+    public static let allStates: UInt32 = 0xFFF
+    public static let listenOnly: UInt32 = 1 << 10
+
+    public init(states: UInt32 = SockDiagSource.allStates) { self.states = states }
 
     // include/uapi/linux/netlink.h, sock_diag.h, inet_diag.h
     static let netlinkSockDiag: Int32 = 4         // NETLINK_SOCK_DIAG
@@ -36,7 +43,7 @@ public struct SockDiagSource: SocketTableSource {
     }
 
     /// The request: nlmsghdr (16) + inet_diag_req_v2 (56) + rtattr (4) + bytecode (16).
-    static func request(af: UInt8, range: PortRange, seq: UInt32) -> [UInt8] {
+    static func request(af: UInt8, range: PortRange, seq: UInt32, states: UInt32 = allStates) -> [UInt8] {
         var b: [UInt8] = []
         func u8(_ v: UInt8) { b.append(v) }
         func u16(_ v: UInt16) { withUnsafeBytes(of: v) { b.append(contentsOf: $0) } }
@@ -45,7 +52,7 @@ public struct SockDiagSource: SocketTableSource {
         // struct nlmsghdr
         u32(UInt32(total)); u16(sockDiagByFamily); u16(nlmFRequest | nlmFDump); u32(seq); u32(0)
         // struct inet_diag_req_v2: family, protocol, ext, pad, states, then a zero inet_diag_sockid (48)
-        u8(af); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(0xFFF)  // every TCP state, 1..12
+        u8(af); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(states)
         b.append(contentsOf: repeatElement(0, count: 48))
         // struct rtattr { rta_len, rta_type } for the filter
         u16(4 + 16); u16(reqBytecode)
@@ -58,7 +65,7 @@ public struct SockDiagSource: SocketTableSource {
 
     func dump(_ fd: Int32, af: UInt8, family: AddressFamily, range: PortRange) throws(PortKitError) -> [TCPSocket] {
         let seq = UInt32(truncatingIfNeeded: Int(af) &* 7919 &+ Int(getpid()))
-        let req = SockDiagSource.request(af: af, range: range, seq: seq)
+        let req = SockDiagSource.request(af: af, range: range, seq: seq, states: states)
         var kernel = sockaddr_nl()
         kernel.nl_family = sa_family_t(AF_NETLINK)
         let sent = req.withUnsafeBytes { raw in

@@ -1,6 +1,15 @@
 /// Where the scanner gets the TCP sockets bound to the range's ports.
 public protocol SocketTableSource: Sendable {
     func sockets(in range: PortRange) throws(PortKitError) -> [TCPSocket]
+    /// The same, told which ports the bind probe found in use: a source that
+    /// caches may use it to know when its cache cannot explain a port.
+    func sockets(in range: PortRange, busy: Set<UInt16>) throws(PortKitError) -> [TCPSocket]
+}
+
+extension SocketTableSource {
+    public func sockets(in range: PortRange, busy: Set<UInt16>) throws(PortKitError) -> [TCPSocket] {
+        try sockets(in: range)
+    }
 }
 
 /// Reads /proc/net/tcp and /proc/net/tcp6 under a proc root. Works
