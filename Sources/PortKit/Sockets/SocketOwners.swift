@@ -63,9 +63,11 @@ public struct SocketOwners: Sendable {
             walk(all[...], procfd: procfd, inodes: inodes, into: &partial)
             result.merge(partial)
         } else {
+            // Interleaved, not contiguous: processes with many descriptors
+            // tend to have neighbouring pids (a server and its workers), and
+            // one thread should not get them all.
             let slices: [ArraySlice<Int32>] = (0..<chunks).map { i in
-                let lo = all.count * i / chunks, hi = all.count * (i + 1) / chunks
-                return all[lo..<hi]
+                ArraySlice(stride(from: i, to: all.count, by: chunks).map { all[$0] })
             }
             let partials = UnsafeMutableBufferPointer<Partial>.allocate(capacity: chunks)
             partials.initialize(repeating: Partial())
