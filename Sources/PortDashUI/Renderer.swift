@@ -165,6 +165,27 @@ public struct Renderer: Sendable {
         for (i, l) in detailLines(s, width: g.width).prefix(rows - 1).enumerated() { g.put(top + 1 + i, 1, l.0, l.1) }
     }
 
+    /// Long lines wrapped at the pane's width, continuation lines indented.
+    static func wrap(_ lines: [(String, Style)], width: Int) -> [(String, Style)] {
+        let w = max(10, width - 2)
+        var out: [(String, Style)] = []
+        for (text, style) in lines {
+            var rest = Substring(text)
+            var first = true
+            while !rest.isEmpty {
+                let room = first ? w : w - 4
+                var cut = rest.prefix(room)
+                if cut.count < rest.count, let space = cut.lastIndex(of: " "), cut.distance(from: cut.startIndex, to: space) > room / 2 {
+                    cut = cut[..<space]
+                }
+                out.append(((first ? "" : "    ") + cut, style))
+                rest = rest[cut.endIndex...].drop { $0 == " " }
+                first = false
+            }
+        }
+        return out
+    }
+
     /// The details pane's lines for the selected port.
     func detailLines(_ s: DashboardState, width: Int) -> [(String, Style)] {
         var lines: [(String, Style)] = []
@@ -183,7 +204,7 @@ public struct Renderer: Sendable {
         if r.state == .conflict, let l = r.lease {
             let holder = r.holderSummary
             let owner = l.owner.map { "pid \($0.pid)" } ?? "its owner"
-            lines.append(("conflict: \(holder) holds it, but the lease belongs to \(owner) (\(l.service)); neither that process nor a child of it", .conflict))
+            lines.append(("conflict: held by \(holder), which is neither the leaseholder (\(owner), \(l.service)) nor a child of it", .conflict))
         }
         for o in r.owners {
             let fds = r.sockets.flatMap { $0.refs.filter { $0.pid == o.pid }.map { String($0.fd) } }
@@ -211,7 +232,7 @@ public struct Renderer: Sendable {
             lines.append(("sockets: " + socks.joined(separator: "; ") + (r.sockets.count > 8 ? "; +\(r.sockets.count - 8) more" : ""), .normal))
         }
         if let note = r.note { lines.append(("note: " + note, .foreign)) }
-        return lines
+        return Renderer.wrap(lines, width: width)
     }
 
     func drawEvents(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {

@@ -51,6 +51,12 @@ struct GoldenTests {
         check("details-140x40", s, width: 140, height: 40)
     }
 
+    @Test("80x24, details of a conflict, long lines wrapped") func conflict80() throws {
+        var s = try UIFixtures.state()
+        s.showDetails = true
+        check("conflict-80x24", s, width: 80, height: 24)
+    }
+
     @Test("80x24, kill confirmation") func kill80() throws {
         var s = try UIFixtures.state()
         s.select(1)
