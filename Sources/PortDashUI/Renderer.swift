@@ -275,25 +275,33 @@ public struct Renderer: Sendable {
         }
     }
 
+    /// The kill confirmation. Whatever the height, it ends with the count of
+    /// processes not drawn and the key hint: `y` must never signal more than
+    /// the box admits to.
     func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget]) {
         let w = min(g.width - 2, 100)
-        var body: [(String, Style)] = [
-            ("SIGTERM, then SIGKILL after 3 s if the same process is still running:", .normal),
-        ]
-        for t in targets.prefix(max(1, g.height - 8)) {
+        let room = max(0, g.height - 2 - 4)  // borders, the first line, "more", the hint
+        let shown = min(targets.count, room / 2)
+        var body: [(String, Style)] = [("SIGTERM, then SIGKILL after 3 s if the same process is still running:", .normal)]
+        for t in targets.prefix(shown) {
             body.append(("pid \(t.pid)  \(t.name)  user \(t.user)", .box))
             body.append(("  " + t.commandLine, .dim))
         }
-        if targets.count > max(1, g.height - 8) { body.append(("… and \(targets.count - (g.height - 8)) more", .dim)) }
-        body.append(("y: kill   n / Esc: cancel", .title))
-        let h = min(g.height - 1, body.count + 2)
+        if shown < targets.count {
+            body.append(("… and \(targets.count - shown) more process\(targets.count - shown == 1 ? "" : "es") (\(targets.count) in all): " +
+                         targets.dropFirst(shown).map { String($0.pid) }.joined(separator: " "), .error))
+        }
+        body.append(("y: kill \(targets.count == 1 ? "it" : "all \(targets.count)")   n / Esc: cancel", .title))
+        let h = min(g.height, body.count + 2)
         let top = max(0, (g.height - h) / 2), left = max(0, (g.width - w) / 2)
         let hline = String(repeating: "─", count: max(0, w - 2))
         for r in top..<(top + h) { g.fill(r, from: left, to: left + w, .normal) }
         g.put(top, left, "┌" + hline + "┐", .box)
-        let title = " Kill what holds port \(port)? "
-        g.put(top, left + 2, title, .error)
-        for (i, line) in body.prefix(h - 2).enumerated() {
+        g.put(top, left + 2, " Kill what holds port \(port)? ", .error)
+        // Drop lines from the middle, never the count or the hint.
+        var lines = body
+        while lines.count > h - 2 && lines.count > 2 { lines.remove(at: lines.count - 3) }
+        for (i, line) in lines.enumerated() {
             g.put(top + 1 + i, left, "│", .box)
             g.put(top + 1 + i, left + 2, line.0, line.1, maxWidth: w - 4)
             g.put(top + 1 + i, left + w - 1, "│", .box)

@@ -9,7 +9,10 @@ struct Context {
     init(_ global: GlobalOptions) throws {
         range = try global.resolvedRange()
         let path = StatePath.resolve(explicit: global.state, environment: processEnvironment)
-        let timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
+        // Clamped: NaN, inf or a negative value must not turn a bounded wait into a hang.
+        var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
+        if !timeout.isFinite || timeout < 0 { timeout = 10 }
+        timeout = min(timeout, 600)
         store = LeaseStore(path: path, lockTimeout: timeout)
         pool = LeasePool(range: range)
     }
@@ -26,8 +29,8 @@ struct Context {
 
 /// "in 42m", "3h ago": lease times as people read them.
 func relativeTime(_ t: Int64, now: Int64) -> String {
-    let d = t - now
-    let a = abs(d)
+    let d = t.subtractingReportingOverflow(now).partialValue
+    let a = d == .min ? Int64.max : abs(d)
     let text: String
     if a < 60 { text = "\(a)s" } else if a < 3600 { text = "\(a / 60)m" } else if a < 86400 { text = "\(a / 3600)h\((a % 3600) / 60)m" } else { text = "\(a / 86400)d" }
     return d >= 0 ? "in " + text : text + " ago"

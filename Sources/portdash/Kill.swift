@@ -67,9 +67,19 @@ struct Kill: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // The answer may have come minutes later: signal only processes that
+        // still hold the port (same pid, same start time).
+        let still = try core { () throws(PortKitError) in
+            var scanner = PortScanner()
+            return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0].owners
+        }
         let killer = ProcessKiller()
         var failure: PortKitError? = nil
         for t in targets {
+            guard still.contains(where: { $0.pid == t.pid && $0.startTime == t.startTime }) else {
+                printError("portdash: \(t.pid) \(sanitized(t.name)) no longer holds port \(port); not signalled")
+                continue
+            }
             let result = Result { () throws(PortKitError) in try killer.terminate(t, signal: sig, timeout: timeout) }
             switch result {
             case .success(let outcome):

@@ -27,7 +27,9 @@ struct LeaseCommand: ParsableCommand {
     var ttl: Int64?
 
     func validate() throws {
-        if let ttl, ttl <= 0 { throw ValidationError("--ttl must be a positive number of seconds, e.g. --ttl 3600") }
+        if let ttl, ttl <= 0 || ttl > LeaseBook.maxTTL {
+            throw ValidationError("--ttl must be between 1 and \(LeaseBook.maxTTL) seconds (ten years), e.g. --ttl 3600")
+        }
         if let pid, pid <= 0 { throw ValidationError("--pid must be a process id, e.g. --pid $$") }
     }
 

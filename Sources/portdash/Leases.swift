@@ -41,7 +41,7 @@ struct Leases: ParsableCommand {
         for l in leases {
             let owner = l.owner.map { o -> String in
                 let name = reader.stat(o.pid).flatMap { $0.startTime == o.startTime ? $0.comm : nil }
-                return name.map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
+                return name.map { "\(sanitized($0)) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
             rows.append([sanitized(l.service), String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,

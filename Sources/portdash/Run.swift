@@ -46,6 +46,14 @@ struct Run: ParsableCommand {
             }
         }
         for s in grant.skipped { printError("portdash: skipped \(s)") }
+        // Ctrl-C (or a kill) while we waited for the lock: do not start at all.
+        var pending = sigset_t()
+        sigpending(&pending)
+        if let sig = forwarded.first(where: { sigismember(&pending, $0) == 1 }) {
+            releaseIfOurs(ctx, owner: me)
+            printError("portdash: \(signalName(sig)) before \(command[0]) started; nothing was run, the lease is released")
+            throw ExitCode(128 + sig)
+        }
         let port = grant.lease.port
         let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
 
@@ -95,8 +103,10 @@ struct Run: ParsableCommand {
                 }
                 continue
             }
-            // si_code <= 0: sent by kill(2)/sigqueue(2)/tgkill(2), not by the kernel.
-            if pd_siginfo_code(&info) <= 0 { kill(child, sig) }
+            // si_code <= 0: sent by kill(2)/sigqueue(2)/tgkill(2). A signal from
+            // the terminal (the kernel) already reached the child through our
+            // process group, unless the child left it (setsid, setpgid).
+            if pd_siginfo_code(&info) <= 0 || getpgid(child) != getpgrp() { kill(child, sig) }
         }
     }
 

@@ -172,6 +172,23 @@ struct LeaseCommandTests {
         #expect(ProcessReader().stat(owner.pid) == nil || ProcessReader().stat(owner.pid)?.state == "Z")
     }
 
+    @Test("run: a second `run` under a live name is refused; the first keeps its port")
+    func runTwice() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let first = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
+                                 environment: ["PORTDASH_STATE": state])
+        #expect(waitUntil { (try? book().lease(for: "web")?.owner.map { $0.pid != first.pid }) == true })
+        let second = portdash(["run", "web", "--", "sh", "-c", "echo started"], range: range)
+        #expect(second.status == 69)
+        #expect(second.stderr.contains("leased to a running process"))
+        #expect(second.stdout.isEmpty)
+        #expect(try book().lease(for: "web")?.port == range.first)
+        first.signal(SIGTERM)
+        #expect(first.wait() == 128 + SIGTERM)
+        let ttl = portdash(["lease", "x", "--ttl", "9223372036854775807"], range: range)
+        #expect(ttl.status == 64 && ttl.stderr.contains("--ttl"))
+    }
+
     @Test("run: a missing command is a clear error, exit 127, lease released")
     func runMissing() throws {
         let range = TestSupport.freeRange(count: 1)

@@ -100,6 +100,19 @@ struct KeyHandlingTests {
         #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets))
     }
 
+    @Test("the kill box never hides a process it will signal, at any height")
+    func killBoxCounts() throws {
+        var s = try UIFixtures.state()
+        let targets = (0..<12).map { KillTarget(pid: Int32(1000 + $0), startTime: 1, name: "worker", user: "ann", commandLine: "gunicorn worker \($0)") }
+        s.mode = .confirmKill(port: 5006, targets: targets)
+        for height in [8, 12, 24, 40] {
+            let text = UIFixtures.renderer.render(&s, width: 80, height: height).grid.text
+            let drawn = targets.filter { text.contains("pid \($0.pid) ") }.count
+            #expect(text.contains("y: kill all 12"), "height \(height)")
+            if drawn < 12 { #expect(text.contains("and \(12 - drawn) more"), "height \(height)") }
+        }
+    }
+
     @Test("x on a free port or a hidden owner explains instead of asking")
     func killNothing() throws {
         var s = try UIFixtures.state()

@@ -210,7 +210,7 @@ struct LeasePoolTests {
         #expect(book.leases.map(\.port) == [5003])
     }
 
-    @Test("the leaseholder listening on its port is a renewal, a stranger is not")
+    @Test("the leaseholder listening on its port is a renewal; a stranger there is refused or skipped")
     func holderRenewal() throws {
         let env = FakeEnvironment()
         let owner = LeaseOwner(pid: 100, startTime: 5)
@@ -221,8 +221,60 @@ struct LeasePoolTests {
         env.hold(5000, by: "worker", pid: 101)  // a child of the owner listens
         #expect(try pool.grant(LeaseRequest(service: "web"), in: &book, env: env).lease.port == 5000)
         env.hold(5000, by: "intruder", pid: 555)
-        let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        // The owner is alive: its lease is not moved from under it; the asker is told why.
+        #expect { try pool.grant(LeaseRequest(service: "web"), in: &book, env: env) } throws: {
+            "\($0)".contains("5000 busy: intruder (pid 555)")
+        }
+        #expect(book.lease(for: "web")?.port == 5000)
+        // A lease without an owner process does move, saying what it skipped.
+        var other = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "api", preferred: 5000), in: &other, env: FakeEnvironment())
+        let g = try pool.grant(LeaseRequest(service: "api"), in: &other, env: env)
         #expect(g.lease.port == 5001 && g.skipped == ["5000 busy: intruder (pid 555)"])
+    }
+
+    @Test("a lease bound to a live process is not taken over or moved by another asker")
+    func liveOwnerKeepsLease() throws {
+        let env = FakeEnvironment()
+        let first = LeaseOwner(pid: 100, startTime: 5), second = LeaseOwner(pid: 200, startTime: 6)
+        env.alive = [first, second]
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "web", owner: first), in: &book, env: env)
+        // A second `run web`: refused, the first keeps its lease.
+        #expect { try pool.grant(LeaseRequest(service: "web", owner: second), in: &book, env: env) } throws: {
+            "\($0)".contains("leased to a running process (pid 100)")
+        }
+        #expect(book.lease(for: "web")?.owner == first)
+        // `lease web` without --pid reads the port back, owner unchanged.
+        let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        #expect(g.lease.port == 5000 && g.lease.owner == first)
+        // Its port held by a stranger: refused, not moved.
+        env.hold(5000, by: "intruder", pid: 555)
+        #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: "web"), in: &book, env: env) }
+        #expect(book.lease(for: "web")?.port == 5000)
+        // Once the owner is gone, a new asker gets a port as usual.
+        env.alive = [second]
+        #expect(try pool.grant(LeaseRequest(service: "web", owner: second), in: &book, env: env).lease.port == 5001)
+    }
+
+    @Test("a reserved port held by a foreign process is an error, not a grant")
+    func reservedButHeld() throws {
+        let env = FakeEnvironment()
+        var book = LeaseBook()
+        _ = try pool.reserve(5002, for: "db", in: &book, env: env)
+        env.hold(5002, by: "postgres", pid: 99)
+        #expect { try pool.grant(LeaseRequest(service: "db"), in: &book, env: env) } throws: {
+            "\($0)".contains("reserved port: 5002 busy: postgres (pid 99)")
+        }
+    }
+
+    @Test("hostile numbers saturate instead of trapping")
+    func saturating() throws {
+        let env = FakeEnvironment()
+        env.now = Int64.max - 10
+        var book = LeaseBook()
+        let g = try pool.grant(LeaseRequest(service: "web", ttl: LeaseBook.maxTTL), in: &book, env: env)
+        #expect(g.lease.expires == Int64.max)
     }
 
     @Test("release by name or port; an unknown one is a clear error")

@@ -61,6 +61,8 @@ struct LeaseStoreTests {
         BadFile(name: "missing field", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port is missing"),
         BadFile(name: "null leases", content: "{\"version\": 1, \"leases\": null, \"lastUsed\": {}}", says: "leases"),
         BadFile(name: "negative pid", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": -5, \"startTime\": 1}}], \"lastUsed\": {}}", says: "owner pid -5"),
+        BadFile(name: "huge ttl", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"ttl\": 9223372036854775807}], \"lastUsed\": {}}", says: "ttl 9223372036854775807"),
+        BadFile(name: "negative expiry", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"expires\": -9223372036854775808}], \"lastUsed\": {}}", says: "expires"),
         BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "state file"),
     ]
 
@@ -109,6 +111,14 @@ struct LeaseStoreTests {
         #expect(TestSupport.readFile(backup) == Array("{oops".utf8))
         #expect(try store.load() == LeaseBook())
         #expect(try store.repair() == nil)  // nothing left to repair
+        // A second repair in the same second keeps both backups.
+        TestSupport.writeFile(dir + "/r.json", "{again", mode: 0o600)
+        let second = try #require(try store.repair(now: 42))
+        #expect(second == dir + "/r.json.bad-42-1")
+        #expect(TestSupport.readFile(backup) == Array("{oops".utf8))
+        // A symlink is not "repaired" away.
+        symlink(dir + "/r.json", dir + "/l.json")
+        #expect(throws: PortKitError.self) { try LeaseStore(path: dir + "/l.json").repair() }
     }
 
     @Test("a held lock makes a writer give up after its timeout, with a clear message")

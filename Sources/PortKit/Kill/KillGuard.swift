@@ -12,6 +12,9 @@ public struct KillGuard: Sendable {
         self.protected = Set(reader.ancestors(of: selfPid) + [selfPid])
     }
 
+    /// Throws unless signalling `target` is allowed. A pid that no longer
+    /// exists is refused here too; ProcessKiller reports that case as
+    /// "already exited" before asking.
     public func check(_ target: KillTarget) throws(PortKitError) {
         if target.pid <= 1 {
             throw .killRefused("refusing to signal pid \(target.pid): it is \(target.pid == 1 ? "init" : "not a single process")")

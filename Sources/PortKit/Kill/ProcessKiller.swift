@@ -22,8 +22,11 @@ public struct ProcessKiller: Sendable {
     /// SIGKILL if `escalate` and it is still the same process.
     public func terminate(_ target: KillTarget, signal sig: Int32 = SIGTERM, timeout: Double = 3, escalate: Bool = true,
                           progress: (Double) -> Void = { _ in }) throws(PortKitError) -> KillOutcome {
+        // Gone already (a master's SIGTERM took its workers with it): the goal
+        // is met, and it is not an error. A reused pid is still refused.
+        if reader.stat(target.pid) == nil { return .alreadyGone }
         try guardrail.check(target)
-        let handle = try Handle(target, reader: reader)
+        guard let handle = try Handle(target, reader: reader) else { return .alreadyGone }
         defer { handle.close() }
         let start = monotonicSeconds()
         try handle.send(sig)
@@ -32,7 +35,8 @@ public struct ProcessKiller: Sendable {
         }
         guard escalate, sig != SIGKILL else { return .stillRunning(afterSignal: sig) }
         try handle.send(SIGKILL)
-        _ = handle.waitExit(timeout: 5, progress: { _ in })
+        // SIGKILL cannot be caught, but a process in uninterruptible sleep (D) only dies when it wakes.
+        if !handle.waitExit(timeout: 5, progress: { _ in }) { return .stillRunning(afterSignal: SIGKILL) }
         return .killed(seconds: monotonicSeconds() - start)
     }
 
@@ -42,13 +46,12 @@ public struct ProcessKiller: Sendable {
         let reader: ProcessReader
         let pidfd: Int32
 
-        init(_ target: KillTarget, reader: ProcessReader) throws(PortKitError) {
+        /// nil: the process exited before it could be pinned.
+        init?(_ target: KillTarget, reader: ProcessReader) throws(PortKitError) {
             self.target = target
             self.reader = reader
             let fd = pd_pidfd_open(target.pid)
-            if fd < 0 && errno == ESRCH {
-                throw .killRefused("pid \(target.pid) (\(sanitized(target.name))) has already exited; nothing was signalled")
-            }
+            if fd < 0 && errno == ESRCH { return nil }
             pidfd = fd  // -1: no pidfd support (ENOSYS), fall back to checked kill(2)
             // Checked after the pidfd exists, so the pidfd is known to name the shown process.
             guard let st = reader.stat(target.pid), st.startTime == target.startTime else {

@@ -12,6 +12,10 @@ import Foundation
 ///      "lastUsed": {"web": 5001}}
 public struct LeaseBook: Codable, Sendable, Equatable {
     public static let currentVersion = 1
+    /// Ten years: longer is a typo, and keeps time arithmetic far from overflow.
+    public static let maxTTL: Int64 = 10 * 365 * 86400
+    /// 9999-12-31.
+    public static let maxTime: Int64 = 253_402_300_799
 
     public var version: Int
     public var leases: [Lease]
@@ -85,7 +89,13 @@ public struct LeaseBook: Codable, Sendable, Equatable {
             if !names.insert(l.service).inserted { throw LeaseBookProblem("service \"\(l.service)\" has two leases (leases[\(i)])") }
             if l.kind == .reservation && (l.expires != nil) { throw LeaseBookProblem("leases[\(i)]: a reservation cannot expire") }
             if let o = l.owner, o.pid <= 0 { throw LeaseBookProblem("leases[\(i)]: owner pid \(o.pid) is not a process") }
-            if let ttl = l.ttl, ttl <= 0 { throw LeaseBookProblem("leases[\(i)]: ttl \(ttl) is not positive") }
+            if let ttl = l.ttl, ttl <= 0 || ttl > LeaseBook.maxTTL {
+                throw LeaseBookProblem("leases[\(i)]: ttl \(ttl) is not between 1 and \(LeaseBook.maxTTL) seconds")
+            }
+            for (name, t) in [("granted", l.granted), ("expires", l.expires ?? 0)] where t < 0 || t > LeaseBook.maxTime {
+                throw LeaseBookProblem("leases[\(i)]: \(name) \(t) is not a time between 1970 and 9999")
+            }
+            if let o = l.owner, o.startTime > UInt64(Int64.max) { throw LeaseBookProblem("leases[\(i)]: owner startTime \(o.startTime) is out of range") }
         }
         for (name, port) in lastUsed {
             if port == 0 { throw LeaseBookProblem("lastUsed[\"\(name)\"]: port 0 is not a port") }

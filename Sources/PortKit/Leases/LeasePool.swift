@@ -85,7 +85,7 @@ public struct LeasePool: Sendable {
                 continue
             }
             if lease.owner == nil, let expires = lease.expires, env.now >= expires {
-                lease.expires = env.now + (lease.ttl ?? LeasePool.defaultTTL)  // in use at expiry: renewed
+                lease.expires = env.now.addingSaturating(lease.ttl ?? LeasePool.defaultTTL)  // in use at expiry: renewed
             }
             kept.append(lease)
         }
@@ -136,7 +136,7 @@ public struct LeasePool: Sendable {
                 if let owner = request.owner { lease.owner = owner }
                 let ttl = request.ttl ?? lease.ttl ?? (lease.owner == nil ? LeasePool.defaultTTL : nil)
                 lease.ttl = ttl
-                lease.expires = ttl.map { env.now + $0 }
+                lease.expires = ttl.map { env.now.addingSaturating($0) }
             }
             book.leases.removeAll { $0.service == request.service }
             book.leases.append(lease)
@@ -154,10 +154,26 @@ public struct LeasePool: Sendable {
             return take(port, reason)
         }
 
-        // 1. The existing lease (a reservation is always renewed in place).
+        // 1. The existing lease. A reservation is the service's port, but a
+        //    foreign process on it is still an error, not a grant.
         if let existing {
             if existing.kind == .reservation {
+                if let why = obstacle(existing.port, existingOK: true) {
+                    throw .leaseRefused("\(request.service)'s reserved port: \(why); stop that process, or release the reservation")
+                }
                 return take(existing.port, .renewed)
+            }
+            // A lease bound to a live process belongs to it: another process
+            // asking under the same name (a second `run web`) must not take
+            // it over or move it. Asking without --pid just reads it back.
+            if let owner = existing.owner, env.isAlive(owner), request.owner != owner {
+                if request.owner != nil {
+                    throw .leaseRefused("\(request.service) is leased to a running process (pid \(owner.pid)) on \(existing.port); use another name, or stop that process")
+                }
+                if let why = obstacle(existing.port, existingOK: true) {
+                    throw .leaseRefused("\(request.service)'s port \(why); it is bound to pid \(owner.pid), so it is not moved")
+                }
+                return Grant(lease: existing, reason: .renewed, skipped: [])
             }
             if let g = consider(existing.port, .renewed) { return g }
         }
@@ -215,5 +231,13 @@ public struct LeasePool: Sendable {
         book.leases.removeAll { $0.service == lease.service }
         book.lastUsed[lease.service] = lease.port
         return lease
+    }
+}
+
+extension Int64 {
+    /// a + b, clamped instead of trapping: a hostile TTL must not crash us.
+    func addingSaturating(_ b: Int64) -> Int64 {
+        let (r, o) = addingReportingOverflow(b)
+        return o ? (b > 0 ? .max : .min) : r
     }
 }

@@ -187,13 +187,13 @@ public final class LeaseStore: @unchecked Sendable {
         try ensureDirectory()
         let lock = try acquireLock()
         defer { close(lock) }
-        do {
-            _ = try load()
-            return nil  // nothing to repair
-        } catch {
-            if case .badStateFile(_, let problem) = error, problem.hasPrefix("belongs to uid") { throw error }
-        }
-        let backup = path + ".bad-" + String(now)
+        // Only a file whose *contents* are bad is moved aside; a symlink, a
+        // directory, another user's file or a read error is reported as is.
+        guard let bytes = try readChecked() else { return nil }
+        if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
+        var backup = path + ".bad-" + String(now)
+        var n = 1
+        while access(backup, F_OK) == 0 { backup = path + ".bad-" + String(now) + "-" + String(n); n += 1 }
         if rename(path, backup) != 0 {
             throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(errno))")
         }

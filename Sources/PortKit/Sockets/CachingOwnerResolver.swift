@@ -54,12 +54,13 @@ public struct CachingOwnerResolver: OwnerResolving {
 
         // 1. Re-verify what we know.
         var holders: [UInt64: [FDRef]] = [:]
+        var lost = Set<UInt64>()  // known, but no reference verifies any more (fd moved, holder gone)
         let procfd = try walker.root.openDirectory()
         defer { close(procfd) }
         for inode in inodes {
             guard let refs = known[inode] else { continue }
             let still = refs.filter { walker.verify($0, inode: inode, procfd: procfd) }
-            if !still.isEmpty { holders[inode] = still }
+            if still.isEmpty { lost.insert(inode) } else { holders[inode] = still }
         }
         // 2. New processes, in full, for every inode of interest.
         let fresh = pids.filter { !seenPids.contains($0) }
@@ -69,8 +70,11 @@ public struct CachingOwnerResolver: OwnerResolving {
             unreadable += found.unreadablePids
             for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
         }
-        // 3. New listeners still without a holder: old processes, newest first, until each has one.
-        let missing = inodes.filter { primary.contains($0) && holders[$0] == nil && known[$0] == nil && !unfound.contains($0) }
+        // 3. New listeners (and known ones whose references all failed):
+        //    old processes, newest first, until each has an old holder. This
+        //    runs even when new processes already hold the socket: a pre-fork
+        //    server's master is old, its workers are new, and both must show.
+        let missing = inodes.filter { primary.contains($0) && (known[$0] == nil || lost.contains($0)) && !unfound.contains($0) }
         if !missing.isEmpty {
             let freshSet = Set(fresh)
             let old = pids.filter { !freshSet.contains($0) }.sorted(by: >)
