@@ -4,6 +4,7 @@ import PortKit
 
 struct Dash: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "dash",
         abstract: "The live dashboard (the default): watch the range, reserve, release, kill.")
 
     @OptionGroup var global: GlobalOptions

@@ -3,6 +3,7 @@ import PortKit
 
 struct Kill: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "kill",
         abstract: "Stop the processes holding PORT: SIGTERM, a grace period, then SIGKILL if still the same process.",
         discussion: """
             Asks for confirmation on a terminal unless --yes; refuses without a terminal unless --yes. \

@@ -3,6 +3,7 @@ import PortKit
 
 struct Leases: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "leases",
         abstract: "List leases and reservations with their status (reserved, active, idle, expired) and owner.")
 
     @OptionGroup var global: GlobalOptions

@@ -3,6 +3,7 @@ import PortKit
 
 struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "release",
         abstract: "End a lease or reservation, by service name or port. The service keeps the port as its preference.")
 
     @OptionGroup var global: GlobalOptions

@@ -3,6 +3,7 @@ import PortKit
 
 struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repair",
         abstract: "Move a damaged state file aside (kept as FILE.bad-TIME) and start an empty one.")
 
     @OptionGroup var global: GlobalOptions

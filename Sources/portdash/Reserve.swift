@@ -3,6 +3,7 @@ import PortKit
 
 struct Reserve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reserve",
         abstract: "Reserve exactly PORT for NAME: a static lease that never expires.")
 
     @OptionGroup var global: GlobalOptions

@@ -4,6 +4,7 @@ import PortKit
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Lease a port for NAME, run COMMAND with it, release it when COMMAND exits.",
         discussion: """
             The port is in $PORT, and every {port} in the arguments is replaced by it. The lease is \

@@ -3,6 +3,7 @@ import PortKit
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show every port of the range: free, ours, foreign or conflict, and who holds it.")
 
     @OptionGroup var global: GlobalOptions

@@ -1,12 +1,11 @@
-/// The fastest socket source this machine offers: sock_diag when the
-/// kernel answers it, else /proc/net/tcp{,6}. Decided once, by trying.
+/// The fastest socket source this machine offers: sock_diag, falling back
+/// to /proc/net/tcp{,6} if the kernel refuses it. No trial query up front:
+/// an all-states dump walks every bucket of the kernel's connection hash,
+/// which is a millisecond even on an idle machine.
 public enum FastSocketSource {
     public static func best(root: ProcRoot = .system) -> any SocketTableSource {
         guard root == .system else { return ProcNetTCPSource(root: root) }
-        if (try? SockDiagSource().sockets(in: PortRange(uncheckedFirst: 1, last: 1))) != nil {
-            return FallbackSource(primary: SockDiagSource(), fallback: ProcNetTCPSource(root: root))
-        }
-        return ProcNetTCPSource(root: root)
+        return FallbackSource(primary: SockDiagSource(), fallback: ProcNetTCPSource(root: root))
     }
 }
 
@@ -37,6 +36,7 @@ public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendabl
 
     public init(fullEvery: Double = 5) {
         self.fullEvery = fullEvery
+        // A LISTEN-only trial is cheap (the listening hash is small).
         if (try? SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: PortRange(uncheckedFirst: 1, last: 1))) != nil {
             listeners = SockDiagSource(states: SockDiagSource.listenOnly)
             everything = FallbackSource(primary: SockDiagSource(), fallback: ProcNetTCPSource())
