@@ -38,17 +38,22 @@ static inline int pd_key_enter(void) { return KEY_ENTER; }
 static inline int pd_key_backspace(void) { return KEY_BACKSPACE; }
 static inline int pd_key_dc(void) { return KEY_DC; }
 
-/// Enables clicks only (no motion reports), so a click selects a row.
+/// Enables clicks and the wheel (no motion reports).
 static inline void pd_enable_mouse(void) {
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     mouseinterval(0);
 }
 
-/// Reads the pending mouse event; returns 1 and the cell on a button-1 press or click.
+/// Reads the pending mouse event: 1 and the cell for a button-1 press or
+/// click, 2 for the wheel up, 3 for the wheel down, 0 for anything else.
 static inline int pd_mouse_click(int *y, int *x) {
     MEVENT ev;
     if (getmouse(&ev) != OK) return 0;
     if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) { *y = ev.y; *x = ev.x; return 1; }
+    if (ev.bstate & BUTTON4_PRESSED) return 2;
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) return 3;
+#endif
     return 0;
 }
 

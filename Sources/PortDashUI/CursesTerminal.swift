@@ -119,7 +119,12 @@ public final class CursesTerminal: Terminal {
             case pd_key_resize(): previous = nil; return .resize
             case pd_key_mouse():
                 var y: Int32 = 0, x: Int32 = 0
-                return pd_mouse_click(&y, &x) == 1 ? .click(row: Int(y), col: Int(x)) : readKey()
+                switch pd_mouse_click(&y, &x) {
+                case 1: return .click(row: Int(y), col: Int(x))
+                case 2: return .wheelUp
+                case 3: return .wheelDown
+                default: return readKey()
+                }
             default:
                 for n in 1...12 where code == pd_key_f(Int32(n)) { return .function(n) }
                 return readKey()

@@ -9,6 +9,7 @@ public enum Key: Hashable, Sendable {
     case resize
     /// A click at (row, column) of the screen.
     case click(row: Int, col: Int)
+    case wheelUp, wheelDown
 
     /// How the help screen names the key.
     public var label: String {
@@ -31,6 +32,8 @@ public enum Key: Hashable, Sendable {
         case .ctrl(let c): return "Ctrl-\(c.uppercased())"
         case .resize: return "resize"
         case .click: return "click"
+        case .wheelUp: return "wheel↑"
+        case .wheelDown: return "wheel↓"
         }
     }
 }

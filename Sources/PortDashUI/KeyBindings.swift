@@ -13,10 +13,10 @@ public struct Binding: Sendable {
 
 public enum KeyBindings {
     public static let table: [Binding] = [
-        Binding(keys: [.up, .char("k")], help: "select the port above", footer: nil) { s, l in
+        Binding(keys: [.up, .char("k"), .wheelUp], help: "select the port above", footer: nil) { s, l in
             s.select(s.selected - 1); return .redraw
         },
-        Binding(keys: [.down, .char("j")], help: "select the port below", footer: nil) { s, l in
+        Binding(keys: [.down, .char("j"), .wheelDown], help: "select the port below", footer: nil) { s, l in
             s.select(s.selected + 1); return .redraw
         },
         Binding(keys: [.pageUp], help: "up one screen", footer: nil) { s, l in

@@ -29,6 +29,13 @@ struct KeyHandlingTests {
         #expect(s.selected == 0)
     }
 
+    @Test("the mouse wheel moves the selection")
+    func wheel() throws {
+        var s = try UIFixtures.state()
+        _ = press([.wheelDown, .wheelDown, .wheelDown, .wheelUp], &s)
+        #expect(s.selected == 2)
+    }
+
     @Test("a click on a row selects it; a click elsewhere does nothing")
     func click() throws {
         var s = try UIFixtures.state()
