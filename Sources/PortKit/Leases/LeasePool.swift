@@ -8,6 +8,16 @@ public protocol LeaseEnvironment {
     func availability(_ port: UInt16) -> PortAvailability
     /// Is `pid` the owner process or one of its descendants?
     func isLeaseholder(_ pid: Int32, owner: LeaseOwner) -> Bool
+    /// Is the port in use at all? Expiry and status need only this, not who
+    /// holds it, so an environment can answer it without naming the holder.
+    func isInUse(_ port: UInt16) -> Bool
+}
+
+extension LeaseEnvironment {
+    public func isInUse(_ port: UInt16) -> Bool {
+        if case .busy = availability(port) { return true }
+        return false
+    }
 }
 
 public enum PortAvailability: Equatable, Sendable {
@@ -57,7 +67,7 @@ public struct LeasePool: Sendable {
         if lease.kind == .reservation { return false }
         if let owner = lease.owner, !env.isAlive(owner) { return true }
         if let expires = lease.expires, env.now >= expires {
-            if lease.owner == nil, case .busy = env.availability(lease.port) { return false }
+            if lease.owner == nil, env.isInUse(lease.port) { return false }
             return true
         }
         return false
@@ -68,7 +78,7 @@ public struct LeasePool: Sendable {
         if lease.kind == .reservation { return .reserved }
         if isExpired(lease, env: env) { return .expired }
         if lease.owner != nil { return .active }
-        if case .busy = env.availability(lease.port) { return .active }
+        if env.isInUse(lease.port) { return .active }
         return .idle
     }
 

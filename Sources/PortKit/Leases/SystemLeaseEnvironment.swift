@@ -25,9 +25,19 @@ public final class SystemLeaseEnvironment: LeaseEnvironment {
         return pid == owner.pid || reader.ancestors(of: pid).contains(owner.pid)
     }
 
-    public func availability(_ port: UInt16) -> PortAvailability {
-        let result = probes[port] ?? probe.probe(port)
+    /// The bind probe alone: no scan to name the holder. This is what lease
+    /// expiry asks on every `status` and dashboard refresh.
+    public func isInUse(_ port: UInt16) -> Bool { !probed(port).isFree }
+
+    private func probed(_ port: UInt16) -> ProbeResult {
+        if let p = probes[port] { return p }
+        let result = probe.probe(port)
         probes[port] = result
+        return result
+    }
+
+    public func availability(_ port: UInt16) -> PortAvailability {
+        let result = probed(port)
         if result.isFree { return .free }
         // Busy: name the holder. One scan of the range serves every port asked about.
         if snapshot == nil, range.contains(port) {
