@@ -40,11 +40,10 @@ public enum KeyBindings {
             return .redraw
         },
         Binding(keys: [.char("d")], help: "release the selected port's lease or reservation", footer: "Release") { s, _ in
-            guard let lease = s.selectedReport?.lease else {
+            guard s.selectedReport?.lease != nil else {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
             }
-            _ = lease
             return Reaction(.redraw, command: .release(port: s.selectedPort))
         },
         Binding(keys: [.char("x"), .function(9)], help: "kill the selected port's processes (asks first)", footer: "Kill") { s, _ in

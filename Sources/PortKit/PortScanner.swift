@@ -99,17 +99,16 @@ public struct PortScanner<Resolver: OwnerResolving> {
             return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note)
         }
         // Leased: is whoever holds it the leaseholder?
-        let holders = Set((sockets.filter { $0.socket.state == .listen }.isEmpty ? sockets : sockets.filter { $0.socket.state == .listen })
-            .flatMap { $0.owners.map(\.pid) })
+        let listening = sockets.filter { $0.socket.state == .listen }
+        let holders = Set((listening.isEmpty ? sockets : listening).flatMap { $0.owners.map(\.pid) })
         var state = PortState.ours
         if let owner = lease.owner, !holders.isEmpty {
             let strangers = holders.filter { pid in pid != owner.pid && !reader.ancestors(of: pid).contains(owner.pid) }
             if !strangers.isEmpty { state = .conflict }
         }
-        let listening = sockets.contains { $0.socket.state == .listen }
         let status: LeaseStatus
         if lease.kind == .reservation { status = .reserved }
-        else if listening || lease.owner != nil { status = .active }
+        else if !listening.isEmpty || lease.owner != nil { status = .active }
         else { status = .idle }
         return PortReport(port: port, state: state, lease: lease, leaseStatus: status, sockets: sockets, probe: probe, note: note)
     }

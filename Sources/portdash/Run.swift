@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
         let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
 
         let child: pid_t
-        switch spawn(argv, port: port, mask: mask, defaults: forwarded) {
+        switch spawn(argv, port: port) {
         case .success(let pid): child = pid
         case .failure(let e):
             releaseIfOurs(ctx, owner: me)
@@ -121,7 +121,7 @@ struct Run: ParsableCommand {
         }
     }
 
-    func spawn(_ argv: [String], port: UInt16, mask: sigset_t, defaults: [Int32]) -> Result<pid_t, Errno> {
+    func spawn(_ argv: [String], port: UInt16) -> Result<pid_t, Errno> {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

@@ -45,11 +45,9 @@ public struct SocketOwners: Sendable {
         if stopWhenEachFound {
             var partial = Partial()
             var walked = 0
-            for pid in all {
+            while walked < all.count && partial.holders.count < inodes.count {
                 walk(all[walked...walked], procfd: procfd, inodes: inodes, into: &partial)
                 walked += 1
-                _ = pid
-                if partial.holders.count == inodes.count { break }
             }
             result.merge(partial)
             result.scannedPids = walked
@@ -173,13 +171,4 @@ extension SocketOwners.Result {
 
 private struct SendableBuffer<T>: @unchecked Sendable {
     let pointer: UnsafeMutableBufferPointer<T>
-}
-
-/// Writes a non-negative decimal into a C buffer; returns the length.
-func writeDecimal(_ value: Int, into buffer: inout [CChar], at offset: Int) -> Int {
-    var digits: [CChar] = []
-    var v = value
-    repeat { digits.append(CChar(48 + v % 10)); v /= 10 } while v > 0
-    for (i, d) in digits.reversed().enumerated() { buffer[offset + i] = d }
-    return digits.count
 }
