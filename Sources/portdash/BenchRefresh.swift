@@ -44,7 +44,7 @@ struct BenchRefresh: ParsableCommand {
                 while !seen && monotonicSeconds() - s < 5 {
                     seen = try refresh().report(port)?.owners.contains { $0.pid == getpid() } ?? false
                 }
-                newListener = seen ? .string(ms(monotonicSeconds() - s)) : .null
+                newListener = seen ? ms(monotonicSeconds() - s) : .null
                 close(fd)
             }
             // Phase costs of one full, uncached scan (what `status` does).
@@ -56,28 +56,24 @@ struct BenchRefresh: ParsableCommand {
             let p4 = monotonicSeconds(); _ = try SocketOwners().find([1], workers: 1)
             let p5 = monotonicSeconds()
             return .object([
-                ("refreshMedianMs", .string(ms(times[times.count / 2]))),
-                ("refreshP95Ms", .string(ms(times[min(times.count - 1, times.count * 95 / 100)]))),
-                ("refreshMaxMs", .string(ms(times.last!))),
-                ("firstRefreshMs", .string(ms(first))),
+                ("refreshMedianMs", ms(times[times.count / 2])),
+                ("refreshP95Ms", ms(times[min(times.count - 1, times.count * 95 / 100)])),
+                ("refreshMaxMs", ms(times.last!)),
+                ("firstRefreshMs", ms(first)),
                 ("newListenerMs", newListener),
                 ("iterations", .int(Int64(times.count))),
-                ("fullScanMs", .string(ms(p4 - p3))),
-                ("socketTableMs", .string(ms(p1 - p0))),
-                ("probesMs", .string(ms(p2 - p1))),
-                ("fdWalkMs", .string(ms(p3 - p2))),
-                ("fdWalkOneThreadMs", .string(ms(p5 - p4))),
+                ("fullScanMs", ms(p4 - p3)),
+                ("socketTableMs", ms(p1 - p0)),
+                ("probesMs", ms(p2 - p1)),
+                ("fdWalkMs", ms(p3 - p2)),
+                ("fdWalkOneThreadMs", ms(p5 - p4)),
             ])
         }
-        // Numbers as JSON numbers: strings were only to keep 3 decimals.
-        writeOut(result.serialized().replacingAll("\"ms:", with: "").replacingAll("ms\"", with: "") + "\n")
+        writeOut(result.serialized() + "\n")
     }
 
-    func ms(_ s: Double) -> String {
-        let v = Int((s * 1_000_000).rounded())
-        let frac = String(v % 1000)
-        return "ms:\(v / 1000).\(String(repeating: "0", count: 3 - frac.count) + frac)ms"
-    }
+    /// Seconds as milliseconds with three decimals.
+    func ms(_ s: Double) -> JSONValue { .fixed(s * 1000, places: 3) }
 
     func listenOn(_ port: UInt16) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

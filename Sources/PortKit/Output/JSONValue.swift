@@ -6,6 +6,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case int(Int64)
     case uint(UInt64)
+    /// A finite number, written with at most `places` decimals.
+    case fixed(Double, places: Int)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -24,6 +26,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .uint(let u): out += String(u)
+        case .fixed(let d, let places):
+            let scale = (0..<max(0, places)).reduce(1.0) { r, _ in r * 10 }
+            out += d.isFinite ? String((d * scale).rounded() / scale) : "null"
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
             out += "["
