@@ -22,7 +22,7 @@ public struct CachingOwnerResolver: OwnerResolving {
     private var unfound: Set<UInt64> = []
     private var seenPids: Set<Int32> = []
     private var lastFullWalk: Double = -.infinity
-    private var unreadable = 0
+    private var unreadable: Set<Int32> = []
     /// How the last resolve went, for tests and measurements.
     public private(set) var lastWasFullWalk = false
     public private(set) var lastWalkedPids = 0
@@ -43,7 +43,7 @@ public struct CachingOwnerResolver: OwnerResolving {
             let result = try walker.find(inodes, pids: pids)
             known = result.holders
             unfound = inodes.subtracting(result.holders.keys)
-            unreadable = result.unreadablePids
+            unreadable = result.unreadable
             seenPids = Set(pids)
             lastFullWalk = now
             lastWasFullWalk = true
@@ -67,7 +67,7 @@ public struct CachingOwnerResolver: OwnerResolving {
         var walked = fresh.count
         if !fresh.isEmpty {
             let found = try walker.find(inodes, pids: fresh, workers: 1)
-            unreadable += found.unreadablePids
+            unreadable.formUnion(found.unreadable)
             for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
         }
         // 3. New listeners (and known ones whose references all failed):
@@ -101,7 +101,9 @@ public struct CachingOwnerResolver: OwnerResolving {
         seenPids = Set(pids)
         var result = SocketOwners.Result()
         result.holders = holders
-        result.unreadablePids = unreadable
+        // Processes that exited no longer count as unreadable.
+        unreadable.formIntersection(seenPids)
+        result.unreadable = unreadable
         result.scannedPids = walked
         return result
     }

@@ -25,7 +25,10 @@ public struct SocketOwners: Sendable {
         /// inode → every (pid, fd) holding it, in pid order.
         public var holders: [UInt64: [FDRef]] = [:]
         /// Processes whose fd directory could not be read (another user's, without root).
-        public var unreadablePids: Int = 0
+        /// How many processes' descriptors could not be read (another user's, without root).
+        public var unreadablePids: Int { unreadable.count }
+        /// Which ones: the dashboard keeps this set across refreshes.
+        public var unreadable: Set<Int32> = []
         public var scannedPids: Int = 0
     }
 
@@ -93,7 +96,7 @@ public struct SocketOwners: Sendable {
 
     struct Partial {
         var holders: [UInt64: [FDRef]] = [:]
-        var unreadable = 0
+        var unreadable: [Int32] = []
     }
 
     /// Reads each /proc/PID/fd with getdents64 into one reused buffer and
@@ -119,7 +122,7 @@ public struct SocketOwners: Sendable {
             path[len] = 47; path[len + 1] = 102; path[len + 2] = 100; path[len + 3] = 0  // "/fd"
             let dirfd = Glibc.openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if dirfd < 0 {
-                if errno == EACCES || errno == EPERM { out.unreadable += 1 }
+                if errno == EACCES || errno == EPERM { out.unreadable.append(pid) }
                 continue  // ENOENT/ESRCH: the process exited under us
             }
             while true {
@@ -164,7 +167,7 @@ public struct SocketOwners: Sendable {
 
 extension SocketOwners.Result {
     mutating func merge(_ p: SocketOwners.Partial) {
-        unreadablePids += p.unreadable
+        unreadable.formUnion(p.unreadable)
         for (inode, refs) in p.holders { holders[inode, default: []].append(contentsOf: refs) }
     }
 }
