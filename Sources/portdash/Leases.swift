@@ -21,7 +21,7 @@ struct Leases: ParsableCommand {
             let items: [JSONValue] = leases.map { l in
                 let owner: JSONValue = l.owner.map { o in
                     .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
-                             ("name", reader.stat(o.pid).flatMap { $0.startTime == o.startTime ? $0.comm : nil }.map { .string($0) } ?? .null)])
+                             ("name", reader.name(of: o).map { .string($0) } ?? .null)])
                 } ?? .null
                 return .object([
                     ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),
@@ -41,8 +41,7 @@ struct Leases: ParsableCommand {
         var rows = [["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"]]
         for l in leases {
             let owner = l.owner.map { o -> String in
-                let name = reader.stat(o.pid).flatMap { $0.startTime == o.startTime ? $0.comm : nil }
-                return name.map { "\(sanitized($0)) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
+                return reader.name(of: o).map { "\(sanitized($0)) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
             rows.append([sanitized(l.service), String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,

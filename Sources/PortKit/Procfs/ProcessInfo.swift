@@ -44,6 +44,12 @@ public struct ProcessReader: Sendable {
         return try? ProcStat.parse(bytes, file: root.path + "/" + file)
     }
 
+    /// The command name of a lease's owner, or nil if that process (pid and
+    /// start time) is no longer running.
+    public func name(of owner: LeaseOwner) -> String? {
+        stat(owner.pid).flatMap { $0.startTime == owner.startTime ? $0.comm : nil }
+    }
+
     /// The start time, or nil if the process is gone (or a zombie is being reaped).
     public func startTime(_ pid: Int32) -> UInt64? { stat(pid)?.startTime }
 
