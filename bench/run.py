@@ -148,15 +148,21 @@ def rss_probes(jobs, env, tmp, runs, timeout):
         finally:
             os._exit(code)
     os.close(w)
+    data = read_to_eof(r)
+    os.waitpid(pid, 0)
+    return json.loads(data or b'{"error": "no answer"}')
+
+
+def read_to_eof(fd):
+    """Everything a pipe gives until its writers close it; closes `fd`."""
     data = b""
     while True:
-        chunk = os.read(r, 65536)
+        chunk = os.read(fd, 65536)
         if not chunk:
             break
         data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    return json.loads(data or b'{"error": "no answer"}')
+    os.close(fd)
+    return data
 
 
 def rss_one(argv, env, tmp, name, timeout):
@@ -173,13 +179,7 @@ def rss_one(argv, env, tmp, name, timeout):
     ]
     sh = os.posix_spawn("/bin/sh", ["sh", "-c", script, "sh"] + argv, env, file_actions=actions)
     os.close(w)
-    text = b""
-    while True:
-        chunk = os.read(r, 4096)
-        if not chunk:
-            break
-        text += chunk
-    os.close(r)
+    text = read_to_eof(r)
     os.waitpid(sh, 0)
     tool = int(text.split()[0])
     end = time.monotonic() + timeout
