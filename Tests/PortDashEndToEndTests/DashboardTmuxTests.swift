@@ -35,13 +35,13 @@ final class TmuxSession {
 
     /// Waits until the screen satisfies `condition`, polling; never a fixed sleep.
     @discardableResult
-    func waitFor(_ what: String, seconds: Double = 10, _ condition: (String) -> Bool) -> Bool {
+    func waitFor(_ what: String, seconds: Double = 30, _ condition: (String) -> Bool) -> Bool {
         let ok = waitUntil(seconds: seconds) { condition(self.screen) }
         if !ok { Issue.record("timed out waiting for \(what); screen:\n\(screen)") }
         return ok
     }
 
-    func waitFor(text: String, seconds: Double = 10) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
+    func waitFor(text: String, seconds: Double = 30) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
 
     /// The line of the screen that starts with `port`.
     func row(_ port: UInt16) -> String { screen.split(separator: "\n").first { $0.hasPrefix(String(port)) }.map(String.init) ?? "" }
@@ -107,7 +107,8 @@ struct DashboardTmuxTests {
         t.keys("y")
         t.waitFor("the kill") { _ in t.row(listenerPort).contains("free") }
         #expect(child.wait() == 128 + SIGTERM)
-        #expect(t.screen.contains("exited after SIGTERM"))
+        // A periodic scan may show the port free before the kill reports back.
+        #expect(t.waitFor(text: "exited after SIGTERM"))
 
         // q quits with status 0 and gives the terminal back.
         t.keys("q")

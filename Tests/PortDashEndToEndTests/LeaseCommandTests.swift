@@ -163,9 +163,13 @@ struct LeaseCommandTests {
         let range = TestSupport.freeRange(count: 2)
         let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
                                environment: ["PORTDASH_STATE": state])
-        #expect(waitUntil { (try? book().lease(for: "web")?.owner.map { $0.pid != run.pid }) == true })
+        // The lease moves to the child at fork; wait until the child is `sleep`
+        // (exec done), which on a loaded machine can be a while later.
+        #expect(waitUntil {
+            guard let o = try? book().lease(for: "web")?.owner, o.pid != run.pid else { return false }
+            return ProcessReader().stat(o.pid)?.comm == "sleep"
+        })
         let owner = try #require(try book().lease(for: "web")?.owner)
-        #expect(ProcessReader().stat(owner.pid)?.comm == "sleep")
         run.signal(SIGTERM)
         #expect(run.wait() == 128 + SIGTERM)
         #expect(try book().leases.isEmpty)

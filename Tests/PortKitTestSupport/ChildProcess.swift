@@ -133,7 +133,7 @@ public final class ChildProcess {
 }
 
 /// Polls `condition` every 20 ms for up to `seconds`; true if it held.
-public func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+public func waitUntil(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
     let deadline = monotonicSeconds() + seconds
     while monotonicSeconds() < deadline {
         if condition() { return true }

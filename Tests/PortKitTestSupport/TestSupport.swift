@@ -9,27 +9,23 @@ import Foundation
 /// Helpers shared by the test targets: real sockets on ports the test found
 /// free itself (never 5000-5010), real child processes, temporary files.
 public enum TestSupport {
-    /// A run of `count` consecutive ports that bind as free on IPv4 and IPv6,
-    /// below the ephemeral range (32768+) so outgoing connections do not race
-    /// us for them, and never the user's 5000-5010. Each call moves on, so
-    /// parallel tests get different runs.
+    /// A run of `count` (at most 16) consecutive ports that bind as free on
+    /// IPv4 and IPv6 and that no other test of any running suite can be
+    /// given: ports 20000-31999 (below the ephemeral range, so outgoing
+    /// connections do not race us for them; never the user's 5000-5010) are
+    /// claimed in blocks of 16 with a flock(2) held for the life of the test
+    /// process (`PortClaims`), and each block is handed out once. A probe
+    /// then a bind can then only lose to a process outside the test suites.
     public static func freeRange(count: Int) -> PortRange {
+        precondition(count >= 1 && count <= PortClaims.blockSize, "freeRange: 1 to \(PortClaims.blockSize) ports")
         let probe = BindProbe()
         while true {
-            let base = nextBase(count: count)
-            let ports = (0..<count).map { UInt16(base + $0) }
+            let base = PortClaims.shared.claimBlock()
+            let ports = (0..<count).map { base + UInt16($0) }
             if ports.allSatisfy({ probe.probe($0).isFree }) {
                 return PortRange(uncheckedFirst: ports.first!, last: ports.last!)
             }
         }
-    }
-
-    private static let counter = Counter()
-    private static func nextBase(count: Int) -> Int {
-        // Start from a pid-dependent place so two test runs at once differ.
-        let seed = Int(getpid()) % 500
-        let n = counter.next()
-        return 20000 + ((seed * 17 + n * 13) * 11) % 12000
     }
 
     /// A directory under the system temp dir, removed by `cleanup`.
@@ -87,16 +83,5 @@ public enum TestSupport {
             if dir.isEmpty { break }
         }
         return ".build/debug/portdash"
-    }
-}
-
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
-    func next() -> Int {
-        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
-        value += 1
-        return value
     }
 }

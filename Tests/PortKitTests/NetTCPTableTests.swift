@@ -83,6 +83,35 @@ struct NetTCPTableTests {
         }
     }
 
+    @Test("a row the kernel printed twice (the table changed mid-read) is reported once")
+    func repeatedRows() throws {
+        let root = ProcRoot(path: fixtureProc + "-repeated")
+        let rows = try ProcNetTCPSource(root: root).sockets(in: PortRange(uncheckedFirst: 5000, last: 5010))
+        // tcp: listener 2001 twice, TIME_WAIT to :40000 twice, TIME_WAIT to :40001 once;
+        // tcp6: listener 2002 twice, listener 2003 once.
+        #expect(rows.filter { $0.inode != 0 }.map(\.inode) == [2001, 2002, 2003])
+        let timeWaits = rows.filter { $0.state == .timeWait }
+        #expect(timeWaits.map(\.remote.port) == [40000, 40001])
+        #expect(rows.count == 5)
+    }
+
+    @Test("unique keeps the first of each inode, and inode-0 rows by address pair and state")
+    func uniqueRule() throws {
+        let text = "header\n"
+            + "  0: 0100007F:1388 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0 7 1\n"
+            + "  1: 0100007F:1388 0100007F:9C40 06 00000000:00000000 00:00000000 00000000     0 0 0 1\n"
+            + "  2: 0100007F:1388 0100007F:9C40 08 00000000:00000000 00:00000000 00000000     0 0 0 1\n"
+            + "  3: 0100007F:1388 0100007F:9C40 06 00000000:00000000 00:00000000 00000000     0 0 0 1\n"
+            + "  4: 0100007F:1389 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0 7 1\n"
+        let parsed = try NetTCPTable.parse(bytes(text), family: .ipv4, file: "tcp")
+        #expect(parsed.count == 5)
+        let unique = NetTCPTable.unique(parsed)
+        // Same inode 7 on another port is still one socket (the first row wins);
+        // TIME_WAIT and CLOSE_WAIT to the same peer are two sockets.
+        #expect(unique.map(\.state) == [.listen, .timeWait, .closeWait])
+        #expect(unique.first?.local.port == 5000)
+    }
+
     @Test("the error message echoes file, line, field and the text")
     func message() {
         let e = PortKitError.malformedProcLine(file: "/proc/net/tcp", line: 7, field: "st", text: "  0: bad")

@@ -39,6 +39,22 @@ public enum NetTCPTable {
         return result
     }
 
+    /// The kernel prints these tables a page at a time while the hash table
+    /// may change under it (net/ipv4/tcp_ipv4.c, tcp_seek_last_pos), so one
+    /// read can repeat a row or skip one. psutil and ss's /proc fallback both
+    /// drop repeats; so do we: one row per inode, and for inode-0 rows (TIME_WAIT,
+    /// orphans) one per (local, remote, state). First occurrence wins.
+    public static func unique(_ sockets: [TCPSocket]) -> [TCPSocket] {
+        struct Anonymous: Hashable { let local: Endpoint; let remote: Endpoint; let state: TCPState }
+        var inodes = Set<UInt64>()
+        var anonymous = Set<Anonymous>()
+        return sockets.filter { s in
+            s.inode != 0
+                ? inodes.insert(s.inode).inserted
+                : anonymous.insert(Anonymous(local: s.local, remote: s.remote, state: s.state)).inserted
+        }
+    }
+
     /// Field positions after splitting on blanks (the "sl" column keeps its colon).
     private enum Field {
         static let local = 1      // field 1: local_address ADDR:PORT

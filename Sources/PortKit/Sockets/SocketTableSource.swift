@@ -14,7 +14,8 @@ extension SocketTableSource {
 
 /// Reads /proc/net/tcp and /proc/net/tcp6 under a proc root. Works
 /// everywhere /proc does and on fixtures; costs about 1 µs per row of the
-/// whole table, connections included.
+/// whole table, connections included. A socket the kernel printed twice
+/// while its table changed is reported once.
 public struct ProcNetTCPSource: SocketTableSource {
     public let root: ProcRoot
     public init(root: ProcRoot = .system) { self.root = root }
@@ -31,6 +32,6 @@ public struct ProcNetTCPSource: SocketTableSource {
                 throw .procUnavailable(path: root.path + "/" + file, errno: e.rawValue)
             }
         }
-        return all
+        return NetTCPTable.unique(all)
     }
 }
