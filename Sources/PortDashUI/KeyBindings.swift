@@ -50,9 +50,9 @@ public enum KeyBindings {
             guard let report = s.selectedReport else { return .none }
             let owners = report.owners
             if owners.isEmpty {
-                let why = report.hiddenUIDs.first.map { "held by uid \($0), pid hidden: run portdash as root to kill it" }
-                    ?? (report.sockets.isEmpty ? "free: nothing to kill" : "held by no process (\(report.holderSummary))")
-                s.message = ("\(report.port) is \(why)", .error)
+                let why = report.hiddenUIDs.first.map { report.hiddenKillAdvice(uid: $0) }
+                    ?? "\(report.port) is " + (report.sockets.isEmpty ? "free: nothing to kill" : "held by no process (\(report.holderSummary))")
+                s.message = (why, .error)
                 return .redraw
             }
             s.mode = .confirmKill(port: report.port, targets: owners.map(KillTarget.init))

@@ -220,7 +220,7 @@ public struct Renderer: Sendable {
         }
         if r.owners.isEmpty, let uid = r.hiddenUIDs.first {
             let name = r.sockets.first { $0.socket.uid == uid && !$0.user.isEmpty }?.user ?? String(uid)
-            lines.append(("held by uid \(uid) (\(name)), pid hidden: run as root to see it", .foreign))
+            lines.append(("held by user \(name): \(r.hiddenHolderText(uid: uid))", .foreign))
         }
         let socks = r.sockets.prefix(8).map { s -> String in
             let a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText

@@ -89,19 +89,19 @@ final class ScanWorker: @unchecked Sendable {
         return book
     }
 
-    /// Signals each target in the background, posting a countdown.
+    /// Signals the targets in the background, all at once (one grace
+    /// period for a master and its workers), posting a countdown.
     func kill(_ targets: [KillTarget], port: UInt16, killer: ProcessKiller, timeout: Double) {
         killQueue.async { [self] in
-            for t in targets {
-                let r = Result { () throws(PortKitError) in
-                    try killer.terminate(t, signal: SIGTERM, timeout: timeout) { left in
-                        self.post(.killProgress("SIGTERM sent to \(t.pid) \(sanitized(t.name)); SIGKILL in \(String(format1: left)) s if it is still running"))
-                    }
-                }
-                post(.killProgress(nil))
+            let who = targets.map { "\($0.pid) \($0.name)" }.joined(separator: ", ")
+            let results = killer.terminateAll(targets, signal: SIGTERM, timeout: timeout) { left in
+                self.post(.killProgress("SIGTERM sent to \(who); SIGKILL in \(String(format1: left)) s if still running"))
+            }
+            post(.killProgress(nil))
+            for (t, r) in zip(targets, results) {
                 switch r {
                 case .success(let outcome):
-                    post(.log("\(port): \(t.pid) \(sanitized(t.name)) \(outcome)", .ok, rescan: true))
+                    post(.log("\(port): \(t.pid) \(t.name) \(outcome)", .ok, rescan: true))
                 case .failure(let e):
                     post(.log(e.description, .error, rescan: true))
                 }

@@ -23,6 +23,14 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case killRefused(String)
     /// A signal could not be delivered because of permissions.
     case permissionDenied(String)
+    /// A service name given by the user that cannot be a name.
+    case invalidName(problem: String)
+    /// `kill` found no process to signal on the port.
+    case nothingToKill(port: UInt16, why: String)
+    /// After `kill`, another process (or the same one) still holds the port.
+    case stillHeld(port: UInt16, by: String)
+    /// The dashboard was started where it cannot draw.
+    case needsTerminal(why: String)
 
     public var description: String {
         switch self {
@@ -45,6 +53,14 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return why
         case .noSuchLease(let what):
             return "no lease for \(what); see the leases with: portdash leases"
+        case .invalidName(let problem):
+            return "service \(problem)"
+        case .nothingToKill(let port, let why):
+            return "nothing to kill on port \(port): it is \(why)"
+        case .stillHeld(let port, let by):
+            return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
+        case .needsTerminal(let why):
+            return "\(why); for scripts use: portdash status --json"
         }
     }
 
@@ -52,11 +68,15 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .invalidRange: return 64            // EX_USAGE
+        case .invalidName: return 64             // EX_USAGE
         case .malformedProcLine: return 65       // EX_DATAERR
         case .badStateFile: return 65            // EX_DATAERR
         case .noSuchLease: return 66             // EX_NOINPUT
         case .poolExhausted: return 69           // EX_UNAVAILABLE
         case .leaseRefused: return 69            // EX_UNAVAILABLE
+        case .nothingToKill: return 69           // EX_UNAVAILABLE
+        case .stillHeld: return 69               // EX_UNAVAILABLE: the port is still not free
+        case .needsTerminal: return 69           // EX_UNAVAILABLE
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
         case .lockTimeout: return 75             // EX_TEMPFAIL

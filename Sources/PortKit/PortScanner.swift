@@ -21,6 +21,9 @@ public struct PortScanner<Resolver: OwnerResolving> {
     public var probe: any PortProbing
     public var resolver: Resolver
     public let users: UserNames
+    /// Root sees every process of its pid namespace; what it cannot see is
+    /// elsewhere. Fixtures set this to say who is looking.
+    public var viewerIsRoot = geteuid() == 0
 
     public init(root: ProcRoot, source: any SocketTableSource, probe: any PortProbing, resolver: Resolver,
                 users: UserNames = .shared) {
@@ -91,12 +94,15 @@ public struct PortScanner<Resolver: OwnerResolving> {
         }
         let hidden = sockets.contains { $0.owners.isEmpty && $0.socket.inode != 0 }
         if note == nil && hidden {
-            note = "some holders could not be read (another user's process); run as root to see them"
+            note = viewerIsRoot
+                ? "some holders are not in this /proc (another pid namespace, or hidepid)"
+                : "some holders could not be read (another user's process); run as root to see them"
         }
 
         guard let lease else {
             let state: PortState = held || !probe.isFree ? .foreign : .free
-            return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note)
+            return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note,
+                              viewerIsRoot: viewerIsRoot)
         }
         // Leased: is whoever holds it the leaseholder?
         let listening = sockets.filter { $0.socket.state == .listen }
@@ -110,7 +116,8 @@ public struct PortScanner<Resolver: OwnerResolving> {
         if lease.kind == .reservation { status = .reserved }
         else if !listening.isEmpty || lease.owner != nil { status = .active }
         else { status = .idle }
-        return PortReport(port: port, state: state, lease: lease, leaseStatus: status, sockets: sockets, probe: probe, note: note)
+        return PortReport(port: port, state: state, lease: lease, leaseStatus: status, sockets: sockets, probe: probe, note: note,
+                              viewerIsRoot: viewerIsRoot)
     }
 }
 

@@ -38,10 +38,14 @@ public struct PortReport: Sendable, Equatable {
     /// Set when the probe and the socket table disagree, or holders are hidden.
     public let note: String?
 
+    /// Whoever scanned was root: then a hidden holder is not a matter of
+    /// permissions but of a process this /proc does not show.
+    public let viewerIsRoot: Bool
+
     public init(port: UInt16, state: PortState, lease: Lease?, leaseStatus: LeaseStatus?,
-                sockets: [SocketReport], probe: ProbeResult, note: String?) {
+                sockets: [SocketReport], probe: ProbeResult, note: String?, viewerIsRoot: Bool = false) {
         self.port = port; self.state = state; self.lease = lease; self.leaseStatus = leaseStatus
-        self.sockets = sockets; self.probe = probe; self.note = note
+        self.sockets = sockets; self.probe = probe; self.note = note; self.viewerIsRoot = viewerIsRoot
     }
 
     public var listeners: [SocketReport] { sockets.filter { $0.socket.state == .listen } }
@@ -65,6 +69,21 @@ public struct PortReport: Sendable, Equatable {
             uids.append(s.socket.uid)
         }
         return uids
+    }
+
+    /// Why the holder of a socket of uid `uid` has no pid, and what to do:
+    /// one rule for the table, the details pane, the dashboard and `kill`.
+    public func hiddenHolderText(uid: UInt32) -> String {
+        viewerIsRoot
+            ? "uid \(uid), pid hidden (a process this /proc does not show: another pid namespace such as a container, or /proc mounted with hidepid)"
+            : "uid \(uid), pid hidden (run as root to see it)"
+    }
+
+    /// What a kill of a port with only hidden holders should tell the user.
+    public func hiddenKillAdvice(uid: UInt32) -> String {
+        viewerIsRoot
+            ? "port \(port) is held by uid \(uid) in a process this /proc does not show (another pid namespace such as a container, or /proc mounted with hidepid); stop it where it runs"
+            : "port \(port) is held by uid \(uid), pid hidden; to stop it run: sudo portdash kill \(port)"
     }
 
     /// One line saying who holds the port, for messages: "python3 (pid 4242)".

@@ -19,7 +19,7 @@ struct Dash: ParsableCommand {
     func run() throws {
         let ctx = try Context(global)
         guard isatty(0) == 1, isatty(1) == 1 else {
-            throw fail(.leaseRefused("the dashboard needs a terminal; for scripts use: portdash status --json"))
+            throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
         let code = try core { () throws(PortKitError) in
             try Dashboard.run(range: ctx.range, store: LeaseStore(path: ctx.store.path, lockTimeout: 2), interval: interval)

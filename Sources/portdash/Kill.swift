@@ -43,53 +43,76 @@ struct Kill: ParsableCommand {
 
     func run() throws {
         let sig = Kill.signalNumber(signal)!
-        let report = try core { () throws(PortKitError) in
-            var scanner = PortScanner()
-            return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0]
-        }
+        let report = try Kill.scan(port)
         let owners = report.owners
         if owners.isEmpty {
-            if let uid = report.hiddenUIDs.first {
-                throw fail(.permissionDenied("port \(port) is held by uid \(uid), pid hidden; run portdash kill as that user or as root"))
-            }
-            throw fail(.leaseRefused("nothing to kill on port \(port): it is \(report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))")"))
+            if let uid = report.hiddenUIDs.first { throw fail(.permissionDenied(report.hiddenKillAdvice(uid: uid))) }
+            throw fail(.nothingToKill(port: port, why: report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))"))
         }
         let targets = owners.map(KillTarget.init)
         for t in targets { printError("portdash: will send \(signalName(sig)) to \(t.summary)") }
-        if !yes {
-            guard isatty(0) == 1 else {
-                throw fail(.killRefused("refusing to kill without confirmation: no terminal to ask on; pass --yes"))
-            }
-            var prompt = Array("Send \(signalName(sig)) to \(targets.count == 1 ? "this process" : "these \(targets.count) processes")? [y/N] ".utf8)
-            _ = prompt.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-            let answer = readLine() ?? ""
-            guard answer.lowercased().hasPrefix("y") else {
-                printError("portdash: nothing was signalled")
-                throw ExitCode(1)
-            }
-        }
+        if !yes { try confirm(sig, count: targets.count) }
         // The answer may have come minutes later: signal only processes that
         // still hold the port (same pid, same start time).
-        let still = try core { () throws(PortKitError) in
+        let still = try Kill.scan(port).owners
+        let current = targets.filter { t in still.contains { $0.pid == t.pid && $0.startTime == t.startTime } }
+        for t in targets where !current.contains(t) { printError("portdash: \(t.pid) \(t.name) no longer holds port \(port); not signalled") }
+        let failure = signalAll(current, sig)
+        let held = try lookAgain()
+        if let failure {
+            if let held { printError("portdash: \(held.description)") }
+            throw ExitCode(failure.exitCode)
+        }
+        if let held { throw fail(held) }
+    }
+
+    /// One scan of exactly this port.
+    static func scan(_ port: UInt16) throws -> PortReport {
+        try core { () throws(PortKitError) in
             var scanner = PortScanner()
-            return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0].owners
+            return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0]
         }
-        let killer = ProcessKiller()
+    }
+
+    func confirm(_ sig: Int32, count: Int) throws {
+        guard isatty(0) == 1 else {
+            throw fail(.killRefused("refusing to kill without confirmation: no terminal to ask on; pass --yes"))
+        }
+        var prompt = Array("Send \(signalName(sig)) to \(count == 1 ? "this process" : "these \(count) processes")? [y/N] ".utf8)
+        _ = prompt.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        guard (readLine() ?? "").lowercased().hasPrefix("y") else {
+            printError("portdash: nothing was signalled")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Signals every target at once (one grace period for all); returns the
+    /// first failure.
+    func signalAll(_ targets: [KillTarget], _ sig: Int32) -> PortKitError? {
         var failure: PortKitError? = nil
-        for t in targets {
-            guard still.contains(where: { $0.pid == t.pid && $0.startTime == t.startTime }) else {
-                printError("portdash: \(t.pid) \(sanitized(t.name)) no longer holds port \(port); not signalled")
-                continue
-            }
-            let result = Result { () throws(PortKitError) in try killer.terminate(t, signal: sig, timeout: timeout) }
+        for (t, result) in zip(targets, ProcessKiller().terminateAll(targets, signal: sig, timeout: timeout)) {
             switch result {
-            case .success(let outcome):
-                printError("portdash: \(t.pid) \(sanitized(t.name)) \(outcome)")
-            case .failure(let e):
-                printError("portdash: \(e.description)")
-                failure = failure ?? e
+            case .success(let outcome): printError("portdash: \(t.pid) \(t.name) \(outcome)")
+            case .failure(let e): printError("portdash: \(e.description)"); failure = failure ?? e
             }
         }
-        if let failure { throw ExitCode(failure.exitCode) }
+        return failure
+    }
+
+    /// Looks at the port again and says how it stands: free, a TIME_WAIT
+    /// that clears by itself, or held by a process still (a respawned
+    /// worker, a supervisor's new child), which is returned as the failure.
+    func lookAgain() throws -> PortKitError? {
+        let after = try Kill.scan(port)
+        if let uid = after.hiddenUIDs.first, after.owners.isEmpty {
+            return .stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
+        }
+        if !after.owners.isEmpty { return .stillHeld(port: port, by: after.holderSummary) }
+        if after.sockets.isEmpty && after.probe.isFree {
+            printError("portdash: port \(port) is free")
+        } else {
+            printError("portdash: port \(port) has no process; its \(after.holderSummary) socket clears by itself within a minute")
+        }
+        return nil
     }
 }

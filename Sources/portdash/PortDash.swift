@@ -16,6 +16,22 @@ struct PortDash: ParsableCommand {
         subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, BenchRefresh.self],
         defaultSubcommand: Dash.self
     )
+
+    /// ArgumentParser's own entry point, except that a usage error is one
+    /// line (the problem and where to look) instead of an error-plus-usage
+    /// block, and it goes through the sanitizer like every other message.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // Help, version, and errors whose line was already printed
+            // (an ExitCode thrown from validate() has no message) go as they are.
+            if exitCode(for: error) == .success || message(for: error).isEmpty { exit(withError: error) }
+            printError("portdash: " + UsageError.line(for: error, arguments: Array(CommandLine.arguments.dropFirst())))
+            exit(withError: ExitCode(64))
+        }
+    }
 }
 
 /// Prints a core error as one line on stderr and exits with its code.
@@ -24,8 +40,10 @@ func fail(_ error: PortKitError) -> ExitCode {
     return ExitCode(error.exitCode)
 }
 
+/// Every message to stderr passes here, so every piece of outside text in it
+/// (process, file and service names) is sanitized: one line stays one line.
 func printError(_ line: String) {
-    var bytes = Array(line.utf8)
+    var bytes = Array(sanitized(line).utf8)
     bytes.append(10)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

@@ -8,8 +8,8 @@ struct Run: ParsableCommand {
         abstract: "Lease a port for NAME, run COMMAND with it, release it when COMMAND exits.",
         discussion: """
             The port is in $PORT, and every {port} in the arguments is replaced by it. The lease is \
-            bound to the child process. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to portdash are passed \
-            to the child; portdash exits with the child's status (128+N if signal N ended it).
+            bound to the child process. Signals sent to portdash (INT, TERM, HUP, QUIT, USR1, USR2, WINCH and \
+            every other catchable one that would end it, but PIPE) are passed to the child; portdash exits with the child's status (128+N if signal N ended it).
             Example: portdash run web -- python3 -m http.server {port}
             """)
 
@@ -35,10 +35,9 @@ struct Run: ParsableCommand {
 
         // Block the signals we forward before the child exists, so none is lost;
         // the child gets a clean mask and default handlers.
-        let forwarded = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
         var mask = sigset_t()
         sigemptyset(&mask)
-        for s in forwarded + [SIGCHLD] { sigaddset(&mask, s) }
+        for s in Run.forwarded + [SIGCHLD] { sigaddset(&mask, s) }
         sigprocmask(SIG_BLOCK, &mask, nil)
 
         let grant = try core { () throws(PortKitError) in
@@ -50,7 +49,7 @@ struct Run: ParsableCommand {
         // Ctrl-C (or a kill) while we waited for the lock: do not start at all.
         var pending = sigset_t()
         sigpending(&pending)
-        if let sig = forwarded.first(where: { sigismember(&pending, $0) == 1 }) {
+        if let sig = Run.cancelling.first(where: { sigismember(&pending, $0) == 1 }) {
             releaseIfOurs(ctx, owner: me)
             printError("portdash: \(signalName(sig)) before \(command[0]) started; nothing was run, the lease is released")
             throw ExitCode(128 + sig)
@@ -85,6 +84,16 @@ struct Run: ParsableCommand {
         releaseIfOurs(ctx, owner: me)
         throw ExitCode(status)
     }
+
+    /// Signals that stop a run before its command starts.
+    static let cancelling = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    /// Passed on to the child: every catchable signal whose default action
+    /// ends a process (so no signal can end portdash and leave the child
+    /// running with its lease), and SIGWINCH. Not SIGPIPE (our own write to a
+    /// closed pipe raises it) and not the fault signals (ILL, SEGV, BUS, FPE, SYS,
+    /// TRAP, ABRT), which are about portdash itself.
+    static let forwarded = cancelling + [SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+                                         SIGIO, SIGPWR, SIGSTKFLT, SIGWINCH]
 
     /// Waits for the child, passing on signals sent to us by other processes.
     /// A signal from the terminal (Ctrl-C) already reached the child through

@@ -24,6 +24,7 @@ enum UIFixtures {
         let root = ProcRoot(path: procRoot)
         var scanner = PortScanner(root: root, source: ProcNetTCPSource(root: root), probe: Probe(),
                                   resolver: SocketOwners(root: root), users: UserNames(preset: [1000: "ann", 1001: "bob", 0: "root"]))
+        scanner.viewerIsRoot = false  // the goldens show what a normal user is told
         return try scanner.scan(range, leases: leases, now: now)
     }
 

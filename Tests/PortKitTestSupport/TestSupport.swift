@@ -85,3 +85,27 @@ public enum TestSupport {
         return ".build/debug/portdash"
     }
 }
+
+extension TestSupport {
+    /// `pids` without the test process's own forks that another test was
+    /// spawning at that moment: between fork and exec a child holds a copy of
+    /// every descriptor (close-on-exec acts only at exec), so for a moment it
+    /// really does hold our sockets. The product is right to list it; a test
+    /// asserting exact holders must not count it. `keep` are the pids the
+    /// test itself expects (its own children among them).
+    public static func withoutPassingForks(_ pids: [Int32], keep: Set<Int32>) -> [Int32] {
+        pids.filter { keep.contains($0) || !isForkOfOurs($0) }
+    }
+
+    /// The same for (pid, fd) references.
+    public static func withoutPassingForks(_ refs: [FDRef], keep: Set<Int32>) -> [FDRef] {
+        refs.filter { keep.contains($0.pid) || !isForkOfOurs($0.pid) }
+    }
+
+    /// A child of this process, or gone already (a passing fork that exec'd
+    /// and exited before we looked).
+    static func isForkOfOurs(_ pid: Int32) -> Bool {
+        guard let stat = ProcessReader().stat(pid) else { return true }
+        return stat.ppid == getpid()
+    }
+}

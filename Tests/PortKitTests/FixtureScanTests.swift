@@ -4,8 +4,9 @@ import Testing
 @Suite("Scanning a fixture /proc")
 struct FixtureScanTests {
     func scan(_ probe: FakeProbe = FakeProbe(inUse: [5000, 5001, 5002, 5003, 5004, 5005, 5006]),
-              leases: [Lease] = []) throws -> PortSnapshot {
+              leases: [Lease] = [], asRoot: Bool = false) throws -> PortSnapshot {
         var scanner = PortScanner(root: ProcRoot(path: fixtureProc), probe: probe)
+        scanner.viewerIsRoot = asRoot
         return try scanner.scan(PortRange(uncheckedFirst: 5000, last: 5008), leases: leases, now: 1000)
     }
 
@@ -38,6 +39,18 @@ struct FixtureScanTests {
         #expect(p.state == .foreign)
         #expect(p.sockets.map(\.socket.state) == [.timeWait])
         #expect(p.owners.isEmpty)
+    }
+
+    @Test("a hidden holder: a user is told to use root; root is told it is another pid namespace")
+    func hiddenAdvice() throws {
+        let user = try #require(try scan().report(5004))
+        #expect(user.hiddenHolderText(uid: 1001).contains("run as root"))
+        #expect(user.hiddenKillAdvice(uid: 1001).contains("sudo portdash kill 5004"))
+        let root = try #require(try scan(asRoot: true).report(5004))
+        for text in [root.hiddenHolderText(uid: 1001), root.hiddenKillAdvice(uid: 1001), root.note ?? ""] {
+            #expect(!text.contains("root") && !text.contains("sudo"), "\(text)")
+            #expect(text.contains("pid namespace"), "\(text)")
+        }
     }
 
     @Test("unreadable or vanished holders keep the uid and inode from the table")

@@ -22,22 +22,63 @@ public struct ProcessKiller: Sendable {
     /// SIGKILL if `escalate` and it is still the same process.
     public func terminate(_ target: KillTarget, signal sig: Int32 = SIGTERM, timeout: Double = 3, escalate: Bool = true,
                           progress: (Double) -> Void = { _ in }) throws(PortKitError) -> KillOutcome {
-        // Gone already (a master's SIGTERM took its workers with it): the goal
-        // is met, and it is not an error. A reused pid is still refused.
-        if reader.stat(target.pid) == nil { return .alreadyGone }
-        try guardrail.check(target)
-        guard let handle = try Handle(target, reader: reader) else { return .alreadyGone }
-        defer { handle.close() }
-        let start = monotonicSeconds()
-        try handle.send(sig)
-        if handle.waitExit(timeout: timeout, progress: progress) {
-            return .exited(afterSignal: sig, seconds: monotonicSeconds() - start)
+        try terminateAll([target], signal: sig, timeout: timeout, escalate: escalate, progress: progress)[0].get()
+    }
+
+    /// The same for several processes at once (a pre-fork master and its
+    /// workers): one grace period for all of them, not one after another.
+    /// Each target gets its own outcome or error, in the order given.
+    public func terminateAll(_ targets: [KillTarget], signal sig: Int32 = SIGTERM, timeout: Double = 3, escalate: Bool = true,
+                             progress: (Double) -> Void = { _ in }) -> [Result<KillOutcome, PortKitError>] {
+        var results = [Result<KillOutcome, PortKitError>?](repeating: nil, count: targets.count)
+        var handles: [(index: Int, handle: Handle)] = []
+        for (i, t) in targets.enumerated() {
+            switch pin(t) {
+            case .success(let h?): handles.append((i, h))
+            case .success(nil): results[i] = .success(.alreadyGone)
+            case .failure(let e): results[i] = .failure(e)
+            }
         }
-        guard escalate, sig != SIGKILL else { return .stillRunning(afterSignal: sig) }
-        try handle.send(SIGKILL)
+        defer { for h in handles { h.handle.close() } }
+        let start = monotonicSeconds()
+        var live = signal(handles, sig, into: &results)
+        Handle.waitAll(live, timeout: timeout, progress: progress) { i in
+            results[i] = .success(.exited(afterSignal: sig, seconds: monotonicSeconds() - start))
+        }
+        live = live.filter { results[$0.index] == nil }
+        guard escalate, sig != SIGKILL else {
+            for h in live { results[h.index] = .success(.stillRunning(afterSignal: sig)) }
+            return results.map { $0! }
+        }
+        live = signal(live, SIGKILL, into: &results)
         // SIGKILL cannot be caught, but a process in uninterruptible sleep (D) only dies when it wakes.
-        if !handle.waitExit(timeout: 5, progress: { _ in }) { return .stillRunning(afterSignal: SIGKILL) }
-        return .killed(seconds: monotonicSeconds() - start)
+        Handle.waitAll(live, timeout: 5, progress: { _ in }) { i in
+            results[i] = .success(.killed(seconds: monotonicSeconds() - start))
+        }
+        for h in live where results[h.index] == nil { results[h.index] = .success(.stillRunning(afterSignal: SIGKILL)) }
+        return results.map { $0! }
+    }
+
+    /// Checks the guard and pins the process. nil: gone already (a master's
+    /// SIGTERM took its workers with it): the goal is met, not an error.
+    func pin(_ target: KillTarget) -> Result<Handle?, PortKitError> {
+        if reader.stat(target.pid) == nil { return .success(nil) }
+        return Result { () throws(PortKitError) in
+            try guardrail.check(target)
+            return try Handle(target, reader: reader)
+        }
+    }
+
+    /// Sends `sig` to each handle; those that fail get their error. Returns
+    /// the ones signalled.
+    func signal(_ handles: [(index: Int, handle: Handle)], _ sig: Int32,
+                into results: inout [Result<KillOutcome, PortKitError>?]) -> [(index: Int, handle: Handle)] {
+        handles.filter { h in
+            do throws(PortKitError) { try h.handle.send(sig); return true } catch {
+                results[h.index] = .failure(error)
+                return false
+            }
+        }
     }
 
     /// One process, pinned by a pidfd where the kernel has them.
@@ -87,19 +128,26 @@ public struct ProcessKiller: Sendable {
             return st.startTime != target.startTime || st.state == "Z" || st.state == "X"
         }
 
-        func waitExit(timeout: Double, progress: (Double) -> Void) -> Bool {
+        /// Waits until every handle's process is gone or `timeout` passes,
+        /// calling `gone` with each one's index as soon as it is gone.
+        static func waitAll(_ handles: [(index: Int, handle: Handle)], timeout: Double, progress: (Double) -> Void,
+                            gone: (Int) -> Void) {
             let deadline = monotonicSeconds() + timeout
+            var live = handles
             while true {
-                if isGone() { return true }
+                live = live.filter { h in
+                    if h.handle.isGone() { gone(h.index); return false }
+                    return true
+                }
                 let left = deadline - monotonicSeconds()
-                if left <= 0 { return false }
+                if live.isEmpty || left <= 0 { return }
                 progress(left)
-                let slice = Int32(min(left, 0.1) * 1000)
-                if pidfd >= 0 {
-                    var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                    if poll(&p, 1, max(slice, 1)) > 0 { return true }
+                let slice = max(Int32(min(left, 0.1) * 1000), 1)
+                var fds = live.map { pollfd(fd: $0.handle.pidfd, events: Int16(POLLIN), revents: 0) }
+                if live.allSatisfy({ $0.handle.pidfd >= 0 }) {
+                    _ = poll(&fds, nfds_t(fds.count), slice)
                 } else {
-                    usleep(UInt32(max(slice, 1)) * 1000)
+                    usleep(UInt32(slice) * 1000)
                 }
             }
         }

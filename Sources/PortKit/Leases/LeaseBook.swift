@@ -158,7 +158,7 @@ public struct LeaseBookProblem: Error, Equatable, Sendable {
 public enum ServiceName {
     public static func problem(_ name: String) -> String? {
         if name.isEmpty { return "name is empty" }
-        if name.utf8.count > 64 { return "name \"\(name.prefix(20))…\" is longer than 64 characters" }
+        if name.utf8.count > 64 { return "name \"\(sanitized(String(name.prefix(20))))…\" is longer than 64 characters (\(name.utf8.count) bytes); use a shorter name" }
         let ok = name.unicodeScalars.allSatisfy { u in
             (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "-" || u == "_" || u == "." || u == "@" || u == ":" || u == "/"
         }

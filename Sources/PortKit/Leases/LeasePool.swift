@@ -108,7 +108,7 @@ public struct LeasePool: Sendable {
     /// Grants or renews, in the documented order: the existing lease, the
     /// preferred port, the last-used port, the first free port of the range.
     public func grant(_ request: LeaseRequest, in book: inout LeaseBook, env: some LeaseEnvironment) throws(PortKitError) -> Grant {
-        if let why = ServiceName.problem(request.service) { throw .leaseRefused("service \(why)") }
+        if let why = ServiceName.problem(request.service) { throw .invalidName(problem: why) }
         if let p = request.preferred, !range.contains(p) {
             throw .leaseRefused("preferred port \(p) is outside the pool \(range); pick one inside it or widen the pool with --range")
         }
@@ -207,7 +207,7 @@ public struct LeasePool: Sendable {
 
     /// A reservation: a static lease of exactly `port` to `service`.
     public func reserve(_ port: UInt16, for service: String, in book: inout LeaseBook, env: some LeaseEnvironment) throws(PortKitError) -> Lease {
-        if let why = ServiceName.problem(service) { throw .leaseRefused("service \(why)") }
+        if let why = ServiceName.problem(service) { throw .invalidName(problem: why) }
         guard range.contains(port) else {
             throw .leaseRefused("port \(port) is outside the pool \(range); reserve a port inside it or widen the pool with --range")
         }
@@ -236,7 +236,12 @@ public struct LeasePool: Sendable {
     /// the port as its preference for next time.
     public func release(_ target: String, in book: inout LeaseBook) throws(PortKitError) -> Lease {
         let lease: Lease?
-        if let port = UInt16(target) { lease = book.lease(on: port) } else { lease = book.lease(for: target) }
+        if let port = UInt16(target) {
+            lease = book.lease(on: port)
+        } else {
+            if let why = ServiceName.problem(target) { throw .invalidName(problem: why) }
+            lease = book.lease(for: target)
+        }
         guard let lease else { throw .noSuchLease(target.allSatisfy(\.isNumber) ? "port \(target)" : "\"\(target)\"") }
         book.leases.removeAll { $0.service == lease.service }
         book.lastUsed[lease.service] = lease.port

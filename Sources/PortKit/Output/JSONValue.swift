@@ -49,7 +49,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// RFC 8259 §7: quote, backslash and control characters are escaped.
+    /// RFC 8259 §7: quote, backslash and control characters are escaped;
+    /// so are DEL, the C1 controls and the bidi overrides, which RFC 8259
+    /// allows raw but a terminal showing the JSON might obey.
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
@@ -60,9 +62,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if needsEscape(u) {
+                    out += "\\u" + hexDigits(u.value, width: 4).lowercased()
                 } else {
                     out.unicodeScalars.append(u)
                 }

@@ -22,12 +22,12 @@ public struct StatusTable {
         var pids = owners.prefix(2).map { String($0.pid) }.joined(separator: ",")
         if owners.count > 2 { pids += "+\(owners.count - 2)" }
         var user = owners.first?.user ?? ""
-        var process = owners.first.map { sanitized($0.name) } ?? ""
-        var command = owners.first.map { sanitized($0.shortCommandText) } ?? ""
+        var process = owners.first?.name ?? ""
+        var command = owners.first?.shortCommandText ?? ""
         if owners.isEmpty, let uid = p.hiddenUIDs.first {
             user = p.sockets.first { $0.socket.uid == uid && !$0.user.isEmpty }?.user ?? String(uid)
             pids = "hidden"
-            command = "uid \(uid), pid hidden (run as root to see it)"
+            command = p.hiddenHolderText(uid: uid)
         } else if owners.isEmpty, let s = p.sockets.first {
             process = ""
             command = s.socket.state == .listen ? "" : "\(s.socket.state.name), no process holds it"
@@ -44,7 +44,8 @@ public struct StatusTable {
         if addresses.count > 2 { address += "+\(addresses.count - 2)" }
         let conns = p.connectionCount
         if conns > 0 && !listeners.isEmpty { command = "(\(conns) conn) " + command }
-        return [String(p.port), p.state.rawValue, p.lease.map { sanitized($0.service) } ?? "", pids, user, process, address, command]
+        // Every cell through the one sanitizer: names, users and commands come from outside.
+        return [String(p.port), p.state.rawValue, p.lease?.service ?? "", pids, user, process, address, command].map(sanitized)
     }
 
     public func render() -> String {

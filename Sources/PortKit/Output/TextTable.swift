@@ -39,14 +39,3 @@ public func pad(_ s: String, to width: Int) -> String {
     let w = displayWidth(t)
     return w >= width ? t : t + String(repeating: " ", count: width - w)
 }
-
-/// Replaces control characters so a hostile process name or command line
-/// cannot move the cursor or recolour the terminal.
-public func sanitized(_ s: String) -> String {
-    var out = ""
-    for u in s.unicodeScalars {
-        if u.value < 0x20 || u.value == 0x7F || (0x80..<0xA0).contains(u.value) { out.unicodeScalars.append("?") }
-        else { out.unicodeScalars.append(u) }
-    }
-    return out
-}

@@ -1,0 +1,41 @@
+import ArgumentParser
+
+/// One-line usage errors: ArgumentParser's message, its first line only,
+/// and the fix — the nearest verb for a typo, else the verb's --help.
+enum UsageError {
+    static let verbs = PortDash.configuration.subcommands.map { $0._commandName }
+
+    static func line(for error: any Error, arguments: [String]) -> String {
+        let message = PortDash.message(for: error)
+            .split(separator: "\n").first.map(String.init)?
+            .replacingAll("Error: ", with: "") ?? "invalid arguments"
+        // A first word that is no verb and no option was meant as a verb
+        // (the dashboard, the default verb, takes no words).
+        if let word = arguments.first, !word.hasPrefix("-"), !verbs.contains(word) {
+            if let near = nearest(word) { return "unknown command '\(word)'; did you mean '\(near)'?" }
+            return "unknown command '\(word)'; the commands are: \(verbs.filter { $0 != "bench-refresh" }.joined(separator: ", "))"
+        }
+        let verb = arguments.first { verbs.contains($0) }
+        return message + "; see: portdash " + (verb.map { $0 + " " } ?? "") + "--help"
+    }
+
+    /// The verb within two edits of `word`, if exactly one is nearest.
+    static func nearest(_ word: String) -> String? {
+        let scored = verbs.map { ($0, distance(Array(word.lowercased()), Array($0))) }.filter { $0.1 <= 2 }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
+    }
+
+    /// Levenshtein distance, one row at a time.
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var next = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            row = next
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+}
