@@ -35,17 +35,17 @@ struct Leases: ParsableCommand {
             return
         }
         if leases.isEmpty {
-            writeOut("no leases (state: \(ctx.store.path))\n")
+            writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
             return
         }
         var rows = [["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"]]
         for l in leases {
             let owner = l.owner.map { o -> String in
-                return reader.name(of: o).map { "\(sanitized($0)) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
+                return reader.name(of: o).map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
-            rows.append([sanitized(l.service), String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
-                         LeasePool.status(of: l, env: env).rawValue, owner, expires])
+            rows.append([l.service, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
+                         LeasePool.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
         }
         var widths = rows[0].map { _ in 0 }
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }

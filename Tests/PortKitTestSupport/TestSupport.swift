@@ -109,3 +109,15 @@ extension TestSupport {
         return stat.ppid == getpid()
     }
 }
+
+extension TestSupport {
+    /// Whether `sig` is set in a signal mask line of /proc/PID/status
+    /// ("SigCgt:" caught, "SigIgn:" ignored; hex, bit N-1 for signal N). A
+    /// test waits on it so it signals a shell only after its trap is set.
+    public static func signalMask(_ pid: pid_t, _ field: String, contains sig: Int32) -> Bool {
+        guard let raw = readFile("/proc/\(pid)/status") else { return false }
+        let line = String(decoding: raw, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(field + ":") }
+        guard let hex = line?.split(separator: "\t").last, let mask = UInt64(hex, radix: 16) else { return false }
+        return mask & (1 << UInt64(sig - 1)) != 0
+    }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import PortKitTestSupport
 @testable import PortKit
@@ -16,6 +17,34 @@ struct KillTests {
             #expect(throws: PortKitError.self, "pid \(pid)") { try g.check(target(pid)) }
         }
         #expect { try g.check(target(getppid())) } throws: { "\($0)".contains("ancestor") }
+    }
+
+    @Test("several targets share one grace period: every one gets SIGTERM before any is waited for")
+    func oneGracePeriod() throws {
+        let dir = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeTree(dir) }
+        // Workers that note SIGTERM in a file and keep running (like a server
+        // finishing its requests).
+        let workers = (0..<3).map { i in
+            ChildProcess(["sh", "-c", "trap 'touch \(dir)/term-\(i)' TERM; while :; do sleep 0.05; done"])
+        }
+        for w in workers { #expect(waitUntil { TestSupport.signalMask(w.pid, "SigCgt", contains: SIGTERM) }) }
+        let targets = workers.map { target($0.pid) }
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultsBox()
+        DispatchQueue.global().async {
+            box.results = ProcessKiller().terminateAll(targets, signal: SIGTERM, timeout: 120)
+            done.signal()
+        }
+        // One after another, the second would see SIGTERM only after the first's 120 s.
+        #expect(waitUntil { (0..<3).allSatisfy { access("\(dir)/term-\($0)", F_OK) == 0 } })
+        for w in workers { w.signal(SIGKILL) }
+        done.wait()
+        #expect(box.results.count == 3)
+        for r in box.results {
+            guard case .success(.exited(let sig, _)) = r else { Issue.record("\(r)"); continue }
+            #expect(sig == SIGTERM)
+        }
     }
 
     @Test("a pid whose start time changed (reused) is refused and not signalled")
@@ -52,7 +81,7 @@ struct KillTests {
     func escalate() throws {
         let child = ChildProcess(["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"])
         // Signal only once sh has installed its trap (SIGTERM in SigIgn).
-        #expect(waitUntil { ignoresSIGTERM(child.pid) })
+        #expect(waitUntil { TestSupport.signalMask(child.pid, "SigIgn", contains: SIGTERM) })
         var ticks: [Double] = []
         let outcome = try ProcessKiller().terminate(target(child.pid), timeout: 1) { ticks.append($0) }
         guard case .killed = outcome else { Issue.record("\(outcome)"); return }
@@ -206,11 +235,6 @@ struct RefreshingSourceTests {
     }
 }
 
-/// True once /proc/PID/status says SIGTERM is ignored ("SigIgn:" is a hex
-/// mask, bit N-1 for signal N).
-func ignoresSIGTERM(_ pid: pid_t) -> Bool {
-    guard let raw = TestSupport.readFile("/proc/\(pid)/status") else { return false }
-    let line = String(decoding: raw, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("SigIgn:") }
-    guard let hex = line?.split(separator: "\t").last, let mask = UInt64(hex, radix: 16) else { return false }
-    return mask & (1 << UInt64(SIGTERM - 1)) != 0
+final class ResultsBox: @unchecked Sendable {
+    var results: [Result<KillOutcome, PortKitError>] = []
 }
