@@ -54,6 +54,22 @@ struct HostileOutputTests {
         child.signal(SIGKILL)
     }
 
+    @Test("the dashboard shows an escape-named process escaped, on its row and in the details")
+    func dashboardEscapes() throws {
+        let range = TestSupport.freeRange(count: 2)
+        let child = try evilListener(on: range.first)
+        let t = try TmuxSession(command: [TestSupport.portdashBinary, "--range", "\(range.first)-\(range.last)"],
+                                environment: ["PORTDASH_STATE": state], width: 160, height: 32)
+        // Escaped text on screen means the bytes were not obeyed by the terminal.
+        #expect(t.waitFor(text: "\\e]0;pwned\\x07"))
+        t.keys("Enter")
+        #expect(t.waitFor(text: "\(range.first) details"))
+        #expect(t.screen.contains("\\e[2J"))
+        t.keys("q")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        child.signal(SIGKILL)
+    }
+
     @Test("service names and paths from the command line are escaped; one line stays one line; bad names exit 64")
     func escapedArguments() {
         for args in [["release", "web\u{1B}[31m"], ["release", "web\nportdash: fake line"], ["lease", "bad name!"],
