@@ -64,7 +64,7 @@ final class ScanWorker: @unchecked Sendable {
             switch Result(catching: { () throws(PortKitError) in try self.currentBook() }) {
             case .success(let b):
                 let env = SystemLeaseEnvironment(range: range)
-                leases = b.leases.filter { !LeasePool.isExpired($0, env: env) }
+                leases = b.leases.filter { !LeasePolicy.isExpired($0, env: env) }
             case .failure(let e):
                 stateError = e.description
             }

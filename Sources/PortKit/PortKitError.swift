@@ -13,10 +13,20 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case badStateFile(path: String, problem: String)
     /// Another portdash held the state lock for too long.
     case lockTimeout(path: String, seconds: Double)
-    /// No port of the range could be granted.
-    case poolExhausted(range: PortRange, holders: [String])
-    /// A lease or reservation request cannot be met.
-    case leaseRefused(String)
+    /// No port of the range could be granted; why not, port by port.
+    case poolExhausted(range: PortRange, obstacles: [Obstacle])
+    /// A port asked for (with --preferred, or to reserve) is outside the pool.
+    case outsidePool(port: UInt16, range: PortRange, reserving: Bool)
+    /// The service's reservation is held by a process that is not its leaseholder.
+    case reservationBlocked(service: String, obstacle: Obstacle)
+    /// The service's lease belongs to another running process (a second `run web`).
+    case leasedToRunningProcess(service: String, pid: Int32, port: UInt16)
+    /// The service's process-bound lease cannot be renewed where it is, and is not moved.
+    case boundLeaseBlocked(service: String, obstacle: Obstacle, pid: Int32)
+    /// A reservation of a port that another service or a process has.
+    case portUnavailable(Obstacle)
+    /// --pid names no running process.
+    case noSuchProcess(pid: Int32)
     /// No lease matches a release request.
     case noSuchLease(String)
     /// A kill request was refused before any signal was sent.
@@ -46,10 +56,26 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "state file \(path): \(problem)"
         case .lockTimeout(let path, let seconds):
             return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
-        case .poolExhausted(let range, let holders):
-            let who = holders.isEmpty ? "" : " (" + holders.joined(separator: "; ") + ")"
+        case .poolExhausted(let range, let obstacles):
+            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
             return "no free port in \(range)\(who); release one (portdash release NAME) or widen the pool with --range"
-        case .leaseRefused(let why), .killRefused(let why), .permissionDenied(let why):
+        case .outsidePool(let port, let range, let reserving):
+            return reserving
+                ? "port \(port) is outside the pool \(range); reserve a port inside it or widen the pool with --range"
+                : "preferred port \(port) is outside the pool \(range); pick one inside it or widen the pool with --range"
+        case .reservationBlocked(let service, let obstacle):
+            return "\(service)'s reserved port: \(obstacle); stop that process, or release the reservation"
+        case .leasedToRunningProcess(let service, let pid, let port):
+            return "\(service) is leased to a running process (pid \(pid)) on \(port); use another name, or stop that process"
+        case .boundLeaseBlocked(let service, let obstacle, let pid):
+            return "\(service)'s port \(obstacle); it is bound to pid \(pid), so it is not moved"
+        case .portUnavailable(.leased(let port, let service, let kind)):
+            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service)"
+        case .portUnavailable(.held(let port, let holder, _)):
+            return "port \(port) is held by \(holder); stop it, or reserve another port"
+        case .noSuchProcess(let pid):
+            return "no process with pid \(pid); pass a running process with --pid"
+        case .killRefused(let why), .permissionDenied(let why):
             return why
         case .noSuchLease(let what):
             return "no lease for \(what); see the leases with: portdash leases"
@@ -73,7 +99,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badStateFile: return 65            // EX_DATAERR
         case .noSuchLease: return 66             // EX_NOINPUT
         case .poolExhausted: return 69           // EX_UNAVAILABLE
-        case .leaseRefused: return 69            // EX_UNAVAILABLE
+        case .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
+             .noSuchProcess:
+            return 69                            // EX_UNAVAILABLE: this request cannot be met now
         case .nothingToKill: return 69           // EX_UNAVAILABLE
         case .stillHeld: return 69               // EX_UNAVAILABLE: the port is still not free
         case .needsTerminal: return 69           // EX_UNAVAILABLE

@@ -68,7 +68,7 @@ public struct PortScanner<Resolver: OwnerResolving> {
         reports.reserveCapacity(range.count)
         for (i, port) in range.ports.enumerated() {
             let socks = (byPort[port] ?? []).sorted(by: PortScanner.socketOrder)
-            reports.append(classify(port: port, sockets: socks, probe: probes[i], lease: leaseByPort[port], reader: reader))
+            reports.append(classify(port: port, sockets: socks, probe: probes[i], lease: leaseByPort[port], reader: reader, now: now))
         }
         return PortSnapshot(range: range, ports: reports, takenAt: now, unreadablePids: owners.unreadablePids)
     }
@@ -80,7 +80,7 @@ public struct PortScanner<Resolver: OwnerResolving> {
         return (a.socket.remote.port, a.socket.inode) < (b.socket.remote.port, b.socket.inode)
     }
 
-    func classify(port: UInt16, sockets: [SocketReport], probe: ProbeResult, lease: Lease?, reader: ProcessReader) -> PortReport {
+    func classify(port: UInt16, sockets: [SocketReport], probe: ProbeResult, lease: Lease?, reader: ProcessReader, now: Int64) -> PortReport {
         let held = !sockets.isEmpty || probe.isInUse
         var note: String? = nil
         if probe.isInUse && sockets.isEmpty {
@@ -104,21 +104,27 @@ public struct PortScanner<Resolver: OwnerResolving> {
             return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note,
                               viewerIsRoot: viewerIsRoot)
         }
-        // Leased: is whoever holds it the leaseholder?
+        // Leased: the lease rules decide, asked about what this scan saw.
+        let facts = ScanFacts(reader: reader, now: now, listening: sockets.contains { $0.socket.state == .listen })
         let listening = sockets.filter { $0.socket.state == .listen }
-        let holders = Set((listening.isEmpty ? sockets : listening).flatMap { $0.owners.map(\.pid) })
-        var state = PortState.ours
-        if let owner = lease.owner, !holders.isEmpty {
-            let strangers = holders.filter { pid in pid != owner.pid && !reader.ancestors(of: pid).contains(owner.pid) }
-            if !strangers.isEmpty { state = .conflict }
-        }
-        let status: LeaseStatus
-        if lease.kind == .reservation { status = .reserved }
-        else if !listening.isEmpty || lease.owner != nil { status = .active }
-        else { status = .idle }
-        return PortReport(port: port, state: state, lease: lease, leaseStatus: status, sockets: sockets, probe: probe, note: note,
-                              viewerIsRoot: viewerIsRoot)
+        let holders = Array(Set((listening.isEmpty ? sockets : listening).flatMap { $0.owners.map(\.pid) }))
+        let state: PortState = LeasePolicy.isConflict(lease, holders: holders, env: facts) ? .conflict : .ours
+        return PortReport(port: port, state: state, lease: lease, leaseStatus: LeasePolicy.status(of: lease, env: facts),
+                          sockets: sockets, probe: probe, note: note, viewerIsRoot: viewerIsRoot)
     }
+}
+
+/// What one scan knows about one port, as the lease rules ask it.
+struct ScanFacts: LeaseEnvironment {
+    let reader: ProcessReader
+    let now: Int64
+    let listening: Bool
+
+    func isAlive(_ owner: LeaseOwner) -> Bool { reader.isRunning(owner) }
+    func ancestors(of pid: Int32) -> [Int32] { reader.ancestors(of: pid) }
+    func isListening(_ port: UInt16) -> Bool { listening }
+    /// Not asked by status or conflict; a scan never grants.
+    func availability(_ port: UInt16) -> PortAvailability { listening ? .busy(holder: "in use", pids: []) : .free }
 }
 
 extension PortScanner where Resolver == SocketOwners {

@@ -22,7 +22,7 @@ struct BenchRefresh: ParsableCommand {
         func refresh() throws(PortKitError) -> PortSnapshot {
             let book = (try? store.load()) ?? LeaseBook()
             let env = SystemLeaseEnvironment(range: ctx.range)
-            return try scanner.scan(ctx.range, leases: book.leases.filter { !LeasePool.isExpired($0, env: env) })
+            return try scanner.scan(ctx.range, leases: book.leases.filter { !LeasePolicy.isExpired($0, env: env) })
         }
         let result = try core { () throws(PortKitError) -> JSONValue in
             // The first refresh walks /proc in full; later ones re-verify.

@@ -23,7 +23,7 @@ struct Context {
     func liveLeases() throws(PortKitError) -> [Lease] {
         let book = try store.load()
         let env = environment()
-        return book.leases.filter { !LeasePool.isExpired($0, env: env) }
+        return LeasePolicy.live(book.leases, env: env)
     }
 }
 

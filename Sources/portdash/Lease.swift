@@ -38,7 +38,7 @@ struct LeaseCommand: ParsableCommand {
         let env = ctx.environment()
         var owner: LeaseOwner? = nil
         if let pid {
-            guard let o = env.owner(pid: pid) else { throw fail(.leaseRefused("no process with pid \(pid); pass a running process with --pid")) }
+            guard let o = env.owner(pid: pid) else { throw fail(.noSuchProcess(pid: pid)) }
             owner = o
         }
         let request = LeaseRequest(service: name, preferred: preferred, owner: owner, ttl: ttl)

@@ -25,7 +25,7 @@ struct Leases: ParsableCommand {
                 } ?? .null
                 return .object([
                     ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),
-                    ("status", .string(LeasePool.status(of: l, env: env).rawValue)), ("owner", owner),
+                    ("status", .string(LeasePolicy.status(of: l, env: env).rawValue)), ("owner", owner),
                     ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
                     ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(ctx.range.contains(l.port))),
                 ])
@@ -45,7 +45,7 @@ struct Leases: ParsableCommand {
             } ?? "-"
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
             rows.append([l.service, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
-                         LeasePool.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
+                         LeasePolicy.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
         }
         var widths = rows[0].map { _ in 0 }
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }

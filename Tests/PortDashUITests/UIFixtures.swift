@@ -31,7 +31,7 @@ enum UIFixtures {
     static let defaultLeases = [
         Lease(service: "db", port: 5008, kind: .reservation, granted: 1_794_990_000),
         Lease(service: "web", port: 5009, kind: .lease, granted: 1_794_990_000, expires: 1_795_003_600, ttl: 3600),
-        Lease(service: "api", port: 5000, kind: .lease, granted: 1_794_990_000, owner: LeaseOwner(pid: 4242, startTime: 1)),
+        Lease(service: "api", port: 5000, kind: .lease, granted: 1_794_990_000, owner: LeaseOwner(pid: 150, startTime: 4300)),  // alive in the fixture: a live lease
     ]
 
     static func state() throws -> DashboardState {

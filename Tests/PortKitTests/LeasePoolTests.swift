@@ -16,15 +16,14 @@ final class FakeEnvironment: LeaseEnvironment {
         if let (holder, pids) = busy[port] { return .busy(holder: holder, pids: pids) }
         return .free
     }
-    func isLeaseholder(_ pid: Int32, owner: LeaseOwner) -> Bool {
-        guard alive.contains(owner) else { return false }
-        var p: Int32? = pid
-        while let current = p {
-            if current == owner.pid { return true }
-            p = parents[current]
-        }
-        return false
+    func ancestors(of pid: Int32) -> [Int32] {
+        var chain: [Int32] = []
+        var p = parents[pid]
+        while let current = p { chain.append(current); p = parents[current] }
+        return chain
     }
+    /// Every busy port here has a listener.
+    func isListening(_ port: UInt16) -> Bool { busy[port] != nil }
     func hold(_ port: UInt16, by name: String, pid: Int32) { busy[port] = ("\(name) (pid \(pid))", [pid]) }
 }
 
@@ -41,6 +40,7 @@ struct LeasePoolTests {
         #expect(g.lease.expires == env.now + LeasePool.defaultTTL)
         #expect(book.leases == [g.lease])
         #expect(book.lastUsed["web"] == 5000)
+        #expect(env.probed == [5000])  // the first free port is the first one probed
     }
 
     @Test("asking again renews the same port and extends its lifetime")
@@ -71,7 +71,8 @@ struct LeasePoolTests {
         var book = LeaseBook(lastUsed: ["web": 5001])
         let g = try pool.grant(LeaseRequest(service: "web", preferred: 5002), in: &book, env: env)
         #expect(g.lease.port == 5001 && g.reason == .lastUsed)
-        #expect(g.skipped == ["5002 busy: python3 (pid 4242)"])
+        #expect(g.skipped == [.held(port: 5002, holder: "python3 (pid 4242)", pids: [4242])])
+        #expect(env.probed == [5002, 5001])
     }
 
     @Test("after a release the service gets its port back")
@@ -102,7 +103,8 @@ struct LeasePoolTests {
         var book = LeaseBook()
         let g = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
         #expect(g.lease.port == 5001)
-        #expect(g.skipped == ["5000 busy: node (pid 7712)"])
+        #expect(g.skipped == [.held(port: 5000, holder: "node (pid 7712)", pids: [7712])])
+        #expect(g.skipped.map(\.description) == ["5000 busy: node (pid 7712)"])
     }
 
     @Test("a port leased to another name is never handed out, even if it binds")
@@ -110,10 +112,13 @@ struct LeasePoolTests {
         let env = FakeEnvironment()
         var book = LeaseBook()
         var ports = Set<UInt16>()
-        for i in 0..<4 { ports.insert(try pool.grant(LeaseRequest(service: "s\(i)"), in: &book, env: env).lease.port) }
-        #expect(ports.count == 4)
-        // Another service preferring a leased port does not get it.
-        #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: "x", preferred: 5000), in: &book, env: env) }
+        for i in 0..<3 { ports.insert(try pool.grant(LeaseRequest(service: "s\(i)"), in: &book, env: env).lease.port) }
+        #expect(ports == [5000, 5001, 5002])
+        // Another service preferring a leased port does not get it, though
+        // the port binds: it gets the one port left.
+        let x = try pool.grant(LeaseRequest(service: "x", preferred: 5000), in: &book, env: env)
+        #expect(x.lease.port == 5003 && x.reason == .pool)
+        #expect(x.skipped.isEmpty)  // leased to another name is not a foreign holder
     }
 
     @Test("pool exhausted: one error listing who holds each port, exit 69")
@@ -129,8 +134,9 @@ struct LeasePoolTests {
             Issue.record("expected exhaustion")
         } catch {
             #expect(error.exitCode == 69)
-            guard case .poolExhausted(_, let holders) = error else { Issue.record("wrong error \(error)"); return }
-            #expect(holders == ["5000 is leased to a", "5001 busy: python3 (pid 42)", "5002 is leased to b", "5003 is reserved to c"])
+            guard case .poolExhausted(_, let obstacles) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(obstacles == [.leased(port: 5000, to: "a", kind: .lease), .held(port: 5001, holder: "python3 (pid 42)", pids: [42]),
+                                  .leased(port: 5002, to: "b", kind: .lease), .leased(port: 5003, to: "c", kind: .reservation)])
         }
     }
 
@@ -143,9 +149,9 @@ struct LeasePoolTests {
         let g = try pool.grant(LeaseRequest(service: "web", owner: owner), in: &book, env: env)
         #expect(g.lease.expires == nil)
         env.now += 10 * LeasePool.defaultTTL
-        #expect(LeasePool.status(of: book.leases[0], env: env) == .active)
+        #expect(LeasePolicy.status(of: book.leases[0], env: env) == .active)
         env.alive = []
-        #expect(LeasePool.status(of: book.leases[0], env: env) == .expired)
+        #expect(LeasePolicy.status(of: book.leases[0], env: env) == .expired)
         let expired = pool.reap(&book, env: env)
         #expect(expired.map(\.service) == ["web"])
         #expect(book.leases.isEmpty && book.lastUsed["web"] == g.lease.port)
@@ -156,7 +162,7 @@ struct LeasePoolTests {
         let env = FakeEnvironment()
         env.alive = [LeaseOwner(pid: 100, startTime: 999)]  // pid 100 is now someone else
         let lease = Lease(service: "web", port: 5000, kind: .lease, granted: 0, owner: LeaseOwner(pid: 100, startTime: 5))
-        #expect(LeasePool.isExpired(lease, env: env))
+        #expect(LeasePolicy.isExpired(lease, env: env))
     }
 
     @Test("a TTL lease expires at its time, unless its port is in use then (renewed)")
@@ -192,13 +198,15 @@ struct LeasePoolTests {
         env.hold(5001, by: "ruby", pid: 77)
         var book = LeaseBook()
         _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
-        #expect { try pool.reserve(5001, for: "db", in: &book, env: env) } throws: {
-            "\($0)".contains("held by ruby (pid 77)")
+        #expect(throws: PortKitError.portUnavailable(.held(port: 5001, holder: "ruby (pid 77)", pids: [77]))) {
+            try pool.reserve(5001, for: "db", in: &book, env: env)
         }
-        #expect { try pool.reserve(5000, for: "db", in: &book, env: env) } throws: {
-            "\($0)".contains("leased to web; release it first")
+        #expect(throws: PortKitError.portUnavailable(.leased(port: 5000, to: "web", kind: .lease))) {
+            try pool.reserve(5000, for: "db", in: &book, env: env)
         }
-        #expect { try pool.reserve(6000, for: "db", in: &book, env: env) } throws: { "\($0)".contains("outside the pool") }
+        #expect(throws: PortKitError.outsidePool(port: 6000, range: pool.range, reserving: true)) {
+            try pool.reserve(6000, for: "db", in: &book, env: env)
+        }
     }
 
     @Test("reserving moves the service's lease to the reserved port")
@@ -222,15 +230,15 @@ struct LeasePoolTests {
         #expect(try pool.grant(LeaseRequest(service: "web"), in: &book, env: env).lease.port == 5000)
         env.hold(5000, by: "intruder", pid: 555)
         // The owner is alive: its lease is not moved from under it; the asker is told why.
-        #expect { try pool.grant(LeaseRequest(service: "web"), in: &book, env: env) } throws: {
-            "\($0)".contains("5000 busy: intruder (pid 555)")
+        #expect(throws: PortKitError.boundLeaseBlocked(service: "web", obstacle: .held(port: 5000, holder: "intruder (pid 555)", pids: [555]), pid: 100)) {
+            try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
         }
         #expect(book.lease(for: "web")?.port == 5000)
         // A lease without an owner process does move, saying what it skipped.
         var other = LeaseBook()
         _ = try pool.grant(LeaseRequest(service: "api", preferred: 5000), in: &other, env: FakeEnvironment())
         let g = try pool.grant(LeaseRequest(service: "api"), in: &other, env: env)
-        #expect(g.lease.port == 5001 && g.skipped == ["5000 busy: intruder (pid 555)"])
+        #expect(g.lease.port == 5001 && g.skipped == [.held(port: 5000, holder: "intruder (pid 555)", pids: [555])])
     }
 
     @Test("a lease bound to a live process is not taken over or moved by another asker")
@@ -241,8 +249,8 @@ struct LeasePoolTests {
         var book = LeaseBook()
         _ = try pool.grant(LeaseRequest(service: "web", owner: first), in: &book, env: env)
         // A second `run web`: refused, the first keeps its lease.
-        #expect { try pool.grant(LeaseRequest(service: "web", owner: second), in: &book, env: env) } throws: {
-            "\($0)".contains("leased to a running process (pid 100)")
+        #expect(throws: PortKitError.leasedToRunningProcess(service: "web", pid: 100, port: 5000)) {
+            try pool.grant(LeaseRequest(service: "web", owner: second), in: &book, env: env)
         }
         #expect(book.lease(for: "web")?.owner == first)
         // `lease web` without --pid reads the port back, owner unchanged.
@@ -250,7 +258,9 @@ struct LeasePoolTests {
         #expect(g.lease.port == 5000 && g.lease.owner == first)
         // Its port held by a stranger: refused, not moved.
         env.hold(5000, by: "intruder", pid: 555)
-        #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: "web"), in: &book, env: env) }
+        #expect(throws: PortKitError.boundLeaseBlocked(service: "web", obstacle: .held(port: 5000, holder: "intruder (pid 555)", pids: [555]), pid: 100)) {
+            try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
+        }
         #expect(book.lease(for: "web")?.port == 5000)
         // Once the owner is gone, a new asker gets a port as usual.
         env.alive = [second]
@@ -263,8 +273,8 @@ struct LeasePoolTests {
         var book = LeaseBook()
         _ = try pool.reserve(5002, for: "db", in: &book, env: env)
         env.hold(5002, by: "postgres", pid: 99)
-        #expect { try pool.grant(LeaseRequest(service: "db"), in: &book, env: env) } throws: {
-            "\($0)".contains("reserved port: 5002 busy: postgres (pid 99)")
+        #expect(throws: PortKitError.reservationBlocked(service: "db", obstacle: .held(port: 5002, holder: "postgres (pid 99)", pids: [99]))) {
+            try pool.grant(LeaseRequest(service: "db"), in: &book, env: env)
         }
     }
 
@@ -286,16 +296,21 @@ struct LeasePoolTests {
         #expect(try pool.release("5001", in: &book).service == "api")
         #expect(try pool.release("web", in: &book).port == 5000)
         #expect(book.leases.isEmpty)
-        #expect { try pool.release("nope", in: &book) } throws: { ($0 as? PortKitError)?.exitCode == 66 }
+        #expect(throws: PortKitError.noSuchLease("\"nope\"")) { try pool.release("nope", in: &book) }
     }
 
     @Test("bad requests: preferred outside the pool, a bad service name")
     func badRequests() {
         let env = FakeEnvironment()
         var book = LeaseBook()
-        #expect { try pool.grant(LeaseRequest(service: "web", preferred: 80), in: &book, env: env) } throws: { "\($0)".contains("outside the pool") }
+        #expect(throws: PortKitError.outsidePool(port: 80, range: pool.range, reserving: false)) {
+            try pool.grant(LeaseRequest(service: "web", preferred: 80), in: &book, env: env)
+        }
         for bad in ["", "a b", "x\u{1B}[31m", "5000", String(repeating: "n", count: 65)] {
-            #expect(throws: PortKitError.self) { try pool.grant(LeaseRequest(service: bad), in: &book, env: env) }
+            #expect { try pool.grant(LeaseRequest(service: bad), in: &book, env: env) } throws: { error in
+                guard case .invalidName = error as? PortKitError else { return false }
+                return (error as? PortKitError)?.exitCode == 64
+            }
         }
         #expect(book.leases.isEmpty)
     }

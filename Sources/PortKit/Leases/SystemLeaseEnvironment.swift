@@ -1,57 +1,60 @@
 /// The lease environment of the real machine: the wall clock, /proc for
-/// process liveness and ancestry, the bind probe, and one lazy scan of the
-/// range to name whoever holds a busy port.
+/// process liveness and ancestry, the socket table for listeners, the bind
+/// probe, and — only when a port is busy — a lookup that names its holder.
+/// Each answer is asked of the system once per port.
 public final class SystemLeaseEnvironment: LeaseEnvironment {
     public let now: Int64
-    public let range: PortRange
-    let root: ProcRoot
-    let probe: any PortProbing
     let reader: ProcessReader
+    let probe: any PortProbing
+    let sockets: any SocketTableSource
+    /// Who holds a busy port (a scan); injected so that this type needs no scanner.
+    let holders: (UInt16) -> PortReport?
     private var probes: [UInt16: ProbeResult] = [:]
-    private var snapshot: PortSnapshot?
+    private var listening: [UInt16: Bool] = [:]
 
-    public init(range: PortRange, root: ProcRoot = .system, probe: any PortProbing = BindProbe(), now: Int64 = epochSeconds()) {
-        self.range = range; self.root = root; self.probe = probe; self.now = now
+    public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe(), now: Int64 = epochSeconds(),
+                holders: @escaping (UInt16) -> PortReport?) {
+        self.root = root
         self.reader = ProcessReader(root: root)
+        self.probe = probe
+        self.sockets = FastSocketSource.best(root: root)
+        self.now = now
+        self.holders = holders
     }
 
-    public func isAlive(_ owner: LeaseOwner) -> Bool {
-        guard let stat = reader.stat(owner.pid) else { return false }
-        return stat.startTime == owner.startTime && stat.state != "Z"
+    /// The usual wiring: holders named by one lazy scan of `range`.
+    public convenience init(range: PortRange, root: ProcRoot = .system, probe: any PortProbing = BindProbe(), now: Int64 = epochSeconds()) {
+        let lookup = HolderLookup(range: range, root: root, probe: probe)
+        self.init(root: root, probe: probe, now: now, holders: lookup.report)
     }
 
-    public func isLeaseholder(_ pid: Int32, owner: LeaseOwner) -> Bool {
-        guard isAlive(owner) else { return false }
-        return pid == owner.pid || reader.ancestors(of: pid).contains(owner.pid)
-    }
+    let root: ProcRoot
 
-    /// The bind probe alone: no scan to name the holder. This is what lease
-    /// expiry asks on every `status` and dashboard refresh.
-    public func isInUse(_ port: UInt16) -> Bool { !probed(port).isFree }
+    public func isAlive(_ owner: LeaseOwner) -> Bool { reader.isRunning(owner) }
 
-    private func probed(_ port: UInt16) -> ProbeResult {
-        if let p = probes[port] { return p }
-        let result = probe.probe(port)
-        probes[port] = result
+    public func ancestors(of pid: Int32) -> [Int32] { reader.ancestors(of: pid) }
+
+    public func isListening(_ port: UInt16) -> Bool {
+        if let known = listening[port] { return known }
+        let table = (try? sockets.sockets(in: PortRange(uncheckedFirst: port, last: port))) ?? []
+        let result = table.contains { $0.state == .listen }
+        listening[port] = result
         return result
     }
 
     public func availability(_ port: UInt16) -> PortAvailability {
         let result = probed(port)
         if result.isFree { return .free }
-        // Busy: name the holder. One scan of the range serves every port asked about.
-        if snapshot == nil, range.contains(port) {
-            var scanner = PortScanner(root: root, probe: probe)
-            snapshot = try? scanner.scan(range)
-        }
-        var report = snapshot?.report(port)
-        if report == nil {
-            var scanner = PortScanner(root: root, probe: probe)
-            report = (try? scanner.scan(PortRange(uncheckedFirst: port, last: port)))?.ports.first
-        }
-        guard let report else { return .busy(holder: "in use", pids: []) }
         if case .failed(let e) = result.ipv4, !result.isInUse { return .busy(holder: "bind failed: \(e)", pids: []) }
+        guard let report = holders(port) else { return .busy(holder: "in use", pids: []) }
         return .busy(holder: report.holderSummary, pids: report.owners.map(\.pid))
+    }
+
+    private func probed(_ port: UInt16) -> ProbeResult {
+        if let p = probes[port] { return p }
+        let result = probe.probe(port)
+        probes[port] = result
+        return result
     }
 
     /// The owner record for a running pid, or nil if there is no such process.

@@ -68,6 +68,13 @@ public struct ProcessReader: Sendable {
     }
 
     /// The chain of parents from `pid` (exclusive) up to pid 1.
+    /// Is this exact process (pid and start time, field 22) still running?
+    /// A zombie no longer counts: it holds no sockets and will never listen.
+    public func isRunning(_ owner: LeaseOwner) -> Bool {
+        guard let stat = stat(owner.pid) else { return false }
+        return stat.startTime == owner.startTime && stat.state != "Z"
+    }
+
     public func ancestors(of pid: Int32) -> [Int32] {
         var chain: [Int32] = []
         var current = pid
