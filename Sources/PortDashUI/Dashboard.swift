@@ -125,7 +125,7 @@ public enum Dashboard {
             }
         case .kill(let port, let targets):
             state.killProgress = "signalling \(targets.map { String($0.pid) }.joined(separator: ", "))…"
-            worker.kill(targets, port: port, killer: killer, timeout: 3)
+            worker.kill(targets, port: port, killer: killer, timeout: ProcessKiller.defaultGracePeriod)
         }
     }
 }

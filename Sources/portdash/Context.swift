@@ -6,12 +6,15 @@ struct Context {
     let store: LeaseStore
     let pool: LeasePool
 
-    init(_ global: GlobalOptions) throws {
+    /// `lockTimeout`: how long to wait for the state lock unless
+    /// PORTDASH_LOCK_TIMEOUT says otherwise (the dashboard waits less than a
+    /// script would: a key must not freeze the screen for long).
+    init(_ global: GlobalOptions, lockTimeout: Double = 10) throws {
         range = try global.resolvedRange()
         let path = StatePath.resolve(explicit: global.state, environment: processEnvironment)
         // Clamped: NaN, inf or a negative value must not turn a bounded wait into a hang.
-        var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
-        if !timeout.isFinite || timeout < 0 { timeout = 10 }
+        var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? lockTimeout
+        if !timeout.isFinite || timeout < 0 { timeout = lockTimeout }
         timeout = min(timeout, 600)
         store = LeaseStore(path: path, lockTimeout: timeout)
         pool = LeasePool(range: range)

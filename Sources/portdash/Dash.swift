@@ -17,12 +17,12 @@ struct Dash: ParsableCommand {
     }
 
     func run() throws {
-        let ctx = try Context(global)
+        let ctx = try Context(global, lockTimeout: 2)
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
         let code = try core { () throws(PortKitError) in
-            try Dashboard.run(range: ctx.range, store: LeaseStore(path: ctx.store.path, lockTimeout: 2), interval: interval)
+            try Dashboard.run(range: ctx.range, store: ctx.store, interval: interval)
         }
         if code != 0 { throw ExitCode(code) }
     }

@@ -20,7 +20,7 @@ struct Kill: ParsableCommand {
     var signal: String = "TERM"
 
     @Option(help: "Seconds to wait after the first signal before SIGKILL.")
-    var timeout: Double = 3
+    var timeout: Double = ProcessKiller.defaultGracePeriod
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false

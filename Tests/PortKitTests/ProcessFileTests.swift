@@ -52,7 +52,12 @@ struct ProcessFileTests {
         #expect(d?.startTime == 4200)
         #expect(reader.details(200) == nil)
         #expect(reader.details(99999) == nil)
-        #expect(reader.ancestors(of: 301) == [300, 1] || reader.ancestors(of: 301) == [300])
+        // 301 → 300 → 1 (init ends the chain).
+        #expect(reader.ancestors(of: 301) == [300, 1])
+        #expect(reader.ancestors(of: 99999) == [])
+        #expect(reader.isRunning(LeaseOwner(pid: 150, startTime: 4300)))
+        #expect(!reader.isRunning(LeaseOwner(pid: 150, startTime: 4301)))  // a reused pid
+        #expect(!reader.isRunning(LeaseOwner(pid: 200, startTime: 1)))     // vanished
     }
 
     @Test("pids: only numeric entries of the root")

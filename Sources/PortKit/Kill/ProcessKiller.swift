@@ -9,6 +9,10 @@ import CLinux
 /// re-checked immediately before each kill(2), which leaves only a
 /// microsecond-wide window.
 public struct ProcessKiller: Sendable {
+    /// Seconds between the first signal and SIGKILL, unless told otherwise
+    /// (`kill --timeout`); the dashboard's kill box uses it too.
+    public static let defaultGracePeriod: Double = 3
+
     public let guardrail: KillGuard
     let reader: ProcessReader
 
@@ -20,7 +24,7 @@ public struct ProcessKiller: Sendable {
     /// Signals `target`, waits up to `timeout` for it to exit (calling
     /// `progress` with the seconds left, about every 100 ms), then sends
     /// SIGKILL if `escalate` and it is still the same process.
-    public func terminate(_ target: KillTarget, signal sig: Int32 = SIGTERM, timeout: Double = 3, escalate: Bool = true,
+    public func terminate(_ target: KillTarget, signal sig: Int32 = SIGTERM, timeout: Double = defaultGracePeriod, escalate: Bool = true,
                           progress: (Double) -> Void = { _ in }) throws(PortKitError) -> KillOutcome {
         try terminateAll([target], signal: sig, timeout: timeout, escalate: escalate, progress: progress)[0].get()
     }
@@ -28,7 +32,7 @@ public struct ProcessKiller: Sendable {
     /// The same for several processes at once (a pre-fork master and its
     /// workers): one grace period for all of them, not one after another.
     /// Each target gets its own outcome or error, in the order given.
-    public func terminateAll(_ targets: [KillTarget], signal sig: Int32 = SIGTERM, timeout: Double = 3, escalate: Bool = true,
+    public func terminateAll(_ targets: [KillTarget], signal sig: Int32 = SIGTERM, timeout: Double = defaultGracePeriod, escalate: Bool = true,
                              progress: (Double) -> Void = { _ in }) -> [Result<KillOutcome, PortKitError>] {
         var results = [Result<KillOutcome, PortKitError>?](repeating: nil, count: targets.count)
         var handles: [(index: Int, handle: Handle)] = []
