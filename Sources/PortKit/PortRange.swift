@@ -1,6 +1,8 @@
 /// A contiguous pool of ports, like a DHCP address pool.
 public struct PortRange: Sendable, Equatable, Hashable, CustomStringConvertible, Codable {
     public static let `default` = PortRange(uncheckedFirst: 5000, last: 5010)
+    /// 1-65535: for queries over every port (not a pool).
+    public static let everyPort = PortRange(uncheckedFirst: 1, last: 65535)
     /// A pool wider than this is almost certainly a typo, and would make every
     /// scan and the dashboard needlessly slow.
     public static let maximumWidth = 1024
@@ -36,6 +38,16 @@ public struct PortRange: Sendable, Equatable, Hashable, CustomStringConvertible,
             throw .invalidRange("range \"\(text)\" is not FIRST-LAST; write it as e.g. --range 5000-5010")
         }
         try self.init(first: a, last: b)
+    }
+
+    /// A filter over any ports ("3000-9000"), not a pool: no width limit.
+    public static func filter(parsing text: String) throws(PortKitError) -> PortRange {
+        let parts = text.trimmingSpaces().split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2, let a = UInt16(parts[0]), let b = UInt16(parts.count == 2 ? parts[1] : parts[0]),
+              a >= 1, a <= b else {
+            throw .invalidRange("ports \"\(text)\" are not FIRST-LAST between 1 and 65535; write e.g. 3000-9000")
+        }
+        return PortRange(uncheckedFirst: a, last: b)
     }
 
     public var ports: ClosedRange<UInt16> { first...last }

@@ -99,23 +99,28 @@ public struct PortReport: Sendable, Equatable {
     }
 }
 
-/// The whole range at one moment.
+/// A set of ports at one moment: the pool, given ports, or every listener.
 public struct PortSnapshot: Sendable, Equatable {
-    public let range: PortRange
+    /// The pool scanned; nil for given ports and for every listener.
+    public let range: PortRange?
+    /// One report per port, in port order.
     public let ports: [PortReport]
     /// Seconds since the epoch when the scan finished.
     public let takenAt: Int64
     /// Processes whose descriptors could not be read (not root).
     public let unreadablePids: Int
+    private let index: [UInt16: Int]
 
-    public init(range: PortRange, ports: [PortReport], takenAt: Int64, unreadablePids: Int) {
+    public init(range: PortRange?, ports: [PortReport], takenAt: Int64, unreadablePids: Int) {
         self.range = range; self.ports = ports; self.takenAt = takenAt; self.unreadablePids = unreadablePids
+        index = Dictionary(ports.enumerated().map { ($1.port, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    public func report(_ port: UInt16) -> PortReport? {
-        guard range.contains(port) else { return nil }
-        return ports[Int(port - range.first)]
-    }
+    public func report(_ port: UInt16) -> PortReport? { index[port].map { ports[$0] } }
 
     public func count(_ state: PortState) -> Int { ports.filter { $0.state == state }.count }
+
+    public static func == (a: PortSnapshot, b: PortSnapshot) -> Bool {
+        a.range == b.range && a.ports == b.ports && a.takenAt == b.takenAt && a.unreadablePids == b.unreadablePids
+    }
 }

@@ -9,6 +9,28 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE).", valueName: "path"))
     var state: String?
 
+    /// `portdash --range 3000-3010 status` as well as `portdash status --range …`:
+    /// global options written before the verb are moved after it, where
+    /// the verb's own parser reads them. Without a verb (the dashboard) the
+    /// arguments stay as they are.
+    static func movedAfterVerb(_ args: [String], verbs: [String]) -> [String] {
+        var globals: [String] = []
+        var i = 0
+        while i < args.count {
+            if ["--range", "--state"].contains(args[i]), i + 1 < args.count {
+                globals += args[i...(i + 1)]
+                i += 2
+            } else if args[i].hasPrefix("--range=") || args[i].hasPrefix("--state=") {
+                globals.append(args[i])
+                i += 1
+            } else {
+                break
+            }
+        }
+        guard !globals.isEmpty, i < args.count, verbs.contains(args[i]) else { return args }
+        return [args[i]] + globals + args[(i + 1)...]
+    }
+
     func validate() throws {
         _ = try resolvedRange()
     }

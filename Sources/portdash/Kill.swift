@@ -25,6 +25,9 @@ struct Kill: ParsableCommand {
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
+    @Flag(help: "Say what would be signalled, and signal nothing.")
+    var dryRun = false
+
     func validate() throws {
         if Kill.signalNumber(signal) == nil { throw ValidationError("--signal \(signal) is not one of TERM, INT, HUP, KILL") }
         if !(timeout >= 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
@@ -50,7 +53,8 @@ struct Kill: ParsableCommand {
             throw fail(.nothingToKill(port: port, why: report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))"))
         }
         let targets = owners.map(KillTarget.init)
-        for t in targets { printError("portdash: will send \(signalName(sig)) to \(t.summary)") }
+        for t in targets { printError("portdash: \(dryRun ? "would send" : "will send") \(signalName(sig)) to \(t.summary)") }
+        if dryRun { return }
         if !yes { try confirm(sig, count: targets.count) }
         // The answer may have come minutes later: signal only processes that
         // still hold the port (same pid, same start time).

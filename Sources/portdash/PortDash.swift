@@ -7,10 +7,18 @@ struct PortDash: ParsableCommand {
         commandName: "portdash",
         abstract: "Ends \"port already in use\": a DHCP-style pool of development ports, and a live view of who holds them.",
         discussion: """
-            With no subcommand, opens the dashboard. Exit codes: 0 success, 1 failure, \
-            64 usage error, 65 bad state file or /proc data, 66 no such lease, 69 pool exhausted \
-            or request refused, 71 system error (/proc missing), 75 state lock timeout, \
-            77 not permitted (kill refused).
+            With no subcommand, opens the dashboard.
+
+            Global options, before or after the verb: --range FIRST-LAST (the pool, default 5000-5010), \
+            --state PATH (the lease state file).
+
+            Environment: PORTDASH_RANGE (the pool), PORTDASH_STATE (the state file), \
+            PORTDASH_LOCK_TIMEOUT (seconds to wait for the state lock, default 10), XDG_STATE_HOME \
+            (the state file's base directory), NO_COLOR (no colour), COLUMNS (table width when not a terminal).
+
+            Exit codes: 0 success, 1 failure, 64 usage error, 65 bad state file or /proc data, \
+            66 no such lease, 69 pool exhausted, request refused, or port still held after kill, \
+            71 system error, 75 state lock timeout, 77 not permitted (kill refused).
             """,
         version: "0.1.0",
         subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, BenchRefresh.self],
@@ -21,14 +29,15 @@ struct PortDash: ParsableCommand {
     /// line (the problem and where to look) instead of an error-plus-usage
     /// block, and it goes through the sanitizer like every other message.
     static func main() {
+        let arguments = GlobalOptions.movedAfterVerb(Array(CommandLine.arguments.dropFirst()), verbs: UsageError.verbs)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             // Help, version, and errors whose line was already printed
             // (an ExitCode thrown from validate() has no message) go as they are.
             if exitCode(for: error) == .success || message(for: error).isEmpty { exit(withError: error) }
-            printError("portdash: " + UsageError.line(for: error, arguments: Array(CommandLine.arguments.dropFirst())))
+            printError("portdash: " + UsageError.line(for: error, arguments: arguments))
             exit(withError: ExitCode(64))
         }
     }

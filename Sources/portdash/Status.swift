@@ -4,27 +4,65 @@ import PortKit
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show every port of the range: free, ours, foreign or conflict, and who holds it.")
+        abstract: "Show the pool, the given ports, or every listener: free, ours, foreign or conflict, and who holds each.",
+        discussion: """
+            With no PORT, the pool (--range). With PORTs (1-65535), exactly those, whatever the pool. \
+            With --all, every TCP port with a listening socket on this host, IPv4 and IPv6, and the \
+            listeners of other network namespaces (containers), marked. Exit 0 whatever the ports' states.
+            """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Ports to show (any of 1-65535) instead of the pool.", valueName: "port"))
+    var ports: [UInt16] = []
+
+    @Flag(name: .long, help: "Every listening port on this host (like ss -ltnp), with other network namespaces.")
+    var all = false
+
+    @Flag(name: .long, help: "With --all: only sockets of my user.")
+    var mine = false
+
+    @Option(name: .customLong("ports"), help: ArgumentHelp("With --all: only ports in FIRST-LAST.", valueName: "first-last"))
+    var within: String?
 
     @Flag(name: .long, help: "Print one JSON object (documented in the README).")
     var json = false
 
+    func validate() throws {
+        if ports.contains(0) { throw ValidationError("port 0 is not a port; give ports between 1 and 65535") }
+        if all && !ports.isEmpty { throw ValidationError("give ports or --all, not both") }
+        if (mine || within != nil) && !all { throw ValidationError("--mine and --ports filter --all; add --all") }
+        if let within, (try? PortRange.filter(parsing: within)) == nil {
+            throw ValidationError("--ports \(within) is not FIRST-LAST between 1 and 65535, e.g. --ports 3000-9000")
+        }
+    }
+
     func run() throws {
         let ctx = try Context(global)
-        let snapshot = try core { () throws(PortKitError) in
-            let leases = try ctx.liveLeases()
-            var scanner = PortScanner()
-            return try scanner.scan(ctx.range, leases: leases)
+        let snapshot = try core { () throws(PortKitError) in try scan(ctx) }
+        var warnings: [String] = []
+        if ports.isEmpty && !all, let w = EphemeralPorts()?.warning(for: ctx.range) {
+            warnings.append(w)
+            if !json { printError("portdash: warning: \(w)") }
         }
         if json {
-            writeOut(SnapshotJSON(snapshot).encoded() + "\n")
+            writeOut(SnapshotJSON(snapshot, warnings: warnings).encoded() + "\n")
         } else {
             let tty = isatty(1) == 1
             let color = tty && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
             writeOut(StatusTable(snapshot: snapshot, style: .init(color: color), width: terminalWidth(tty: tty)).render())
         }
+    }
+
+    func scan(_ ctx: Context) throws(PortKitError) -> PortSnapshot {
+        let leases = try ctx.liveLeases()
+        var scanner = PortScanner()
+        if all {
+            let filter = try within.map { text throws(PortKitError) in try PortRange.filter(parsing: text) }
+            return try scanner.scanListeners(within: filter, uid: mine ? geteuid() : nil, namespaces: NetNamespaces(), leases: leases)
+        }
+        if !ports.isEmpty { return try scanner.scan(ports: ports, leases: leases) }
+        return try scanner.scan(ctx.range, leases: leases)
     }
 }
 

@@ -50,19 +50,24 @@ struct LeaseCommandTests {
         var killed = 0, completed = 0, checks = 0
         var rng = SystemRandomNumberGenerator()
         // Kill anywhere in a window 1.5x as long as an undisturbed call, so
-        // some calls finish and most are cut at every stage of their write.
-        let t0 = monotonicSeconds()
-        _ = portdash(["lease", "warmup"], range: range)
-        let window = UInt32(min(max((monotonicSeconds() - t0) * 1.5e6, 5_000), 200_000))
+        // most calls are cut at some stage of their write. Every fourth call
+        // runs undisturbed, and its duration resets the window, which so
+        // follows the machine's load instead of one early measurement.
+        var window: UInt32 = 20_000
         for round in 0..<120 {
+            let undisturbed = round % 4 == 0
+            let started = monotonicSeconds()
             let service = "s\(Int.random(in: 0..<8, using: &rng))"
             let releasing = round % 3 == 2
             let args = releasing ? ["release", service] : ["lease", service]
             let child = ChildProcess([TestSupport.portdashBinary] + args + ["--range", "\(range.first)-\(range.last)"],
                                      environment: ["PORTDASH_STATE": state], captureOutput: true)
-            usleep(UInt32.random(in: 0...window, using: &rng))
-            child.signal(SIGKILL)
+            if !undisturbed {
+                usleep(UInt32.random(in: 0...window, using: &rng))
+                child.signal(SIGKILL)
+            }
             let r = child.waitForExit()
+            if undisturbed { window = UInt32(min(max((monotonicSeconds() - started) * 1.5e6, 2_000), 2_000_000)) }
             if r.status == 128 + SIGKILL {
                 killed += 1
                 known.removeValue(forKey: service)  // outcome unknown: forget it
@@ -87,7 +92,7 @@ struct LeaseCommandTests {
         }
         #expect(Set(final.leases.map(\.port)).count == final.leases.count)
         print("kill -9 survival: \(killed) killed, \(completed) completed, \(checks) reported outcomes re-checked, file parsed after all 120")
-        #expect(killed > 10 && completed > 10)
+        #expect(killed > 5 && completed >= 30)
     }
 
     @Test("a real foreign listener is skipped, and stderr says who holds it")

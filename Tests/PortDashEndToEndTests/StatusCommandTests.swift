@@ -26,7 +26,7 @@ struct StatusCommandTests {
         let r = run(["status", "--json", "--range", "\(range.first)-\(range.last)"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let decoded = try JSONDecoder().decode(SnapshotJSON.self, from: Data(r.stdout.utf8))
-        #expect(decoded.range.first == range.first && decoded.range.last == range.last)
+        #expect(decoded.range?.first == range.first && decoded.range?.last == range.last)
         #expect(decoded.ports.map(\.port) == Array(range.ports))
         #expect(decoded.ports[0].state == "free" && decoded.ports[0].sockets.isEmpty)
         #expect(decoded.ports[2].state == "free")

@@ -10,7 +10,10 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var cmdline: [String]
         public var startTime: UInt64
         public var fds: [Int32]
+        /// docker-proxy's target, "172.17.0.2:80".
+        public var forwardsTo: String?
     }
+    public struct Netns: Codable, Sendable, Equatable { public var inode: UInt64; public var name: String? }
     public struct Socket: Codable, Sendable, Equatable {
         public var address: String
         public var family: String
@@ -19,6 +22,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var uid: UInt32
         public var remote: String?
         public var owners: [Owner]
+        /// Set for a listener in another network namespace.
+        public var netns: Netns?
     }
     public struct LeaseInfo: Codable, Sendable, Equatable {
         public var service: String
@@ -40,13 +45,17 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var note: String?
     }
 
-    public var range: Range
+    /// The pool; nil for given ports and for every listener.
+    public var range: Range?
     public var ports: [Port]
     public var takenAt: Int64
     public var unreadablePids: Int
+    /// Things to fix that are not about one port (the pool overlapping the ephemeral range).
+    public var warnings: [String]
 
-    public init(_ s: PortSnapshot) {
-        range = Range(first: s.range.first, last: s.range.last)
+    public init(_ s: PortSnapshot, warnings: [String] = []) {
+        self.warnings = warnings
+        range = s.range.map { Range(first: $0.first, last: $0.last) }
         takenAt = s.takenAt
         unreadablePids = s.unreadablePids
         ports = s.ports.map { p in
@@ -64,8 +73,9 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                             : "\(s.socket.remote.family == .ipv6 ? "[" + s.socket.remote.addressText + "]" : s.socket.remote.addressText):\(s.socket.remote.port)",
                         owners: s.owners.map { o in
                             Owner(pid: o.pid, name: o.name, user: o.user, uid: o.uid, cmdline: o.cmdline,
-                                  startTime: o.startTime, fds: s.refs.filter { $0.pid == o.pid }.map(\.fd))
-                        })
+                                  startTime: o.startTime, fds: s.refs.filter { $0.pid == o.pid }.map(\.fd), forwardsTo: o.forwardsTo)
+                        },
+                        netns: s.socket.netns.map { Netns(inode: $0.inode, name: $0.name) })
                 },
                 probe: Probe(ipv4: p.probe.ipv4.description, ipv6: p.probe.ipv6.description),
                 connections: p.connectionCount, note: p.note)
@@ -77,10 +87,11 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
 
     public var jsonValue: JSONValue {
         .object([
-            ("range", .object([("first", .uint(UInt64(range.first))), ("last", .uint(UInt64(range.last)))])),
+            ("range", range.map { .object([("first", .uint(UInt64($0.first))), ("last", .uint(UInt64($0.last)))]) } ?? .null),
             ("ports", .array(ports.map(\.jsonValue))),
             ("takenAt", .int(takenAt)),
             ("unreadablePids", .int(Int64(unreadablePids))),
+            ("warnings", .array(warnings.map { .string($0) })),
         ])
     }
 }
@@ -125,6 +136,7 @@ extension SnapshotJSON.Socket {
         ]
         if let remote { pairs.append(("remote", .string(remote))) }
         pairs.append(("owners", .array(owners.map(\.jsonValue))))
+        if let netns { pairs.append(("netns", .object([("inode", .uint(netns.inode)), ("name", netns.name.map { .string($0) } ?? .null)]))) }
         return .object(pairs)
     }
 }
@@ -139,6 +151,6 @@ extension SnapshotJSON.Owner {
             ("cmdline", .array(cmdline.map { .string($0) })),
             ("startTime", .uint(startTime)),
             ("fds", .array(fds.map { .int(Int64($0)) })),
-        ])
+        ] + (forwardsTo.map { [("forwardsTo", JSONValue.string($0))] } ?? []))
     }
 }

@@ -37,7 +37,8 @@ public struct StatusTable {
         let listeners = p.listeners
         var addresses: [String] = []
         for s in (listeners.isEmpty ? p.sockets : listeners) {
-            let a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText
+            var a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText
+            if let ns = s.socket.netns { a += " (netns \(ns.name ?? String(ns.inode)))" }
             if !addresses.contains(a) { addresses.append(a) }
         }
         var address = addresses.prefix(2).joined(separator: ",")
@@ -51,7 +52,7 @@ public struct StatusTable {
     public func render() -> String {
         let rows = snapshot.ports.map(StatusTable.cells)
         // Column widths from the content, with caps so the command keeps room.
-        let caps = [5, 8, 14, 13, 10, 15, 24, Int.max]
+        let caps = [5, 8, 14, 13, 10, 15, 40, Int.max]
         var widths = StatusTable.header.map(displayWidth)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = min(caps[i], max(widths[i], displayWidth(c))) } }
         var out = ""

@@ -70,6 +70,9 @@ public struct TCPSocket: Sendable, Equatable {
     public let uid: UInt32
     /// 0 for sockets no file refers to (TIME_WAIT, orphans).
     public let inode: UInt64
+    /// Set for a socket of another network namespace (a container, `ip
+    /// netns`): it holds no port of this host.
+    public var netns: NetNamespace? = nil
 
     public init(local: Endpoint, remote: Endpoint, state: TCPState, uid: UInt32, inode: UInt64) {
         self.local = local

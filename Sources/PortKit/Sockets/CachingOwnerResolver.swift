@@ -26,6 +26,8 @@ public struct CachingOwnerResolver: OwnerResolving {
     /// How the last resolve went, for tests and measurements.
     public private(set) var lastWasFullWalk = false
     public private(set) var lastWalkedPids = 0
+    /// Of those, the processes that were new since the refresh before.
+    public private(set) var lastFreshPids = 0
 
     public init(root: ProcRoot = .system, fullWalkEvery: Double = 300) {
         walker = SocketOwners(root: root)
@@ -65,6 +67,7 @@ public struct CachingOwnerResolver: OwnerResolving {
         // 2. New processes, in full, for every inode of interest.
         let fresh = pids.filter { !seenPids.contains($0) }
         var walked = fresh.count
+        lastFreshPids = fresh.count
         if !fresh.isEmpty {
             let found = try walker.find(inodes, pids: fresh, workers: 1)
             unreadable.formUnion(found.unreadable)

@@ -7,4 +7,8 @@ public struct FallbackSource: SocketTableSource {
         if let s = try? primary.sockets(in: range) { return s }
         return try fallback.sockets(in: range)
     }
+    public func listeners() throws(PortKitError) -> [TCPSocket] {
+        if let s = try? primary.listeners() { return s }
+        return try fallback.listeners()
+    }
 }

@@ -4,7 +4,7 @@
 /// `fullEvery` seconds, or at once when a port is in use and neither the
 /// listeners nor the last full dump explain it.
 public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendable {
-    let listeners: any SocketTableSource
+    let listening: any SocketTableSource
     let everything: any SocketTableSource
     public let fullEvery: Double
     private var lastFull: [TCPSocket] = []
@@ -16,11 +16,11 @@ public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendabl
         self.fullEvery = fullEvery
         // A LISTEN-only trial is cheap (the listening hash is small).
         if (try? SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: PortRange(uncheckedFirst: 1, last: 1))) != nil {
-            listeners = SockDiagSource(states: SockDiagSource.listenOnly)
+            listening = SockDiagSource(states: SockDiagSource.listenOnly)
             everything = FallbackSource(primary: SockDiagSource(), fallback: ProcNetTCPSource())
         } else {
             // No sock_diag: /proc/net/tcp costs the same for one state or all.
-            listeners = ProcNetTCPSource()
+            listening = ProcNetTCPSource()
             everything = ProcNetTCPSource()
         }
     }
@@ -29,9 +29,11 @@ public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendabl
         try sockets(in: range, busy: [])
     }
 
+    public func listeners() throws(PortKitError) -> [TCPSocket] { try listening.listeners() }
+
     public func sockets(in range: PortRange, busy: Set<UInt16>) throws(PortKitError) -> [TCPSocket] {
         let now = monotonicSeconds()
-        let listening = try listeners.sockets(in: range).filter { $0.state == .listen }
+        let listening = try self.listening.sockets(in: range).filter { $0.state == .listen }
         let explained = Set(listening.map(\.local.port)).union(lastFull.map(\.local.port))
         if now - lastFullAt >= fullEvery || !busy.isSubset(of: explained) {
             lastFull = try everything.sockets(in: range)

@@ -42,6 +42,11 @@ public struct SockDiagSource: SocketTableSource {
         return all
     }
 
+    /// A LISTEN-only dump of every port: the kernel walks only its listening hash.
+    public func listeners() throws(PortKitError) -> [TCPSocket] {
+        try SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: .everyPort)
+    }
+
     /// The request: nlmsghdr (16) + inet_diag_req_v2 (56) + rtattr (4) + bytecode (16).
     static func request(af: UInt8, range: PortRange, seq: UInt32, states: UInt32 = allStates) -> [UInt8] {
         var b: [UInt8] = []

@@ -4,11 +4,19 @@ public protocol SocketTableSource: Sendable {
     /// The same, told which ports the bind probe found in use: a source that
     /// caches may use it to know when its cache cannot explain a port.
     func sockets(in range: PortRange, busy: Set<UInt16>) throws(PortKitError) -> [TCPSocket]
+    /// Every listening socket, on any port (a source may ask the kernel for
+    /// LISTEN only, which stays cheap however many connections there are).
+    func listeners() throws(PortKitError) -> [TCPSocket]
 }
 
 extension SocketTableSource {
     public func sockets(in range: PortRange, busy: Set<UInt16>) throws(PortKitError) -> [TCPSocket] {
         try sockets(in: range)
+    }
+
+    /// Every listening socket of this network namespace, on any port.
+    public func listeners() throws(PortKitError) -> [TCPSocket] {
+        try sockets(in: .everyPort).filter { $0.state == .listen }
     }
 }
 

@@ -1,0 +1,78 @@
+/// A network namespace other than ours: its inode (what `ls -l
+/// /proc/PID/ns/net` shows as net:[N]) and its `ip netns` name, if any.
+public struct NetNamespace: Sendable, Equatable, Hashable {
+    public let inode: UInt64
+    public let name: String?
+    public init(inode: UInt64, name: String?) { self.inode = inode; self.name = name }
+}
+
+/// Listeners in other network namespaces (containers, `ip netns`, pods):
+/// they hold no port of this host, but they are what a developer looks for
+/// when "the server runs but I can't reach it". /proc/PID/net/tcp shows the
+/// table of PID's namespace, so one process per distinct /proc/PID/ns/net
+/// is read.
+public struct NetNamespaces: Sendable {
+    let root: ProcRoot
+    /// Where `ip netns add NAME` bind-mounts named namespaces.
+    let namedDirectory: String
+
+    public init(root: ProcRoot = .system, namedDirectory: String = "/run/netns") {
+        self.root = root; self.namedDirectory = namedDirectory
+    }
+
+    /// Every LISTEN socket of every other namespace, marked with it.
+    public func listeners() -> [TCPSocket] {
+        guard let own = namespaceInode(of: "self") else { return [] }
+        let names = namedNamespaces()
+        var out: [TCPSocket] = []
+        for (inode, pid) in oneProcessPerNamespace() where inode != own {
+            let ns = NetNamespace(inode: inode, name: names[inode])
+            for (file, family) in [("net/tcp", AddressFamily.ipv4), ("net/tcp6", .ipv6)] {
+                // A process that exits mid-walk, or a file we may not read: skipped, not an error.
+                guard case .success(let bytes) = root.read("\(pid)/\(file)"),
+                      let rows = try? NetTCPTable.parse(bytes, family: family, file: file) else { continue }
+                for var s in NetTCPTable.unique(rows) where s.state == .listen {
+                    s.netns = ns
+                    out.append(s)
+                }
+            }
+        }
+        return out
+    }
+
+    /// inode → the first pid seen in that namespace.
+    func oneProcessPerNamespace() -> [(UInt64, Int32)] {
+        var seen: [UInt64: Int32] = [:]
+        var order: [UInt64] = []
+        for pid in (try? root.pids()) ?? [] {
+            guard let inode = namespaceInode(of: String(pid)), seen[inode] == nil else { continue }
+            seen[inode] = pid
+            order.append(inode)
+        }
+        return order.map { ($0, seen[$0]!) }
+    }
+
+    /// The N of "net:[N]", the link /proc/PID/ns/net points to.
+    func namespaceInode(of pid: String) -> UInt64? {
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = readlink(root.path + "/" + pid + "/ns/net", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let text = stringFromCBuffer(Array(buf[0..<n]) + [0])
+        guard text.hasPrefix("net:["), text.hasSuffix("]") else { return nil }
+        return UInt64(text.dropFirst(5).dropLast())
+    }
+
+    /// Named namespaces: each file in /run/netns is a bind mount of one, so
+    /// its inode is the namespace's.
+    func namedNamespaces() -> [UInt64: String] {
+        guard let dir = opendir(namedDirectory) else { return [:] }
+        defer { closedir(dir) }
+        var out: [UInt64: String] = [:]
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            var st = stat()
+            if name != ".", name != "..", stat(namedDirectory + "/" + name, &st) == 0 { out[UInt64(st.st_ino)] = name }
+        }
+        return out
+    }
+}
