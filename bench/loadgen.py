@@ -38,7 +38,6 @@ Python 3 standard library only; Linux only.
 """
 
 import argparse
-import ctypes
 import errno
 import gc
 import json
@@ -52,14 +51,9 @@ import struct
 import sys
 import time
 
-LEVELS = {
-    # name: (idle processes K, fds per idle process F, established connections C)
-    "small": (50, 10, 100),
-    "medium": (500, 50, 5000),
-    "large": (1500, 100, 20000),
-}
+from benchlib.config import LEVEL_SIZES, in_bench_range
+from benchlib.prctl import become_child_subreaper, die_with_parent, set_process_name
 
-RANGE_FIRST, RANGE_LAST = 5000, 5010
 PORT_PLAIN = 5000
 PORTS_MULTI = (5001, 5002)
 PORT_IPV6 = 5003
@@ -68,11 +62,6 @@ PORT_SHARED = 5004
 MAX_CONNS_PER_PROCESS = 2500  # < net.core.somaxconn (4096): the accept queue never overflows
 READY_TIMEOUT = 180.0
 
-PR_SET_PDEATHSIG = 1
-PR_SET_NAME = 15
-PR_SET_CHILD_SUBREAPER = 36
-
-_libc = ctypes.CDLL(None, use_errno=True)
 _LINGER0 = struct.pack("ii", 1, 0)
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM)
 
@@ -85,31 +74,12 @@ def log(msg):
     print(f"loadgen: {msg}", file=sys.stderr, flush=True)
 
 
-def prctl(option, arg):
-    if _libc.prctl(option, arg, 0, 0, 0) != 0:
-        e = ctypes.get_errno()
-        raise OSError(e, f"prctl({option}): {os.strerror(e)}")
-
-
-def set_name(name):
-    try:
-        _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
-    except Exception:
-        pass
-
-
-def die_with_parent(expected_ppid):
-    """PR_SET_PDEATHSIG=SIGKILL; exit if the parent already died before the prctl."""
-    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
-    if os.getppid() != expected_ppid:
-        os._exit(0)
-
-
 def seconds_left(deadline):
     return max(1, int(math.ceil(deadline - time.monotonic())))
 
 
 def raise_nofile():
+    """Raises RLIMIT_NOFILE as far as allowed; returns the soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -132,10 +102,6 @@ def local_port_range():
         return 32768, 60999
 
 
-def in_bench_range(port):
-    return RANGE_FIRST <= port <= RANGE_LAST
-
-
 # ---------------------------------------------------------------- children
 
 
@@ -148,16 +114,7 @@ def close_all_except(keep, maxfd):
     os.closerange(prev, maxfd)
 
 
-def child_setup(name, parent_pid, deadline, keep, maxfd):
-    """First thing every child does after fork (signals are still blocked)."""
-    gc.disable()
-    for s in _STOP_SIGNALS + (signal.SIGCHLD,):
-        signal.signal(s, signal.SIG_DFL)
-    die_with_parent(parent_pid)
-    signal.alarm(seconds_left(deadline))  # default SIGALRM action: terminate
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
-    set_name(name)
-    close_all_except(keep, maxfd)
+def std_fds_to_null():
     null = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):
         if null != fd:
@@ -166,9 +123,30 @@ def child_setup(name, parent_pid, deadline, keep, maxfd):
         os.close(null)
 
 
+def child_setup(name, parent_pid, deadline, keep, maxfd):
+    """First thing every child does after fork (signals are still blocked)."""
+    gc.disable()
+    for s in _STOP_SIGNALS + (signal.SIGCHLD,):
+        signal.signal(s, signal.SIG_DFL)
+    die_with_parent(parent_pid, signal.SIGKILL)
+    signal.alarm(seconds_left(deadline))  # default SIGALRM action: terminate
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    set_process_name(name)
+    close_all_except(keep, maxfd)
+    std_fds_to_null()
+
+
 def report(ready_w, line):
     os.write(ready_w, (line + "\n").encode()[:4000])  # < PIPE_BUF: atomic
     os.close(ready_w)
+
+
+def report_error(ready_w, text):
+    """Best effort: the child is failing anyway."""
+    try:
+        report(ready_w, f"E {os.getpid()} {text}")
+    except BaseException:
+        pass
 
 
 def sleep_forever():
@@ -187,10 +165,7 @@ def spawn(ctx, name, body, keep=()):
             body(ctx.ready_w)
         except BaseException as e:  # never fall back into the parent's code
             code = 1
-            try:
-                report(ctx.ready_w, f"E {os.getpid()} {name}: {type(e).__name__}: {e}")
-            except BaseException:
-                pass
+            report_error(ctx.ready_w, f"{name}: {type(e).__name__}: {e}")
         finally:
             os._exit(code)
     ctx.children.append(pid)
@@ -215,28 +190,32 @@ def idle_body(fds):
     return body
 
 
-def listener_body(sockets, ports, shared_child=False):
+def fork_shared_child(ready_w, ports, deadline):
+    """A child of the listener that inherits (shares) its sockets and reports itself."""
+    me = os.getpid()
+    if os.fork() != 0:
+        return
+    code = 0
+    try:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        die_with_parent(me, signal.SIGKILL)
+        signal.alarm(seconds_left(deadline))
+        set_process_name("lg-shared-kid")
+        report(ready_w, f"R {os.getpid()} L {','.join(map(str, ports))}")
+        sleep_forever()
+    except BaseException as e:
+        code = 1
+        report_error(ready_w, f"shared child: {e}")
+    finally:
+        os._exit(code)
+
+
+def listener_body(ports, deadline, shared_child=False):
+    """The listening sockets are inherited: the body only reports and sleeps."""
+
     def body(ready_w):
         if shared_child:
-            me = os.getpid()
-            pid = os.fork()
-            if pid == 0:
-                code = 0
-                try:
-                    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-                    die_with_parent(me)
-                    signal.alarm(seconds_left(DEADLINE[0]))
-                    set_name("lg-shared-kid")
-                    report(ready_w, f"R {os.getpid()} L {','.join(map(str, ports))}")
-                    sleep_forever()
-                except BaseException as e:
-                    code = 1
-                    try:
-                        report(ready_w, f"E {os.getpid()} shared child: {e}")
-                    except BaseException:
-                        pass
-                finally:
-                    os._exit(code)
+            fork_shared_child(ready_w, ports, deadline)
         report(ready_w, f"R {os.getpid()} L {','.join(map(str, ports))}")
         sleep_forever()
 
@@ -278,9 +257,6 @@ def conn_client_body(port, n):
     return body
 
 
-DEADLINE = [0.0]  # for the grandchild in listener_body
-
-
 # ---------------------------------------------------------------- parent
 
 
@@ -307,33 +283,34 @@ def bind_listener(family, addr, port):
         raise
 
 
+def try_bind(family, addr, port, skipped):
+    """A listener, or None with the reason in `skipped` (and on stderr)."""
+    try:
+        return bind_listener(family, addr, port)
+    except OSError as e:
+        why = "in use" if e.errno == errno.EADDRINUSE else f"{e.strerror}"
+        skipped[str(port)] = why
+        log(f"port {port} ({addr}) skipped: {why}")
+        return None
+
+
 def make_range_listeners(skipped):
     """Bind the listeners in the parent; returns [(sockets, ports, shared)]."""
-
-    def try_bind(family, addr, port):
-        try:
-            return bind_listener(family, addr, port)
-        except OSError as e:
-            why = "in use" if e.errno == errno.EADDRINUSE else f"{e.strerror}"
-            skipped[str(port)] = why
-            log(f"port {port} ({addr}) skipped: {why}")
-            return None
-
     groups = []
-    s = try_bind(socket.AF_INET, "127.0.0.1", PORT_PLAIN)
+    s = try_bind(socket.AF_INET, "127.0.0.1", PORT_PLAIN, skipped)
     if s:
         groups.append(([s], [PORT_PLAIN], False))
-    pair = [(p, try_bind(socket.AF_INET, "127.0.0.1", p)) for p in PORTS_MULTI]
+    pair = [(p, try_bind(socket.AF_INET, "127.0.0.1", p, skipped)) for p in PORTS_MULTI]
     pair = [(p, s) for p, s in pair if s]
     if pair:
         groups.append(([s for _, s in pair], [p for p, _ in pair], False))
     if socket.has_ipv6:
-        s = try_bind(socket.AF_INET6, "::1", PORT_IPV6)
+        s = try_bind(socket.AF_INET6, "::1", PORT_IPV6, skipped)
         if s:
             groups.append(([s], [PORT_IPV6], False))
     else:
         skipped[str(PORT_IPV6)] = "no IPv6 support"
-    s = try_bind(socket.AF_INET, "127.0.0.1", PORT_SHARED)
+    s = try_bind(socket.AF_INET, "127.0.0.1", PORT_SHARED, skipped)
     if s:
         groups.append(([s], [PORT_SHARED], True))
     return groups
@@ -369,9 +346,12 @@ def kill_all(ctx):
             break
 
 
-def main():
+# ---------------------------------------------------------------- start-up
+
+
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--level", choices=sorted(LEVELS), default="small")
+    ap.add_argument("--level", choices=sorted(LEVEL_SIZES), default="small")
     ap.add_argument("--ttl", type=float, default=600, help="seconds before everything stops by itself (default 600)")
     ap.add_argument("--idle", type=int, help="override K, the number of idle processes")
     ap.add_argument("--fds", type=int, help="override F, open fds per idle process")
@@ -380,19 +360,18 @@ def main():
     args = ap.parse_args()
     if args.ttl <= 0:
         ap.error("--ttl must be > 0")
+    k, f, c = LEVEL_SIZES[args.level]
+    args.idle = k if args.idle is None else args.idle
+    args.fds = f if args.fds is None else args.fds
+    args.conns = c if args.conns is None else args.conns
+    return args
 
-    k, f, c = LEVELS[args.level]
-    k = args.idle if args.idle is not None else k
-    f = args.fds if args.fds is not None else f
-    c = args.conns if args.conns is not None else c
-    t0 = time.monotonic()
-    deadline = t0 + args.ttl
-    DEADLINE[0] = deadline
 
-    # Die with our parent (e.g. run.py), and stop by ourselves at the deadline.
-    die_with_parent(os.getppid())
-    # Orphaned grandchildren (the 5004 child) come back to us, so we reap them.
-    prctl(PR_SET_CHILD_SUBREAPER, 1)
+def guard_self(deadline):
+    """Die with our parent (e.g. run.py), stop by ourselves at the deadline,
+    and reap orphaned grandchildren (the 5004 child)."""
+    die_with_parent(os.getppid(), signal.SIGKILL)
+    become_child_subreaper()
 
     def on_signal(signum, _frame):
         raise Stop(signal.Signals(signum).name)
@@ -401,129 +380,195 @@ def main():
         signal.signal(s, on_signal)
     signal.alarm(seconds_left(deadline))
 
-    maxfd = raise_nofile()
-    if f > maxfd - 8:
-        log(f"F={f} exceeds the fd limit {maxfd}; using {maxfd - 8}")
-        f = maxfd - 8
-    per_proc = max(1, min(MAX_CONNS_PER_PROCESS, maxfd - 16))
+
+def fit_to_limits(args, maxfd):
+    """Cuts F to the fd limit, warns about too many connections; returns the
+    most connections one process may hold."""
+    if args.fds > maxfd - 8:
+        log(f"F={args.fds} exceeds the fd limit {maxfd}; using {maxfd - 8}")
+        args.fds = maxfd - 8
     lo, hi = local_port_range()
-    if c > (hi - lo + 1) * 0.9:
-        log(f"warning: {c} connections vs local port range {lo}-{hi}")
+    if args.conns > (hi - lo + 1) * 0.9:
+        log(f"warning: {args.conns} connections vs local port range {lo}-{hi}")
+    return max(1, min(MAX_CONNS_PER_PROCESS, maxfd - 16))
+
+
+def spawn_connections(ctx, conns, per_proc):
+    """Pairs of server and client processes holding `conns` connections; returns the processes started."""
+    started, remaining = 0, conns
+    while remaining > 0:
+        n = min(per_proc, remaining)
+        ls = conn_listener()
+        ls.listen(min(n + 16, 4096))
+        port = ls.getsockname()[1]
+        spawn(ctx, "lg-conn-srv", conn_server_body(ls, n), keep=[ls.fileno()])
+        ls.close()
+        spawn(ctx, "lg-conn-cli", conn_client_body(port, n))
+        started += 2
+        remaining -= n
+    return started
+
+
+def spawn_listeners(ctx, skipped):
+    """The range listeners; returns how many processes will report (the shared one twice)."""
+    expected = 0
+    for socks, ports, shared in make_range_listeners(skipped):
+        name = "lg-l" + "+".join(map(str, ports))
+        spawn(ctx, name, listener_body(ports, ctx.deadline, shared), keep=[s.fileno() for s in socks])
+        for s in socks:
+            s.close()
+        expected += 2 if shared else 1
+    return expected
+
+
+def spawn_everything(ctx, args, per_proc, skipped):
+    """Forks the whole load with the stop signals blocked; returns how many processes will report."""
+    block = set(_STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_BLOCK, block)
+    try:
+        for _ in range(args.idle):
+            spawn(ctx, "lg-idle", idle_body(args.fds))
+        expected = args.idle + spawn_connections(ctx, args.conns, per_proc)
+        if not args.no_listeners:
+            expected += spawn_listeners(ctx, skipped)
+        return expected
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, block)
+
+
+# ---------------------------------------------------------------- ready
+
+
+class Reports:
+    """What the children said on the ready pipe."""
+
+    def __init__(self):
+        self.listeners = {}  # port (str) -> [pids]
+        self.conn_ports = []
+        self.established = {"server": 0, "client": 0}
+        self.errors = []
+
+    def add(self, ctx, line):
+        parts = line.decode(errors="replace").split(" ")
+        if parts[0] == "E":
+            self.errors.append(" ".join(parts[2:]))
+            return
+        pid = int(parts[1])
+        ctx.reported[pid] = parts[2:]
+        if parts[2] == "L":
+            for p in parts[3].split(","):
+                self.listeners.setdefault(p, []).append(pid)
+        elif parts[2] == "S":
+            self.conn_ports.append(int(parts[3]))
+            self.established["server"] += int(parts[4])
+        elif parts[2] == "C":
+            self.established["client"] += int(parts[4])
+
+
+def child_died_early(ctx):
+    """An error if a child exited before it reported, else None."""
+    try:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    if pid and pid not in ctx.reported:
+        return f"child {pid} exited early (status {status})"
+    return None
+
+
+def collect_reports(ctx, ready_r, expected, limit):
+    """Reads the ready pipe until every process has reported, one failed, or `limit` (monotonic)."""
+    reports, buf = Reports(), b""
+    while len(ctx.reported) < expected and not reports.errors:
+        if time.monotonic() > limit:
+            reports.errors.append(f"timeout: {len(ctx.reported)} of {expected} processes ready")
+            break
+        if not select.select([ready_r], [], [], 0.2)[0]:
+            died = child_died_early(ctx)
+            if died:
+                reports.errors.append(died)
+            continue
+        chunk = os.read(ready_r, 65536)
+        if not chunk:
+            reports.errors.append("ready pipe closed early")
+            break
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            reports.add(ctx, line)
+    return reports
+
+
+def ready_info(args, ctx, reports, skipped, t0, deadline):
+    """The one JSON line run.py waits for."""
+    for pids in reports.listeners.values():
+        pids.sort()
+    return {
+        "ready": True,
+        "level": args.level,
+        "listeners": dict(sorted(reports.listeners.items())),
+        "pids": len(ctx.reported),
+        "skipped": skipped,
+        "idle": args.idle,
+        "fdsPerIdleProcess": args.fds,
+        "connections": reports.established["client"],
+        "acceptedConnections": reports.established["server"],
+        "connPorts": sorted(reports.conn_ports),
+        "loadgenPid": os.getpid(),
+        "allPids": sorted(ctx.reported),
+        "ttl": args.ttl,
+        "deadlineEpoch": round(time.time() + (deadline - time.monotonic()), 3),
+        "startupSeconds": round(time.monotonic() - t0, 3),
+    }
+
+
+def stay_until(deadline):
+    """Holds the load until the deadline (the alarm set for it is the backstop)."""
+    while time.monotonic() < deadline:
+        time.sleep(min(60.0, max(0.05, deadline - time.monotonic())))
+
+
+def start_and_report(args, ctx, ready_r, per_proc, t0):
+    """Starts the load, prints the ready line (or the failure); returns the exit code."""
+    skipped = {}
+    expected = spawn_everything(ctx, args, per_proc, skipped)
+    os.close(ctx.ready_w)
+    reports = collect_reports(ctx, ready_r, expected, time.monotonic() + min(READY_TIMEOUT, args.ttl))
+    if reports.errors:
+        log("failed: " + "; ".join(reports.errors[:5]))
+        print(json.dumps({"ready": False, "level": args.level, "error": reports.errors[0]}), flush=True)
+        return 1
+    info = ready_info(args, ctx, reports, skipped, t0, ctx.deadline)
+    print(json.dumps(info), flush=True)
+    log(
+        f"ready: {args.level}, {len(ctx.reported)} processes, {info['connections']} connections, "
+        f"listeners {','.join(sorted(reports.listeners))}, {info['startupSeconds']} s; stops in {args.ttl:g} s"
+    )
+    stay_until(ctx.deadline)
+    log("ttl reached, stopping")
+    return 0
+
+
+def main():
+    args = parse_args()
+    t0 = time.monotonic()
+    deadline = t0 + args.ttl
+    guard_self(deadline)
+    maxfd = raise_nofile()
+    per_proc = fit_to_limits(args, maxfd)
 
     ready_r, ready_w = os.pipe()
     os.set_blocking(ready_r, False)
     ctx = Ctx(deadline, ready_w, maxfd)
-    skipped = {}
-    expected = 0
     gc.collect()
     gc.freeze()  # children do not touch (copy) the parent's objects
-    block = set(_STOP_SIGNALS)
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, block)
-        try:
-            for _ in range(k):
-                spawn(ctx, "lg-idle", idle_body(f))
-                expected += 1
-            remaining = c
-            while remaining > 0:
-                n = min(per_proc, remaining)
-                ls = conn_listener()
-                ls.listen(min(n + 16, 4096))
-                port = ls.getsockname()[1]
-                spawn(ctx, "lg-conn-srv", conn_server_body(ls, n), keep=[ls.fileno()])
-                ls.close()
-                spawn(ctx, "lg-conn-cli", conn_client_body(port, n))
-                expected += 2
-                remaining -= n
-            if not args.no_listeners:
-                for socks, ports, shared in make_range_listeners(skipped):
-                    name = "lg-l" + "+".join(map(str, ports))
-                    spawn(ctx, name, listener_body(socks, ports, shared), keep=[s.fileno() for s in socks])
-                    for s in socks:
-                        s.close()
-                    expected += 2 if shared else 1
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, block)
-        os.close(ready_w)
-
-        # Wait for every process to report.
-        listeners, conn_ports, errors = {}, [], []
-        established = {"server": 0, "client": 0}
-        buf = b""
-        limit = time.monotonic() + min(READY_TIMEOUT, args.ttl)
-        while len(ctx.reported) < expected and not errors:
-            if time.monotonic() > limit:
-                errors.append(f"timeout: {len(ctx.reported)} of {expected} processes ready")
-                break
-            r, _, _ = select.select([ready_r], [], [], 0.2)
-            if r:
-                chunk = os.read(ready_r, 65536)
-                if not chunk:
-                    errors.append("ready pipe closed early")
-                    break
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    parts = line.decode(errors="replace").split(" ")
-                    if parts[0] == "E":
-                        errors.append(" ".join(parts[2:]))
-                        continue
-                    pid = int(parts[1])
-                    ctx.reported[pid] = parts[2:]
-                    if parts[2] == "L":
-                        for p in parts[3].split(","):
-                            listeners.setdefault(p, []).append(pid)
-                    elif parts[2] == "S":
-                        conn_ports.append(int(parts[3]))
-                        established["server"] += int(parts[4])
-                    elif parts[2] == "C":
-                        established["client"] += int(parts[4])
-            else:  # a child that died before reporting?
-                try:
-                    pid, status = os.waitpid(-1, os.WNOHANG)
-                except ChildProcessError:
-                    pid = 0
-                if pid and pid not in ctx.reported:
-                    errors.append(f"child {pid} exited early (status {status})")
-
-        if errors:
-            log("failed: " + "; ".join(errors[:5]))
-            print(json.dumps({"ready": False, "level": args.level, "error": errors[0]}), flush=True)
-            return 1
-
-        for pids in listeners.values():
-            pids.sort()
-        info = {
-            "ready": True,
-            "level": args.level,
-            "listeners": dict(sorted(listeners.items())),
-            "pids": len(ctx.reported),
-            "skipped": skipped,
-            "idle": k,
-            "fdsPerIdleProcess": f,
-            "connections": established["client"],
-            "acceptedConnections": established["server"],
-            "connPorts": sorted(conn_ports),
-            "loadgenPid": os.getpid(),
-            "allPids": sorted(ctx.reported),
-            "ttl": args.ttl,
-            "deadlineEpoch": round(time.time() + (deadline - time.monotonic()), 3),
-            "startupSeconds": round(time.monotonic() - t0, 3),
-        }
-        print(json.dumps(info), flush=True)
-        log(
-            f"ready: {args.level}, {len(ctx.reported)} processes, {established['client']} connections, "
-            f"listeners {','.join(sorted(listeners))}, {info['startupSeconds']} s; stops in {args.ttl:g} s"
-        )
-        while time.monotonic() < deadline:
-            time.sleep(min(60.0, max(0.05, deadline - time.monotonic())))
-        log("ttl reached, stopping")
-        return 0
+        return start_and_report(args, ctx, ready_r, per_proc, t0)
     except Stop as e:
         log(f"{e}, stopping")
         return 0
     finally:
-        signal.pthread_sigmask(signal.SIG_BLOCK, block)
+        signal.pthread_sigmask(signal.SIG_BLOCK, set(_STOP_SIGNALS))
         kill_all(ctx)
 
 
