@@ -30,7 +30,14 @@ let package = Package(
             dependencies: [
                 "PortKit", "PortDashUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // A release build links the Swift runtime statically: start-up is
+            // most of a `status` call (about 5 ms instead of 8 ms measured), and
+            // the binary runs without the toolchain's libraries. ncursesw stays
+            // a dynamic system library. Debug builds and `swift test` are as before.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections",
+                                           "-Xlinker", "-lswiftSynchronization"],
+                                          .when(platforms: [.linux], configuration: .release))]
         ),
 
         .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
