@@ -8,6 +8,8 @@ public enum Dashboard {
         let sigfd = quitSignals()
         let noColor = !(processEnvironment("NO_COLOR") ?? "").isEmpty
         let terminal = CursesTerminal(color: !noColor)
+        // Every way out (quit, signal, an error thrown) passes here:
+        // endwin() and bracketed paste off.
         defer { terminal.stop() }
         let loop = RunLoop(range: range, store: store, interval: interval, terminal: terminal, signalFD: sigfd)
         return loop.run()
@@ -27,6 +29,11 @@ public enum Dashboard {
 /// Polls the keyboard, the scan worker and the signals together; applies
 /// what arrives to the state; redraws when something changed.
 final class RunLoop {
+    /// How long the kill box must be on screen, with no input, before `y`
+    /// counts: longer than a paste or key repeat takes between two keys,
+    /// shorter than a person takes to read the box.
+    static let armDelay = 0.3
+
     let store: LeaseStore
     let terminal: any Terminal
     let signalFD: Int32
@@ -41,6 +48,8 @@ final class RunLoop {
     var scanInFlight = false
     var rescanPending = true
     var nextScan = monotonicSeconds()
+    /// When the open kill box arms (nil: no box waiting to arm).
+    var armAt: Double? = nil
 
     init(range: PortRange, store: LeaseStore, interval: Double, terminal: any Terminal, signalFD: Int32) {
         self.store = store
@@ -56,6 +65,7 @@ final class RunLoop {
     func run() -> Int32 {
         while true {
             startScanIfDue()
+            armIfDue()
             drawIfChanged()
             var fds = [pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: worker.wakeRead, events: Int16(POLLIN), revents: 0),
@@ -75,6 +85,19 @@ final class RunLoop {
         rescanPending = false
     }
 
+    /// The kill box arms once it has been drawn and input has stayed quiet
+    /// for `armDelay`; input still waiting then was typed before the box
+    /// could be read, and is dropped.
+    func armIfDue() {
+        guard case .confirmKill = state.mode, !state.confirmArmed else { armAt = nil; return }
+        let now = monotonicSeconds()
+        guard let at = armAt else { armAt = now + RunLoop.armDelay; return }
+        guard now >= at else { return }
+        terminal.discardTypeAhead()
+        state.confirmArmed = true
+        armAt = nil
+    }
+
     func drawIfChanged() {
         let size = terminal.size
         guard drawn != state || sizeDrawn != (size.width, size.height) else { return }
@@ -85,9 +108,12 @@ final class RunLoop {
         sizeDrawn = (size.width, size.height)
     }
 
-    /// Milliseconds until the next scan; -1: until input.
+    /// Milliseconds until the next scan or the kill box's arming; -1: until input.
     func pollTimeout() -> Int32 {
-        scanInFlight ? -1 : Int32(max(0, min(60, nextScan - monotonicSeconds())) * 1000)
+        var deadline = scanInFlight ? Double.infinity : nextScan
+        if let at = armAt { deadline = min(deadline, at) }
+        guard deadline.isFinite else { return -1 }
+        return Int32((max(0, min(60, deadline - monotonicSeconds())) * 1000).rounded(.up))
     }
 
     func takeSignal() -> Int32 {
@@ -122,12 +148,21 @@ final class RunLoop {
         nextScan = monotonicSeconds() + state.interval
     }
 
-    /// Reads every key waiting. Returns false to quit.
+    /// Reads every key waiting: one burst. Keys after the first came faster
+    /// than a person types and are handled as typed ahead. Returns false to quit.
     func readKeys() -> Bool {
+        var first = true
         while let key = terminal.readKey() {
-            let reaction = KeyBindings.handle(key, &state, layout: layout)
+            // Input while the kill box waits to arm puts its arming off.
+            if armAt != nil { armAt = monotonicSeconds() + RunLoop.armDelay }
+            let reaction = KeyBindings.handle(key, &state, layout: layout, typedAhead: !first)
+            first = false
             if reaction.flags.contains(.quit) { return false }
             follow(reaction, key: key)
+            if reaction.flags.contains(.dropTypeAhead) {
+                terminal.discardTypeAhead()
+                break
+            }
         }
         return true
     }

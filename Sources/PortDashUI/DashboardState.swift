@@ -34,6 +34,10 @@ public struct DashboardState: Sendable {
     public var message: (text: String, style: Style)?
     /// The state file could not be read: leases are not shown until fixed.
     public var stateError: String?
+    /// The kill box takes `y` only once it has been on screen, with no
+    /// input, for a moment (the run loop arms it): a key typed or pasted
+    /// ahead can never confirm it.
+    public var confirmArmed = false
     public var lastScanSeconds: Double?
     /// A kill in progress: "SIGTERM sent to 4242 python3, SIGKILL in 2 s".
     public var killProgress: String?
@@ -75,6 +79,7 @@ extension DashboardState: Equatable {
     public static func == (a: DashboardState, b: DashboardState) -> Bool {
         a.range == b.range && a.snapshot == b.snapshot && a.selected == b.selected && a.scroll == b.scroll
             && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
-            && a.message?.text == b.message?.text && a.stateError == b.stateError && a.killProgress == b.killProgress
+            && a.message?.text == b.message?.text && a.stateError == b.stateError && a.confirmArmed == b.confirmArmed
+            && a.killProgress == b.killProgress
     }
 }

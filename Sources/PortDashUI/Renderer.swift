@@ -85,7 +85,7 @@ public struct Renderer: Sendable {
         var cursor: (Int, Int)? = nil
         cursor = drawStatusLine(&g, state, row: height - 2)
         drawFooter(&g, state, row: height - 1)
-        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets) }
+        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets, armed: state.confirmArmed) }
         return (g, layout, cursor)
     }
 
@@ -250,7 +250,7 @@ public struct Renderer: Sendable {
     func drawStatusLine(_ g: inout TextGrid, _ s: DashboardState, row: Int) -> (Int, Int)? {
         if case .reservePrompt(let port, let text) = s.mode {
             let x = g.put(row, 0, "Reserve \(port) for service: ", .title)
-            let end = g.put(row, x, text)
+            let end = g.put(row, x, sanitized(text))  // a paste may bring control characters
             if let m = s.message, m.style == .error { g.put(row, end + 2, m.text, .error) }
             return (row, min(end, g.width - 1))
         }
@@ -278,7 +278,7 @@ public struct Renderer: Sendable {
     /// The kill confirmation. Whatever the height, it ends with the count of
     /// processes not drawn and the key hint: `y` must never signal more than
     /// the box admits to.
-    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget]) {
+    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget], armed: Bool) {
         let w = min(g.width - 2, 100)
         let room = max(0, g.height - 2 - 4)  // borders, the first line, "more", the hint
         let shown = min(targets.count, room / 2)
@@ -291,7 +291,9 @@ public struct Renderer: Sendable {
             body.append(("… and \(targets.count - shown) more process\(targets.count - shown == 1 ? "" : "es") (\(targets.count) in all): " +
                          targets.dropFirst(shown).map { String($0.pid) }.joined(separator: " "), .error))
         }
-        body.append(("y: kill \(targets.count == 1 ? "it" : "all \(targets.count)")   n / Esc: cancel", .title))
+        // Until armed, the box says y is not taken yet (see DashboardState.confirmArmed).
+        let yes = armed ? "y: kill \(targets.count == 1 ? "it" : "all \(targets.count)")" : "y: wait a moment…"
+        body.append(("\(yes)   n / Esc: cancel", .title))
         let h = min(g.height, body.count + 2)
         let top = max(0, (g.height - h) / 2), left = max(0, (g.width - w) / 2)
         let hline = String(repeating: "─", count: max(0, w - 2))
@@ -319,8 +321,8 @@ public struct Renderer: Sendable {
             y += 1
         }
         y += 1
-        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears"),
-                       ("kill box", "y kills, n or Esc cancels")] where y < g.height - 2 {
+        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears; paste is text"),
+                       ("kill box", "y kills once the box is ready; n or Esc cancels")] where y < g.height - 2 {
             g.put(y, 2, k, .title, maxWidth: 18)
             g.put(y, 22, t)
             y += 1

@@ -8,6 +8,10 @@ public protocol Terminal: AnyObject {
     func draw(_ grid: TextGrid, cursor: (row: Int, col: Int)?)
     /// The next pending key, or nil when none is waiting (never blocks).
     func readKey() -> Key?
+    /// Drops input that has arrived but not been read yet (type-ahead), so
+    /// only keys pressed after the next draw count. Called before a
+    /// confirmation is drawn.
+    func discardTypeAhead()
     /// Forget what is on screen and repaint all of it (Ctrl-L).
     func invalidate()
     func stop()

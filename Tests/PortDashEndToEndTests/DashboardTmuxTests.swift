@@ -30,6 +30,8 @@ struct DashboardTmuxTests {
         t.keys("r")
         #expect(t.waitFor(text: "Reserve \(range.first) for service:"))
         t.type("web")
+        // Enter only once the name is on screen: typed ahead with it, Enter is refused.
+        #expect(t.waitFor(text: "Reserve \(range.first) for service: web"))
         t.keys("Enter")
         t.waitFor("the reservation") { _ in t.row(range.first).contains("ours") && t.row(range.first).contains("web") }
         #expect(book().lease(on: range.first)?.service == "web")
@@ -45,6 +47,8 @@ struct DashboardTmuxTests {
         t.keys("j", "j", "x")
         #expect(t.waitFor(text: "Kill what holds port \(listenerPort)?"))
         #expect(t.screen.contains("pid \(child.pid)  sleep"))
+        // y counts once the box is armed (on screen, input quiet): it says so.
+        #expect(t.waitFor(text: "y: kill it"))
         t.keys("y")
         t.waitFor("the kill") { _ in t.row(listenerPort).contains("free") }
         #expect(child.wait() == 128 + SIGTERM)
@@ -104,5 +108,9 @@ struct DashboardTmuxTests {
         t.waitFor("the exit") { $0.contains("EXITED") }
         #expect(t.exitStatus == 143)
         #expect(!t.screen.contains("PORT  STATE"))
+        // Bracketed paste is off again after a signal too: a paste is plain text.
+        t.paste("after-sigterm")
+        #expect(t.waitFor(text: "after-sigterm"))
+        #expect(!t.screen.contains("[200~"))
     }
 }

@@ -1,0 +1,87 @@
+import Testing
+import PortKitTestSupport
+import PortKit
+
+/// Issue 8 against the real binary in tmux: a paste or a burst of keys
+/// never acts.
+/// Each test has its own tmux server, state file and ports.
+@Suite("The dashboard under hostile input (tmux)")
+struct DashboardHostileInputTests {
+    let fixture = TmuxDashboard()
+
+    /// The text of the line starting with `prefix`, or "".
+    func line(_ t: TmuxSession, _ prefix: String) -> String {
+        t.screen.split(separator: "\n").first { $0.hasPrefix(prefix) }.map(String.init) ?? ""
+    }
+
+    @Test("a paste into the reserve prompt is text: its newline is not Enter, its x and y never kill")
+    func pasteIntoPrompt() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let child = try ChildProcess.listening(on: range.first, seconds: 120)
+        let t = try fixture.start(range)
+        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+
+        t.keys("r")
+        let prompt = "Reserve \(range.first) for service: "
+        #expect(t.waitFor(text: "Reserve \(range.first) for service:"))  // capture-pane drops trailing spaces
+        t.paste("web\nxy\n")
+        // The whole paste lands in the prompt, newlines shown as characters.
+        #expect(t.waitFor("the pasted text in the prompt") { _ in
+            let l = self.line(t, prompt)
+            return l.hasPrefix(prompt + "web") && l.contains("xy")
+        })
+        #expect(!child.hasExited, "a paste killed the listener")
+        #expect(!t.screen.contains("Kill what holds port"))
+        #expect(fixture.book().leases.isEmpty)
+
+        // Enter (typed, not pasted) refuses the name: a newline is no part of one.
+        t.keys("Enter")
+        #expect(t.waitFor(text: "may only use letters"))
+        #expect(fixture.book().leases.isEmpty)
+        t.keys("Escape")
+        #expect(t.waitFor(text: "reserve cancelled"))
+        #expect(!child.hasExited)
+    }
+
+    @Test("a paste with no prompt open does nothing: not x, not y, not q")
+    func pasteWithoutPrompt() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let child = try ChildProcess.listening(on: range.first, seconds: 120)
+        let t = try fixture.start(range)
+        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+
+        t.paste("xy\nq")
+        #expect(t.waitFor(text: "paste ignored: no prompt open"))
+        #expect(!t.screen.contains("Kill what holds port"))
+        #expect(!t.screen.contains("EXITED"))
+        #expect(!child.hasExited)
+
+        // Quit; bracketed paste is off again: a paste now reaches the shell's
+        // terminal as plain text, with no ESC[200~ around it.
+        t.keys("q")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 0)
+        t.paste("after-exit")
+        #expect(t.waitFor(text: "after-exit"))
+        #expect(!t.screen.contains("[200~"))
+    }
+
+    @Test("x and y in one burst open the kill box but never confirm it; a later y does")
+    func burstNeverConfirms() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let child = try ChildProcess.listening(on: range.first, seconds: 120)
+        let t = try fixture.start(range)
+        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+
+        t.keys("x", "y")  // one send-keys: both reach the dashboard in one write
+        // The box is shown, and armed only after the burst: y typed ahead was dropped.
+        #expect(t.waitFor(text: "y: kill it"))
+        #expect(t.screen.contains("Kill what holds port \(range.first)?"))
+        #expect(!child.hasExited, "a y typed ahead confirmed the kill box")
+
+        // A y pressed once the box is visible and armed does confirm it.
+        t.keys("y")
+        #expect(t.waitFor(text: "exited after SIGTERM"))
+        #expect(child.wait() == 128 + SIGTERM)
+    }
+}
