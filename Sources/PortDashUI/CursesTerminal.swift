@@ -233,5 +233,17 @@ public final class CursesTerminal: Terminal {
         pd_bracketed_paste(0)
     }
 
+    public func suspend() {
+        endwin()
+        pd_bracketed_paste(0)
+    }
+
+    /// The next draw's refresh() takes curses mode back (as after any endwin()).
+    public func resume() {
+        pd_bracketed_paste(1)
+        discardTypeAhead()
+        invalidate()
+    }
+
     deinit { stop() }
 }

@@ -5,7 +5,7 @@ import PortKit
 public enum Dashboard {
     /// Runs until the user quits or a signal arrives; returns the exit status.
     public static func run(range: PortRange, store: LeaseStore, interval: Double) throws(PortKitError) -> Int32 {
-        let sigfd = quitSignals()
+        let sigfd = runLoopSignals()
         let noColor = !(processEnvironment("NO_COLOR") ?? "").isEmpty
         let terminal = CursesTerminal(color: !noColor)
         // Every way out (quit, signal, an error thrown) passes here:
@@ -16,11 +16,13 @@ public enum Dashboard {
     }
 
     /// SIGINT/SIGTERM/SIGHUP/SIGQUIT arrive through a signalfd, so quitting
-    /// on them is an ordinary path through terminal.stop(), not a handler.
-    static func quitSignals() -> Int32 {
+    /// on them is an ordinary path through terminal.stop(), not a handler;
+    /// SIGTSTP (Ctrl-Z) too, so the terminal is handed back whole, bracketed
+    /// paste off, before stopping (curses' own handler would leave it on).
+    static func runLoopSignals() -> Int32 {
         var mask = sigset_t()
         sigemptyset(&mask)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&mask, s) }
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { sigaddset(&mask, s) }
         sigprocmask(SIG_BLOCK, &mask, nil)
         return signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
     }
@@ -71,7 +73,11 @@ final class RunLoop {
                        pollfd(fd: worker.wakeRead, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, nfds_t(fds.count), pollTimeout()) < 0 && errno != EINTR { return 0 }
-            if fds[2].revents != 0 { return 128 + takeSignal() }
+            if fds[2].revents != 0 {
+                let signal = takeSignal()
+                guard signal == SIGTSTP else { return 128 + signal }
+                suspend()
+            }
             takeMessages()
             // Keys: drain everything pending (also after EINTR: SIGWINCH → KEY_RESIZE).
             if !readKeys() { return 0 }
@@ -114,6 +120,23 @@ final class RunLoop {
         if let at = armAt { deadline = min(deadline, at) }
         guard deadline.isFinite else { return -1 }
         return Int32((max(0, min(60, deadline - monotonicSeconds())) * 1000).rounded(.up))
+    }
+
+    /// Ctrl-Z: give the terminal back, stop until SIGCONT, take it again.
+    /// The stop is SIGTSTP's default action, not SIGSTOP, so the kernel
+    /// still decides: in an orphaned process group (no job-control shell
+    /// to continue us) it is discarded and the dashboard carries on.
+    func suspend() {
+        terminal.suspend()
+        var tstp = sigset_t()
+        sigemptyset(&tstp)
+        sigaddset(&tstp, SIGTSTP)
+        signal(SIGTSTP, SIG_DFL)  // curses installed a handler of its own
+        raise(SIGTSTP)  // pending while blocked...
+        pthread_sigmask(SIG_UNBLOCK, &tstp, nil)  // ...and acted on here: stopped until SIGCONT
+        pthread_sigmask(SIG_BLOCK, &tstp, nil)
+        terminal.resume()
+        drawn = nil
     }
 
     func takeSignal() -> Int32 {

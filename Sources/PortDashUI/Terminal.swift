@@ -15,4 +15,9 @@ public protocol Terminal: AnyObject {
     /// Forget what is on screen and repaint all of it (Ctrl-L).
     func invalidate()
     func stop()
+    /// Ctrl-Z: the terminal as it was, while the dashboard is stopped.
+    func suspend()
+    /// Back from Ctrl-Z: the dashboard's terminal again; input typed while
+    /// stopped (meant for the shell) is dropped; everything is repainted.
+    func resume()
 }

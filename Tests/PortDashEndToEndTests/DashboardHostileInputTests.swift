@@ -84,4 +84,47 @@ struct DashboardHostileInputTests {
         #expect(t.waitFor(text: "exited after SIGTERM"))
         #expect(child.wait() == 128 + SIGTERM)
     }
+
+    @Test("Ctrl-Z under a job-control shell: bracketed paste off while stopped, on again after fg")
+    func suspendAndResume() throws {
+        let range = TestSupport.freeRange(count: 3)
+        // dash: job control when interactive, and no bracketed paste of its
+        // own, so what the terminal sends shows as the terminal driver echoes it.
+        let t = try TmuxSession(command: ["sh", "-i"], environment: ["PORTDASH_STATE": fixture.state, "PS1": "shell$ "])
+        #expect(t.waitFor(text: "shell$"))
+        t.type("'\(TestSupport.portdashBinary)' --range \(range.first)-\(range.last)")
+        t.keys("Enter")
+        #expect(t.waitFor(text: "every 1 s"))
+
+        t.keys("C-z")
+        #expect(t.waitFor(text: "Stopped"))
+        t.paste("typed-while-stopped")
+        #expect(t.waitFor(text: "typed-while-stopped"))
+        #expect(!t.screen.contains("[200~"), "bracketed paste was left on while stopped")
+
+        t.keys("C-u")
+        t.type("fg")
+        t.keys("Enter")
+        #expect(t.waitFor(text: "every 1 s"))
+        t.paste("xq")
+        #expect(t.waitFor(text: "paste ignored: no prompt open"))
+        t.keys("q")
+        t.waitFor("the shell again") { $0.contains("shell$ fg") && !$0.contains("every 1 s") }
+        t.type("exit")
+        t.keys("Enter")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+    }
+
+    @Test("Ctrl-Z with no job-control shell to continue it: the dashboard carries on")
+    func suspendOrphaned() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let t = try fixture.start(range)  // run by a non-interactive shell: an orphaned process group
+        t.waitFor("the first scan") { $0.contains("scanned") }
+        t.keys("C-z")
+        t.paste("x")
+        #expect(t.waitFor(text: "paste ignored: no prompt open"))
+        t.keys("q")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 0)
+    }
 }
