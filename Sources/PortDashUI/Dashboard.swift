@@ -148,10 +148,9 @@ final class RunLoop {
     func takeMessages() {
         for message in worker.take() {
             switch message {
-            case .scanned(let snap, let seconds, let stateError):
+            case .scanned(let snap, let seconds, let damage):
                 state.apply(snap, scanSeconds: seconds)
-                if stateError != state.stateError, let e = stateError { state.log(e, at: snap.takenAt, style: .error) }
-                state.stateError = stateError
+                state.apply(stateDamage: damage, at: snap.takenAt)
                 scanDone()
             case .scanFailed(let why):
                 state.message = (why, .error)

@@ -44,6 +44,7 @@ public enum KeyBindings {
             s.showDetails.toggle(); return .redraw
         },
         Binding(keys: [.char("r")], help: "reserve the selected port for a service (asks for the name)", footer: "Reserve") { s, _ in
+            if refusedWhileDamaged("reserve", &s) { return .redraw }
             let port = s.selectedPort
             if let lease = s.selectedReport?.lease, lease.kind == .reservation {
                 s.message = ("\(port) is already reserved for \(lease.service)", .error)
@@ -54,6 +55,7 @@ public enum KeyBindings {
         },
         Binding(keys: [.char("d")], help: "release the selected port's lease or reservation", footer: "Release",
                 deliberate: true) { s, _ in
+            if refusedWhileDamaged("release", &s) { return .redraw }
             guard s.selectedReport?.lease != nil else {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
@@ -174,6 +176,14 @@ public enum KeyBindings {
         }
     }
 
+    /// Reserve and release change the state file: while it is damaged they
+    /// would work from stale leases, so they are refused with the fix.
+    static func refusedWhileDamaged(_ verb: String, _ state: inout DashboardState) -> Bool {
+        guard state.stateDamage != nil else { return false }
+        state.message = ("\(verb) refused: the state file is damaged; run portdash repair", .error)
+        return true
+    }
+
     static func prompt(_ key: Key, port: UInt16, text: String, typedAhead: Bool, _ state: inout DashboardState) -> Reaction {
         switch key {
         case .escape:
@@ -209,6 +219,7 @@ public enum KeyBindings {
             state.message = ("Enter ignored: it came in one burst with other input (a paste?); press Enter again", .error)
             return .redraw
         }
+        if refusedWhileDamaged("reserve", &state) { return .redraw }
         let name = text.trimmingSpacesUI()
         if let why = ServiceName.problem(name) {
             state.message = ("service \(why)", .error)

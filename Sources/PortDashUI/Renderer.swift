@@ -108,23 +108,35 @@ public struct Renderer: Sendable {
             if let t = s.lastScanSeconds { scanned += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
         }
         let rightWidth = displayWidth(scanned)
-        var y1 = g.put(1, 0, "state ", .dim)
-        // A long path is cut from the left: its end names the file.
-        let room = max(10, g.width - y1 - rightWidth - 2)
-        var path = s.statePath
-        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
-        y1 = g.put(1, y1, path)
-        if let err = s.stateError {
-            y1 = g.put(1, y1, "  " + err, .error, maxWidth: max(0, g.width - y1 - rightWidth - 2))
-        } else if let n = s.snapshot?.unreadablePids, n > 0 {
-            y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
-        }
+        let y1 = s.stateDamage.map { drawDamage(&g, $0, room: g.width - rightWidth - 2) } ?? drawStatePath(&g, s, rightWidth: rightWidth)
         if y1 + rightWidth + 1 <= g.width { g.put(1, g.width - rightWidth, scanned, .dim) }
         // Column headings.
         g.fill(2, .heading)
         var cx = 0
         for c in Renderer.visibleColumns(width: g.width) { g.put(2, cx, c.title, .heading); cx += c.width + 1 }
         g.put(2, cx, "COMMAND", .heading)
+    }
+
+    /// Header line 2: the state file's path, and how many processes could not be read.
+    func drawStatePath(_ g: inout TextGrid, _ s: DashboardState, rightWidth: Int) -> Int {
+        var y1 = g.put(1, 0, "state ", .dim)
+        // A long path is cut from the left: its end names the file.
+        let room = max(10, g.width - y1 - rightWidth - 2)
+        var path = s.statePath
+        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
+        y1 = g.put(1, y1, path)
+        if let n = s.snapshot?.unreadablePids, n > 0 {
+            y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
+        }
+        return y1
+    }
+
+    /// Header line 2 while the state file is damaged: the leases shown are
+    /// stale, and how to fix it, in place of the path (the event log has
+    /// the path and the exact problem).
+    func drawDamage(_ g: inout TextGrid, _ d: StateDamage, room: Int) -> Int {
+        let shown = d.leasesAsOf.map { "showing leases as of \(clockText($0))" } ?? "no leases shown (never read)"
+        return g.put(1, 0, "state file damaged since \(clockText(d.since)): \(shown); run portdash repair", .error, maxWidth: max(0, room))
     }
 
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {

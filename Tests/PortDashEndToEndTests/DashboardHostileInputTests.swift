@@ -3,7 +3,7 @@ import PortKitTestSupport
 import PortKit
 
 /// Issue 8 against the real binary in tmux: a paste or a burst of keys
-/// never acts.
+/// never acts, and a damaged state file never reads as released leases.
 /// Each test has its own tmux server, state file and ports.
 @Suite("The dashboard under hostile input (tmux)")
 struct DashboardHostileInputTests {
@@ -85,6 +85,40 @@ struct DashboardHostileInputTests {
         #expect(child.wait() == 128 + SIGTERM)
     }
 
+    @Test("a damaged state file under a running dashboard: stale leases kept, no release invented, reserve/release refused, recovery said once")
+    func damagedStateFile() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let t = try fixture.start(range)
+        t.waitFor("the first scan") { $0.contains("scanned") }
+        // On the first port: it is selected, so d needs no keys before it.
+        #expect(fixture.cli(["reserve", String(range.first), "web"], range).status == 0)
+        t.waitFor("the reservation") { _ in t.row(range.first).contains("ours") && t.row(range.first).contains("web") }
+        let good = try #require(TestSupport.readFile(fixture.state))
+
+        TestSupport.writeFile(fixture.state, "{\"version\": 1, \"leases\": [garbage", mode: 0o600)
+        #expect(t.waitFor(text: "state file damaged since"))
+        #expect(t.screen.contains("showing leases as of"))
+        // Two more refreshes: still one event, still the reservation, no release.
+        waitForScans(t, 2)
+        #expect(t.screen.ranges(of: "state file damaged:").count == 1)
+        #expect(t.row(range.first).contains("ours") && t.row(range.first).contains("web"))
+        #expect(!t.screen.contains("released"))
+
+        // Release (d) and reserve (r) are refused with a message.
+        t.keys("d")
+        #expect(t.waitFor(text: "release refused: the state file is damaged"))
+        t.keys("r")
+        #expect(t.waitFor(text: "reserve refused: the state file is damaged"))
+
+        // The good file back: said once, leases current again.
+        TestSupport.writeFile(fixture.state, String(decoding: good, as: UTF8.self), mode: 0o600)
+        #expect(t.waitFor(text: "state file good again"))
+        #expect(!t.screen.contains("state file damaged since"))
+        #expect(t.row(range.first).contains("web"))
+        #expect(!t.screen.contains("released"))
+        #expect(fixture.book().lease(on: range.first)?.service == "web")
+    }
+
     @Test("Ctrl-Z under a job-control shell: bracketed paste off while stopped, on again after fg")
     func suspendAndResume() throws {
         let range = TestSupport.freeRange(count: 3)
@@ -126,5 +160,17 @@ struct DashboardHostileInputTests {
         t.keys("q")
         t.waitFor("the exit") { $0.contains("EXITED") }
         #expect(t.exitStatus == 0)
+    }
+
+    /// Waits until the header's "scanned HH:MM:SS" has changed `count` times.
+    func waitForScans(_ t: TmuxSession, _ count: Int) {
+        func stamp() -> String {
+            let header = t.screen.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+            return header.firstRange(of: "scanned ").map { String(header[$0.upperBound...].prefix(8)) } ?? ""
+        }
+        for _ in 0..<count {
+            let before = stamp()
+            t.waitFor("a new scan after \(before)") { _ in stamp() != before }
+        }
     }
 }

@@ -3,8 +3,9 @@ import PortKit
 @testable import PortDashUI
 
 /// Issue 8 at the level of key handling: a paste is text for a prompt or
-/// nothing; keys typed ahead never confirm.
-@Suite("Pastes and type-ahead (no terminal)")
+/// nothing; keys typed ahead never confirm; a damaged state file refuses
+/// reserve and release and invents no release.
+@Suite("Pastes, type-ahead and a damaged state file (no terminal)")
 struct HostileInputKeyTests {
     let layout = Layout(listTop: 3, listHeight: 5)
 
@@ -134,5 +135,53 @@ struct HostileInputKeyTests {
         #expect(press(.char("d"), &s).command == .release(port: 5009))
         _ = press(.char("r"), &s, typedAhead: true)
         #expect(s.mode == .reservePrompt(port: 5009, text: "web"))
+    }
+
+    static let damage = StateDamage(problem: "state file /x/leases.json: not valid JSON", since: 1_795_000_100, leasesAsOf: 1_795_000_090)
+
+    @Test("while the state file is damaged, r, d and Enter in an open prompt are refused with a message")
+    func damagedRefuses() throws {
+        var s = try UIFixtures.state()
+        s.select(9)
+        _ = press(.char("r"), &s)  // the prompt is open before the damage is seen
+        s.apply(stateDamage: HostileInputKeyTests.damage, at: 1_795_000_100)
+        #expect(press(.enter, &s).command == nil)
+        #expect(s.message?.text == "reserve refused: the state file is damaged; run portdash repair")
+        _ = press(.escape, &s)
+        #expect(press(.char("d"), &s).command == nil)
+        #expect(s.message?.text == "release refused: the state file is damaged; run portdash repair")
+        _ = press(.char("r"), &s)
+        #expect(s.mode == .normal)
+        #expect(s.message?.text == "reserve refused: the state file is damaged; run portdash repair")
+    }
+
+    @Test("damage is logged once and recovery once, however many scans come in between; no release is invented")
+    func damageLoggedOnce() throws {
+        var s = try UIFixtures.state()
+        let snap = try UIFixtures.snapshot()  // the worker keeps the last good leases while damaged
+        for t in 0..<5 {
+            s.apply(snap)
+            s.apply(stateDamage: HostileInputKeyTests.damage, at: 1_795_000_100 + Int64(t))
+        }
+        s.apply(snap)
+        s.apply(stateDamage: nil, at: 1_795_000_200)
+        s.apply(snap)
+        s.apply(stateDamage: nil, at: 1_795_000_201)
+        let texts = s.events.map(\.text)
+        #expect(texts.filter { $0.hasPrefix("state file damaged:") }.count == 1)
+        #expect(texts.filter { $0.hasPrefix("state file good again") }.count == 1)
+        #expect(!texts.contains { $0.contains("released") })
+        #expect(s.message?.text.hasPrefix("state file good again") == true)
+    }
+
+    @Test("the header marks the leases as stale and says how to fix it")
+    func damageHeader() throws {
+        var s = try UIFixtures.state()
+        s.apply(stateDamage: HostileInputKeyTests.damage, at: 1_795_000_100)
+        let text = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
+        #expect(text.contains("state file damaged since 12:00:20: showing leases as of 12:00:10; run portdash repair"))
+        s.apply(stateDamage: StateDamage(problem: "x", since: 1_795_000_100, leasesAsOf: nil), at: 0)
+        let never = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
+        #expect(never.contains("no leases shown (never read)"))
     }
 }
