@@ -62,6 +62,11 @@ final class TmuxSession {
         return Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "")
     }
 
+    /// The pane's terminal (/dev/pts/N).
+    var tty: String {
+        String(TestSupport.runCommand(["tmux", "-L", socket, "display-message", "-p", "-t", "T", "#{pane_tty}"]).stdout.prefix { $0 != "\n" })
+    }
+
     var panePid: Int32? {
         Int32(TestSupport.runCommand(["tmux", "-L", socket, "display-message", "-p", "-t", "T", "#{pane_pid}"]).stdout.split(separator: "\n").first ?? "")
     }
