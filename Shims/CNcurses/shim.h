@@ -71,12 +71,23 @@ static inline void pd_put(int y, int x, const char *s, int n, int attrs) {
 #include <string.h>
 #include <unistd.h>
 
-/// Leave the terminal as we found it on exit() and on a crash: endwin() runs
-/// from atexit, and from a handler for the fatal signals (a Swift trap is
-/// SIGILL or SIGTRAP), which then re-raises the signal with its default action.
-static void pd_endwin_atexit(void) { if (!isendwin()) endwin(); }
+/// Bracketed paste (xterm mode 2004) on or off: the terminal then wraps
+/// pasted text in ESC[200~ ... ESC[201~, so a paste can be told from keys.
+/// Written with write(2), not through curses: it must also work from the
+/// crash handler below, where only async-signal-safe calls are allowed.
+static inline void pd_bracketed_paste(int on) {
+    static const char enable[] = "\033[?2004h", disable[] = "\033[?2004l";
+    ssize_t n = on ? write(STDOUT_FILENO, enable, sizeof enable - 1) : write(STDOUT_FILENO, disable, sizeof disable - 1);
+    (void)n;
+}
+
+/// Leave the terminal as we found it on exit() and on a crash: endwin() and
+/// bracketed paste off run from atexit, and from a handler for the fatal
+/// signals (a Swift trap is SIGILL or SIGTRAP), which then re-raises the
+/// signal with its default action.
+static void pd_endwin_atexit(void) { if (!isendwin()) { endwin(); pd_bracketed_paste(0); } }
 static void pd_crash_handler(int sig) {
-    if (!isendwin()) endwin();
+    if (!isendwin()) { endwin(); pd_bracketed_paste(0); }
     signal(sig, SIG_DFL);
     raise(sig);
 }

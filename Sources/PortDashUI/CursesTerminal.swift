@@ -9,6 +9,18 @@ public final class CursesTerminal: Terminal {
     private var attrs: [Style: Int32] = [:]
     private var stopped = false
     private let utf8: Bool
+    /// Input read while looking for a paste marker that turned out not to be
+    /// one: handed out again, in order, before anything new is read.
+    private var readAhead: [BracketedPaste.Input] = []
+    private var paste: BracketedPaste
+    /// Key codes for the paste markers, where terminfo defines them as keys.
+    private let pasteStartCode: Int32?
+    /// How long to wait for the rest of a marker after its ESC (as curses'
+    /// own ESCDELAY): a paste's bytes arrive together, a lone Esc is alone.
+    private static let markerWaitMs: Int32 = 25
+    /// An open paste with no end marker for this long is over: keys typed
+    /// afterwards are keys again, even if a terminal lost the marker.
+    private static let pasteQuietSeconds = 1.0
 
     /// Starts curses. `color: false` (NO_COLOR) keeps to bold and reverse video.
     public init(color: Bool) {
@@ -27,7 +39,16 @@ public final class CursesTerminal: Terminal {
         nodelay(pd_stdscr(), true)
         curs_set(0)
         pd_enable_mouse()
+        pd_bracketed_paste(1)
+        pasteStartCode = CursesTerminal.keyCode(for: "\u{1B}[200~")
+        paste = BracketedPaste(endKeyCode: CursesTerminal.keyCode(for: "\u{1B}[201~"))
         setupStyles(color: color && has_colors())
+    }
+
+    /// The key code curses gives `sequence`, if its terminfo defines one.
+    private static func keyCode(for sequence: String) -> Int32? {
+        let code = key_defined(sequence)
+        return code > 0 ? code : nil
     }
 
     private func setupStyles(color: Bool) {
@@ -100,46 +121,102 @@ public final class CursesTerminal: Terminal {
     }
 
     public func readKey() -> Key? {
+        if paste.isOpen { return readPaste() }
+        guard let input = next(wait: false) else { return nil }
+        if isPasteStart(input) {
+            paste.open(at: monotonicSeconds())
+            return readPaste()
+        }
+        return key(for: input) ?? readKey()
+    }
+
+    /// One unit of input: read ahead first, then curses (waiting up to
+    /// `markerWaitMs` when `wait`, else not at all).
+    private func next(wait: Bool) -> BracketedPaste.Input? {
+        if !readAhead.isEmpty { return readAhead.removeFirst() }
+        if wait { wtimeout(pd_stdscr(), CursesTerminal.markerWaitMs) }
+        defer { if wait { nodelay(pd_stdscr(), true) } }
         var wch: wint_t = 0
         let r = get_wch(&wch)
         if r == pd_err() { return nil }
-        let code = Int32(bitPattern: UInt32(wch))
         if r == pd_key_code_yes() {
-            switch code {
-            case pd_key_up(): return .up
-            case pd_key_down(): return .down
-            case pd_key_left(): return .left
-            case pd_key_right(): return .right
-            case pd_key_ppage(): return .pageUp
-            case pd_key_npage(): return .pageDown
-            case pd_key_home(): return .home
-            case pd_key_end(): return .end
-            case pd_key_enter(): return .enter
-            case pd_key_backspace(), pd_key_dc(): return .backspace
-            case pd_key_resize(): previous = nil; return .resize
-            case pd_key_mouse():
-                var y: Int32 = 0, x: Int32 = 0
-                switch pd_mouse_click(&y, &x) {
-                case 1: return .click(row: Int(y), col: Int(x))
-                case 2: return .wheelUp
-                case 3: return .wheelDown
-                default: return readKey()
-                }
-            default:
-                for n in 1...12 where code == pd_key_f(Int32(n)) { return .function(n) }
-                return readKey()
-            }
+            let code = Int32(bitPattern: UInt32(wch))
+            if code == pd_key_resize() { previous = nil }  // also when a paste swallows it
+            return .keyCode(code)
         }
+        return .scalar(UInt32(wch))
+    }
+
+    /// ESC [ 2 0 0 ~ (or its key code). Anything else read on the way is
+    /// put back, and the ESC stays an Esc key.
+    private func isPasteStart(_ input: BracketedPaste.Input) -> Bool {
+        if case .keyCode(let code) = input { return code == pasteStartCode }
+        guard input == .scalar(BracketedPaste.escape) else { return false }
+        let (matched, ahead) = BracketedPaste.matchRest(BracketedPaste.startRest) { next(wait: true) }
+        if !matched { readAhead.insert(contentsOf: ahead, at: 0) }
+        return matched
+    }
+
+    /// Continues the open paste: `.paste` once its end marker has arrived,
+    /// nil while more is to come (the run loop polls and calls again).
+    private func readPaste() -> Key? {
+        let now = monotonicSeconds()
+        if now - paste.lastInput > CursesTerminal.pasteQuietSeconds { return .paste(paste.close()) }
+        let text = paste.feed(now: now, read: { next(wait: true) }, unread: { readAhead.insert(contentsOf: $0, at: 0) })
+        return text.map { .paste($0) }
+    }
+
+    /// A curses key code or character as a `Key`; nil for what the
+    /// dashboard does not use.
+    private func key(for input: BracketedPaste.Input) -> Key? {
+        switch input {
+        case .keyCode(let code): return key(code: code)
+        case .scalar(let value): return key(scalar: value)
+        }
+    }
+
+    private func key(code: Int32) -> Key? {
         switch code {
+        case pd_key_up(): return .up
+        case pd_key_down(): return .down
+        case pd_key_left(): return .left
+        case pd_key_right(): return .right
+        case pd_key_ppage(): return .pageUp
+        case pd_key_npage(): return .pageDown
+        case pd_key_home(): return .home
+        case pd_key_end(): return .end
+        case pd_key_enter(): return .enter
+        case pd_key_backspace(), pd_key_dc(): return .backspace
+        case pd_key_resize(): return .resize
+        case pd_key_mouse():
+            var y: Int32 = 0, x: Int32 = 0
+            switch pd_mouse_click(&y, &x) {
+            case 1: return .click(row: Int(y), col: Int(x))
+            case 2: return .wheelUp
+            case 3: return .wheelDown
+            default: return nil
+            }
+        default:
+            return (1...12).first { code == pd_key_f(Int32($0)) }.map { .function($0) }
+        }
+    }
+
+    private func key(scalar value: UInt32) -> Key? {
+        switch value {
         case 10, 13: return .enter
         case 27: return .escape
         case 127, 8: return .backspace
         case 9: return .tab
-        case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(code + 96))))
-        default:
-            guard let scalar = UnicodeScalar(UInt32(code)) else { return readKey() }
-            return .char(Character(scalar))
+        case 1...26: return .ctrl(Character(UnicodeScalar(UInt8(value + 96))))
+        default: return UnicodeScalar(value).map { .char(Character($0)) }
         }
+    }
+
+    public func discardTypeAhead() {
+        // An open paste is left open: the rest of it, arriving later, must
+        // still be read as paste and not as keys.
+        readAhead.removeAll()
+        flushinp()
     }
 
     public func invalidate() {
@@ -147,11 +224,25 @@ public final class CursesTerminal: Terminal {
         clearok(pd_stdscr(), true)
     }
 
-    /// endwin(): the terminal goes back exactly as it was. Safe to call twice.
+    /// endwin() and bracketed paste off: the terminal goes back exactly as it
+    /// was. Safe to call twice.
     public func stop() {
         if stopped { return }
         stopped = true
         endwin()
+        pd_bracketed_paste(0)
+    }
+
+    public func suspend() {
+        endwin()
+        pd_bracketed_paste(0)
+    }
+
+    /// The next draw's refresh() takes curses mode back (as after any endwin()).
+    public func resume() {
+        pd_bracketed_paste(1)
+        discardTypeAhead()
+        invalidate()
     }
 
     deinit { stop() }

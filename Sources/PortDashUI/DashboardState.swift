@@ -32,8 +32,13 @@ public struct DashboardState: Sendable {
     public var events: [Event] = []
     /// A one-line message in the header (what the last action did), with its style.
     public var message: (text: String, style: Style)?
-    /// The state file could not be read: leases are not shown until fixed.
-    public var stateError: String?
+    /// The state file could not be read: the last good leases are shown,
+    /// marked stale, and reserve/release are refused until it is good again.
+    public var stateDamage: StateDamage?
+    /// The kill box takes `y` only once it has been on screen, with no
+    /// input, for a moment (the run loop arms it): a key typed or pasted
+    /// ahead can never confirm it.
+    public var confirmArmed = false
     public var lastScanSeconds: Double?
     /// A kill in progress: "SIGTERM sent to 4242 python3, SIGKILL in 2 s".
     public var killProgress: String?
@@ -59,6 +64,24 @@ public struct DashboardState: Sendable {
         if events.count > DashboardState.maxEvents { events.removeFirst(events.count - DashboardState.maxEvents) }
     }
 
+    /// Takes the state file's health from a scan. Logs the change once each
+    /// way, never once per refresh.
+    public mutating func apply(stateDamage new: StateDamage?, at time: Int64) {
+        switch (stateDamage, new) {
+        case (nil, let d?):
+            let shown = d.leasesAsOf == nil ? "no leases known" : "showing the last good leases"
+            log("state file damaged: \(sanitized(d.problem)); \(shown); reserve and release refused until it is repaired",
+                at: time, style: .error)
+        case (_?, nil):
+            let text = "state file good again: leases are current; reserve and release work again"
+            log(text, at: time, style: .ok)
+            message = (text, .ok)
+        default:
+            break
+        }
+        stateDamage = new
+    }
+
     /// Takes a new scan, logging what changed since the previous one.
     public mutating func apply(_ new: PortSnapshot, scanSeconds: Double? = nil) {
         if let old = snapshot {
@@ -75,6 +98,22 @@ extension DashboardState: Equatable {
     public static func == (a: DashboardState, b: DashboardState) -> Bool {
         a.range == b.range && a.snapshot == b.snapshot && a.selected == b.selected && a.scroll == b.scroll
             && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
-            && a.message?.text == b.message?.text && a.stateError == b.stateError && a.killProgress == b.killProgress
+            && a.message?.text == b.message?.text && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
+            && a.killProgress == b.killProgress
+    }
+}
+
+/// The state file could not be read since `since`: the dashboard keeps the
+/// leases of the last good read (`leasesAsOf`; nil when there never was
+/// one) rather than showing every lease as released.
+public struct StateDamage: Sendable, Equatable {
+    public let problem: String
+    public let since: Int64
+    public let leasesAsOf: Int64?
+
+    public init(problem: String, since: Int64, leasesAsOf: Int64?) {
+        self.problem = problem
+        self.since = since
+        self.leasesAsOf = leasesAsOf
     }
 }

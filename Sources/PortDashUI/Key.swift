@@ -10,6 +10,9 @@ public enum Key: Hashable, Sendable {
     /// A click at (row, column) of the screen.
     case click(row: Int, col: Int)
     case wheelUp, wheelDown
+    /// Text the terminal delivered as a bracketed paste: text for an open
+    /// prompt, never keys. Only the terminal's key mapping makes one.
+    case paste(String)
 
     /// How the help screen names the key.
     public var label: String {
@@ -34,6 +37,7 @@ public enum Key: Hashable, Sendable {
         case .click: return "click"
         case .wheelUp: return "wheel↑"
         case .wheelDown: return "wheel↓"
+        case .paste: return "paste"
         }
     }
 }

@@ -8,7 +8,20 @@ public struct Binding: Sendable {
     public let help: String
     /// Shown in the footer with this short name when set.
     public let footer: String?
+    /// Changes the state file: counts only as the first key of its read,
+    /// never typed ahead behind other input (which is what a paste is, in a
+    /// terminal that does not bracket pastes).
+    public let deliberate: Bool
     public let action: @Sendable (inout DashboardState, Layout) -> Reaction
+
+    public init(keys: [Key], help: String, footer: String?, deliberate: Bool = false,
+                action: @escaping @Sendable (inout DashboardState, Layout) -> Reaction) {
+        self.keys = keys
+        self.help = help
+        self.footer = footer
+        self.deliberate = deliberate
+        self.action = action
+    }
 }
 
 public enum KeyBindings {
@@ -31,6 +44,7 @@ public enum KeyBindings {
             s.showDetails.toggle(); return .redraw
         },
         Binding(keys: [.char("r")], help: "reserve the selected port for a service (asks for the name)", footer: "Reserve") { s, _ in
+            if refusedWhileDamaged("reserve", &s) { return .redraw }
             let port = s.selectedPort
             if let lease = s.selectedReport?.lease, lease.kind == .reservation {
                 s.message = ("\(port) is already reserved for \(lease.service)", .error)
@@ -39,7 +53,9 @@ public enum KeyBindings {
             s.mode = .reservePrompt(port: port, text: s.selectedReport?.lease?.service ?? "")
             return .redraw
         },
-        Binding(keys: [.char("d")], help: "release the selected port's lease or reservation", footer: "Release") { s, _ in
+        Binding(keys: [.char("d")], help: "release the selected port's lease or reservation", footer: "Release",
+                deliberate: true) { s, _ in
+            if refusedWhileDamaged("release", &s) { return .redraw }
             guard s.selectedReport?.lease != nil else {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
@@ -56,7 +72,8 @@ public enum KeyBindings {
                 return .redraw
             }
             s.mode = .confirmKill(port: report.port, targets: owners.map(KillTarget.init))
-            return .redraw
+            s.confirmArmed = false
+            return Reaction([.redraw, .dropTypeAhead])
         },
         Binding(keys: [.char("+"), .char("=")], help: "scan less often", footer: nil) { s, _ in
             if let next = DashboardState.intervals.first(where: { $0 > s.interval }) { s.interval = next }
@@ -82,28 +99,22 @@ public enum KeyBindings {
         return d
     }()
 
-    /// Handles one key in whatever mode the dashboard is in.
-    public static func handle(_ key: Key, _ state: inout DashboardState, layout: Layout) -> Reaction {
+    /// Handles one key in whatever mode the dashboard is in. `typedAhead`:
+    /// the key came in the same read as an earlier one, faster than a person
+    /// types (a paste where the terminal does not bracket pastes, or keys
+    /// pressed ahead); such a key never confirms anything.
+    public static func handle(_ key: Key, _ state: inout DashboardState, layout: Layout, typedAhead: Bool = false) -> Reaction {
         if key == .resize { return Reaction([.redraw]) }
+        if case .paste(let text) = key { return pasted(text, &state) }
         switch state.mode {
         case .help:
             // Any key closes help (q too, without quitting: it is what people press).
             state.mode = .normal
             return .redraw
         case .reservePrompt(let port, let text):
-            return prompt(key, port: port, text: text, &state)
+            return prompt(key, port: port, text: text, typedAhead: typedAhead, &state)
         case .confirmKill(let port, let targets):
-            switch key {
-            case .char("y"), .char("Y"):
-                state.mode = .normal
-                return Reaction(.redraw, command: .kill(port: port, targets: targets))
-            case .char("n"), .char("N"), .escape, .char("q"):
-                state.mode = .normal
-                state.message = ("kill cancelled; nothing was signalled", .normal)
-                return .redraw
-            default:
-                return .none
-            }
+            return confirmKill(key, port: port, targets: targets, typedAhead: typedAhead, &state)
         case .normal:
             if case .click(let row, _) = key {
                 guard row >= layout.listTop, row < layout.listTop + layout.listHeight else { return .none }
@@ -114,24 +125,73 @@ public enum KeyBindings {
             }
             if key == .escape { state.message = nil; state.showDetails = false; return .redraw }
             guard let i = index[key] else { return .none }
+            if typedAhead && table[i].deliberate {
+                state.message = ("\(key.label) ignored: it came in one burst with other input (a paste?); press it again", .error)
+                return .redraw
+            }
             return table[i].action(&state, layout)
         }
     }
 
-    static func prompt(_ key: Key, port: UInt16, text: String, _ state: inout DashboardState) -> Reaction {
+    /// The one place a paste is handled: text for the open prompt, whole or
+    /// not at all; with no prompt open, nothing (not keys, not a confirmation).
+    static func pasted(_ text: String, _ state: inout DashboardState) -> Reaction {
+        guard case .reservePrompt(let port, let before) = state.mode else {
+            state.message = ("paste ignored: no prompt open", .error)
+            return .redraw
+        }
+        let after = before + text
+        guard after.utf8.count <= nameLimit else {
+            state.message = ("paste refused: the name would be \(after.utf8.count) bytes; the limit is \(nameLimit)", .error)
+            return .redraw
+        }
+        state.mode = .reservePrompt(port: port, text: after)
+        return .redraw
+    }
+
+    /// ServiceName's limit. The prompt refuses what would pass it, with a
+    /// message, rather than cutting the name.
+    static let nameLimit = 64
+
+    /// y kills only once the box is armed (on screen for a moment with no
+    /// input) and only as the first key of its read: never typed ahead.
+    static func confirmKill(_ key: Key, port: UInt16, targets: [KillTarget], typedAhead: Bool,
+                            _ state: inout DashboardState) -> Reaction {
+        switch key {
+        case .char("y"), .char("Y"):
+            guard state.confirmArmed, !typedAhead else {
+                state.message = ("y ignored: it came before the box was ready, or with other keys; press y again to kill", .error)
+                return .redraw
+            }
+            state.mode = .normal
+            state.confirmArmed = false
+            return Reaction(.redraw, command: .kill(port: port, targets: targets))
+        case .char("n"), .char("N"), .escape, .char("q"):
+            state.mode = .normal
+            state.confirmArmed = false
+            state.message = ("kill cancelled; nothing was signalled", .normal)
+            return .redraw
+        default:
+            return .none
+        }
+    }
+
+    /// Reserve and release change the state file: while it is damaged they
+    /// would work from stale leases, so they are refused with the fix.
+    static func refusedWhileDamaged(_ verb: String, _ state: inout DashboardState) -> Bool {
+        guard state.stateDamage != nil else { return false }
+        state.message = ("\(verb) refused: the state file is damaged; run portdash repair", .error)
+        return true
+    }
+
+    static func prompt(_ key: Key, port: UInt16, text: String, typedAhead: Bool, _ state: inout DashboardState) -> Reaction {
         switch key {
         case .escape:
             state.mode = .normal
             state.message = ("reserve cancelled", .normal)
             return .redraw
         case .enter:
-            let name = text.trimmingSpacesUI()
-            if let why = ServiceName.problem(name) {
-                state.message = ("service \(why)", .error)
-                return .redraw
-            }
-            state.mode = .normal
-            return Reaction(.redraw, command: .reserve(port: port, service: name))
+            return submit(port: port, text: text, typedAhead: typedAhead, &state)
         case .backspace:
             state.mode = .reservePrompt(port: port, text: String(text.dropLast()))
             return .redraw
@@ -139,12 +199,34 @@ public enum KeyBindings {
             state.mode = .reservePrompt(port: port, text: "")
             return .redraw
         case .char(let c):
-            guard text.count < 64, !c.isNewline else { return .none }
+            guard !c.isNewline else { return .none }
+            guard text.utf8.count + c.utf8.count <= nameLimit else {
+                state.message = ("service names are at most \(nameLimit) bytes; \"\(sanitized(String(c)))\" not added", .error)
+                return .redraw
+            }
             state.mode = .reservePrompt(port: port, text: text + String(c))
             return .redraw
         default:
             return .none
         }
+    }
+
+    /// Enter in the prompt. Typed ahead (it came with the text before it,
+    /// as an unbracketed paste does) it is refused; accepted, it drops the
+    /// rest of its burst, so nothing pasted after a newline acts as keys.
+    static func submit(port: UInt16, text: String, typedAhead: Bool, _ state: inout DashboardState) -> Reaction {
+        if typedAhead {
+            state.message = ("Enter ignored: it came in one burst with other input (a paste?); press Enter again", .error)
+            return .redraw
+        }
+        if refusedWhileDamaged("reserve", &state) { return .redraw }
+        let name = text.trimmingSpacesUI()
+        if let why = ServiceName.problem(name) {
+            state.message = ("service \(why)", .error)
+            return .redraw
+        }
+        state.mode = .normal
+        return Reaction([.redraw, .dropTypeAhead], command: .reserve(port: port, service: name))
     }
 
     /// "↑ k", "x F9": how a binding's keys are listed in help.

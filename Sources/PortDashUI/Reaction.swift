@@ -13,6 +13,10 @@ public struct Reaction: Equatable, Sendable {
         public static let quit = Flags(rawValue: 8)
         /// The interval changed: reschedule the next scan.
         public static let reschedule = Flags(rawValue: 16)
+        /// Input typed ahead of this key is not for what comes next (a
+        /// confirmation box, or whatever follows a submitted prompt): drop
+        /// it, and the rest of this read burst, unread.
+        public static let dropTypeAhead = Flags(rawValue: 32)
     }
 
     public enum Command: Equatable, Sendable {

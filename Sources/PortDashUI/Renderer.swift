@@ -85,7 +85,7 @@ public struct Renderer: Sendable {
         var cursor: (Int, Int)? = nil
         cursor = drawStatusLine(&g, state, row: height - 2)
         drawFooter(&g, state, row: height - 1)
-        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets) }
+        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets, armed: state.confirmArmed) }
         return (g, layout, cursor)
     }
 
@@ -108,23 +108,35 @@ public struct Renderer: Sendable {
             if let t = s.lastScanSeconds { scanned += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
         }
         let rightWidth = displayWidth(scanned)
-        var y1 = g.put(1, 0, "state ", .dim)
-        // A long path is cut from the left: its end names the file.
-        let room = max(10, g.width - y1 - rightWidth - 2)
-        var path = s.statePath
-        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
-        y1 = g.put(1, y1, path)
-        if let err = s.stateError {
-            y1 = g.put(1, y1, "  " + err, .error, maxWidth: max(0, g.width - y1 - rightWidth - 2))
-        } else if let n = s.snapshot?.unreadablePids, n > 0 {
-            y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
-        }
+        let y1 = s.stateDamage.map { drawDamage(&g, $0, room: g.width - rightWidth - 2) } ?? drawStatePath(&g, s, rightWidth: rightWidth)
         if y1 + rightWidth + 1 <= g.width { g.put(1, g.width - rightWidth, scanned, .dim) }
         // Column headings.
         g.fill(2, .heading)
         var cx = 0
         for c in Renderer.visibleColumns(width: g.width) { g.put(2, cx, c.title, .heading); cx += c.width + 1 }
         g.put(2, cx, "COMMAND", .heading)
+    }
+
+    /// Header line 2: the state file's path, and how many processes could not be read.
+    func drawStatePath(_ g: inout TextGrid, _ s: DashboardState, rightWidth: Int) -> Int {
+        var y1 = g.put(1, 0, "state ", .dim)
+        // A long path is cut from the left: its end names the file.
+        let room = max(10, g.width - y1 - rightWidth - 2)
+        var path = s.statePath
+        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
+        y1 = g.put(1, y1, path)
+        if let n = s.snapshot?.unreadablePids, n > 0 {
+            y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
+        }
+        return y1
+    }
+
+    /// Header line 2 while the state file is damaged: the leases shown are
+    /// stale, and how to fix it, in place of the path (the event log has
+    /// the path and the exact problem).
+    func drawDamage(_ g: inout TextGrid, _ d: StateDamage, room: Int) -> Int {
+        let shown = d.leasesAsOf.map { "showing leases as of \(clockText($0))" } ?? "no leases shown (never read)"
+        return g.put(1, 0, "state file damaged since \(clockText(d.since)): \(shown); run portdash repair", .error, maxWidth: max(0, room))
     }
 
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
@@ -250,7 +262,7 @@ public struct Renderer: Sendable {
     func drawStatusLine(_ g: inout TextGrid, _ s: DashboardState, row: Int) -> (Int, Int)? {
         if case .reservePrompt(let port, let text) = s.mode {
             let x = g.put(row, 0, "Reserve \(port) for service: ", .title)
-            let end = g.put(row, x, text)
+            let end = g.put(row, x, sanitized(text))  // a paste may bring control characters
             if let m = s.message, m.style == .error { g.put(row, end + 2, m.text, .error) }
             return (row, min(end, g.width - 1))
         }
@@ -278,7 +290,7 @@ public struct Renderer: Sendable {
     /// The kill confirmation. Whatever the height, it ends with the count of
     /// processes not drawn and the key hint: `y` must never signal more than
     /// the box admits to.
-    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget]) {
+    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget], armed: Bool) {
         let w = min(g.width - 2, 100)
         let room = max(0, g.height - 2 - 4)  // borders, the first line, "more", the hint
         let shown = min(targets.count, room / 2)
@@ -291,7 +303,9 @@ public struct Renderer: Sendable {
             body.append(("… and \(targets.count - shown) more process\(targets.count - shown == 1 ? "" : "es") (\(targets.count) in all): " +
                          targets.dropFirst(shown).map { String($0.pid) }.joined(separator: " "), .error))
         }
-        body.append(("y: kill \(targets.count == 1 ? "it" : "all \(targets.count)")   n / Esc: cancel", .title))
+        // Until armed, the box says y is not taken yet (see DashboardState.confirmArmed).
+        let yes = armed ? "y: kill \(targets.count == 1 ? "it" : "all \(targets.count)")" : "y: wait a moment…"
+        body.append(("\(yes)   n / Esc: cancel", .title))
         let h = min(g.height, body.count + 2)
         let top = max(0, (g.height - h) / 2), left = max(0, (g.width - w) / 2)
         let hline = String(repeating: "─", count: max(0, w - 2))
@@ -319,8 +333,8 @@ public struct Renderer: Sendable {
             y += 1
         }
         y += 1
-        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears"),
-                       ("kill box", "y kills, n or Esc cancels")] where y < g.height - 2 {
+        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears; paste is text"),
+                       ("kill box", "y kills once the box is ready; n or Esc cancels")] where y < g.height - 2 {
             g.put(y, 2, k, .title, maxWidth: 18)
             g.put(y, 22, t)
             y += 1

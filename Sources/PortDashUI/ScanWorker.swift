@@ -6,7 +6,7 @@ import PortKit
 /// the run loop polls together with the keyboard.
 final class ScanWorker: @unchecked Sendable {
     enum Message {
-        case scanned(PortSnapshot, seconds: Double, stateError: String?)
+        case scanned(PortSnapshot, seconds: Double, damage: StateDamage?)
         case scanFailed(String)
         case killProgress(String?)
         case log(String, Style, rescan: Bool)
@@ -24,6 +24,11 @@ final class ScanWorker: @unchecked Sendable {
     // The state file is parsed again only when it changed (inode, size, mtime).
     private var bookStamp: (UInt64, Int, Int, Int)? = nil
     private var book = LeaseBook()
+    // The leases of the last good read of the state file, and when that was:
+    // while the file is damaged they stand in for it, so damage never reads
+    // as every lease released.
+    private var lastGood: (leases: [Lease], at: Int64)? = nil
+    private var damage: StateDamage? = nil
 
     init(range: PortRange, store: LeaseStore) {
         self.range = range
@@ -59,19 +64,29 @@ final class ScanWorker: @unchecked Sendable {
     func scan() {
         queue.async { [self] in
             let start = monotonicSeconds()
-            var stateError: String? = nil
-            var leases: [Lease] = []
-            switch Result(catching: { () throws(PortKitError) in try self.currentBook() }) {
-            case .success(let b):
-                let env = SystemLeaseEnvironment(range: range)
-                leases = b.leases.filter { !LeasePolicy.isExpired($0, env: env) }
-            case .failure(let e):
-                stateError = e.description
-            }
+            let leases = currentLeases()
             switch Result(catching: { () throws(PortKitError) in try self.scanner.scan(range, leases: leases) }) {
-            case .success(let snap): post(.scanned(snap, seconds: monotonicSeconds() - start, stateError: stateError))
+            case .success(let snap): post(.scanned(snap, seconds: monotonicSeconds() - start, damage: damage))
             case .failure(let e): post(.scanFailed(e.description))
             }
+        }
+    }
+
+    /// The live leases of the state file; while it cannot be read, those of
+    /// the last good read, unchanged (no expiry applied: they are shown as
+    /// they were, marked stale, not aged into releases).
+    private func currentLeases() -> [Lease] {
+        let now = epochSeconds()
+        switch Result(catching: { () throws(PortKitError) in try currentBook() }) {
+        case .success(let b):
+            let env = SystemLeaseEnvironment(range: range)
+            let leases = LeasePolicy.live(b.leases, env: env)
+            lastGood = (leases, now)
+            damage = nil
+            return leases
+        case .failure(let e):
+            damage = StateDamage(problem: e.description, since: damage?.since ?? now, leasesAsOf: lastGood?.at)
+            return lastGood?.leases ?? []
         }
     }
 

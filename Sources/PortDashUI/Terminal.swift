@@ -8,7 +8,16 @@ public protocol Terminal: AnyObject {
     func draw(_ grid: TextGrid, cursor: (row: Int, col: Int)?)
     /// The next pending key, or nil when none is waiting (never blocks).
     func readKey() -> Key?
+    /// Drops input that has arrived but not been read yet (type-ahead), so
+    /// only keys pressed after the next draw count. Called before a
+    /// confirmation is drawn.
+    func discardTypeAhead()
     /// Forget what is on screen and repaint all of it (Ctrl-L).
     func invalidate()
     func stop()
+    /// Ctrl-Z: the terminal as it was, while the dashboard is stopped.
+    func suspend()
+    /// Back from Ctrl-Z: the dashboard's terminal again; input typed while
+    /// stopped (meant for the shell) is dropped; everything is repainted.
+    func resume()
 }

@@ -2,75 +2,16 @@ import Testing
 import PortKitTestSupport
 import PortKit
 
-/// The real binary in a real terminal: tmux runs it, send-keys types, and
-/// capture-pane reads the screen, as a person would use it. Each test has its
-/// own tmux server (-L) so tests never see each other's panes.
-final class TmuxSession {
-    let socket: String
-    let exitFile: String
-
-    init(command: [String], environment: [String: String], width: Int = 120, height: Int = 32) throws {
-        socket = "portdash-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        exitFile = TestSupport.temporaryDirectory() + "/exit"
-        let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let cmd = command.map { "'\($0)'" }.joined(separator: " ")
-        let shell = "env LANG=C.UTF-8 TERM=xterm-256color \(env) \(cmd); echo $? > '\(exitFile)'; echo EXITED; sleep 60"
-        let r = TestSupport.runCommand(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "T",
-                                        "-x", String(width), "-y", String(height), shell])
-        guard r.status == 0 else { throw TmuxError.failed("tmux new-session: \(r.stderr)") }
-    }
-
-    enum TmuxError: Error { case failed(String) }
-
-    func keys(_ keys: String...) {
-        TestSupport.runCommand(["tmux", "-L", socket, "send-keys", "-t", "T"] + keys)
-    }
-
-    /// Types literally (a service name).
-    func type(_ text: String) {
-        TestSupport.runCommand(["tmux", "-L", socket, "send-keys", "-t", "T", "-l", text])
-    }
-
-    var screen: String { TestSupport.runCommand(["tmux", "-L", socket, "capture-pane", "-p", "-t", "T"]).stdout }
-
-    /// Waits until the screen satisfies `condition`, polling; never a fixed sleep.
-    @discardableResult
-    func waitFor(_ what: String, seconds: Double = 30, _ condition: (String) -> Bool) -> Bool {
-        let ok = waitUntil(seconds: seconds) { condition(self.screen) }
-        if !ok { Issue.record("timed out waiting for \(what); screen:\n\(screen)") }
-        return ok
-    }
-
-    func waitFor(text: String, seconds: Double = 30) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
-
-    /// The line of the screen that starts with `port`.
-    func row(_ port: UInt16) -> String { screen.split(separator: "\n").first { $0.hasPrefix(String(port)) }.map(String.init) ?? "" }
-
-    var exitStatus: Int32? {
-        guard let b = TestSupport.readFile(exitFile) else { return nil }
-        return Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "")
-    }
-
-    var panePid: Int32? {
-        Int32(TestSupport.runCommand(["tmux", "-L", socket, "display-message", "-p", "-t", "T", "#{pane_pid}"]).stdout.split(separator: "\n").first ?? "")
-    }
-
-    deinit { TestSupport.runCommand(["tmux", "-L", socket, "kill-server"]) }
-}
-
 @Suite("The dashboard in tmux", .serialized)
 struct DashboardTmuxTests {
-    let dir = TestSupport.temporaryDirectory()
-    var state: String { dir + "/leases.json" }
+    let fixture = TmuxDashboard()
+    var state: String { fixture.state }
 
     func start(_ range: PortRange, width: Int = 120, height: Int = 32, env: [String: String] = [:]) throws -> TmuxSession {
-        var e = env
-        e["PORTDASH_STATE"] = state
-        return try TmuxSession(command: [TestSupport.portdashBinary, "--range", "\(range.first)-\(range.last)"],
-                               environment: e, width: width, height: height)
+        try fixture.start(range, width: width, height: height, env: env)
     }
 
-    func book() -> LeaseBook { (try? LeaseStore(path: state).load()) ?? LeaseBook() }
+    func book() -> LeaseBook { fixture.book() }
 
     @Test("see a foreign listener, reserve, release, kill it, quit: all by keys")
     func wholeStory() throws {
@@ -89,6 +30,8 @@ struct DashboardTmuxTests {
         t.keys("r")
         #expect(t.waitFor(text: "Reserve \(range.first) for service:"))
         t.type("web")
+        // Enter only once the name is on screen: typed ahead with it, Enter is refused.
+        #expect(t.waitFor(text: "Reserve \(range.first) for service: web"))
         t.keys("Enter")
         t.waitFor("the reservation") { _ in t.row(range.first).contains("ours") && t.row(range.first).contains("web") }
         #expect(book().lease(on: range.first)?.service == "web")
@@ -104,6 +47,8 @@ struct DashboardTmuxTests {
         t.keys("j", "j", "x")
         #expect(t.waitFor(text: "Kill what holds port \(listenerPort)?"))
         #expect(t.screen.contains("pid \(child.pid)  sleep"))
+        // y counts once the box is armed (on screen, input quiet): it says so.
+        #expect(t.waitFor(text: "y: kill it"))
         t.keys("y")
         t.waitFor("the kill") { _ in t.row(listenerPort).contains("free") }
         #expect(child.wait() == 128 + SIGTERM)
@@ -164,5 +109,9 @@ struct DashboardTmuxTests {
         t.waitFor("the exit") { $0.contains("EXITED") }
         #expect(t.exitStatus == 143)
         #expect(!t.screen.contains("PORT  STATE"))
+        // Bracketed paste is off again after a signal too: a paste is plain text.
+        t.paste("after-sigterm")
+        #expect(t.waitFor(text: "after-sigterm"))
+        #expect(!t.screen.contains("[200~"))
     }
 }

@@ -61,6 +61,7 @@ struct GoldenTests {
         var s = try UIFixtures.state()
         s.select(1)
         _ = KeyBindings.handle(.char("x"), &s, layout: Layout())
+        s.confirmArmed = true  // as it looks once y is taken
         check("kill-80x24", s, width: 80, height: 24)
     }
 

@@ -104,6 +104,7 @@ struct KeyHandlingTests {
         #expect(KeyBindings.handle(.char("n"), &s, layout: layout).command == nil)
         #expect(s.mode == .normal)
         _ = press([.function(9)], &s)
+        s.confirmArmed = true  // the run loop arms the box once it has been on screen a moment
         #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets))
     }
 
@@ -112,6 +113,7 @@ struct KeyHandlingTests {
         var s = try UIFixtures.state()
         let targets = (0..<12).map { KillTarget(pid: Int32(1000 + $0), startTime: 1, name: "worker", user: "ann", commandLine: "gunicorn worker \($0)") }
         s.mode = .confirmKill(port: 5006, targets: targets)
+        s.confirmArmed = true
         for height in [8, 12, 24, 40] {
             let text = UIFixtures.renderer.render(&s, width: 80, height: height).grid.text
             let drawn = targets.filter { text.contains("pid \($0.pid) ") }.count
