@@ -35,6 +35,8 @@ public struct DashboardState: Sendable {
     /// The state file could not be read: the last good leases are shown,
     /// marked stale, and reserve/release are refused until it is good again.
     public var stateDamage: StateDamage?
+    /// Not about one port: the pool overlapping the ephemeral range.
+    public var warnings: [String] = []
     /// The kill box takes `y` only once it has been on screen, with no
     /// input, for a moment (the run loop arms it): a key typed or pasted
     /// ahead can never confirm it.
@@ -98,22 +100,7 @@ extension DashboardState: Equatable {
     public static func == (a: DashboardState, b: DashboardState) -> Bool {
         a.range == b.range && a.snapshot == b.snapshot && a.selected == b.selected && a.scroll == b.scroll
             && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
-            && a.message?.text == b.message?.text && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
-            && a.killProgress == b.killProgress
-    }
-}
-
-/// The state file could not be read since `since`: the dashboard keeps the
-/// leases of the last good read (`leasesAsOf`; nil when there never was
-/// one) rather than showing every lease as released.
-public struct StateDamage: Sendable, Equatable {
-    public let problem: String
-    public let since: Int64
-    public let leasesAsOf: Int64?
-
-    public init(problem: String, since: Int64, leasesAsOf: Int64?) {
-        self.problem = problem
-        self.since = since
-        self.leasesAsOf = leasesAsOf
+            && a.message?.text == b.message?.text && a.message?.style == b.message?.style && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
+            && a.killProgress == b.killProgress && a.warnings == b.warnings
     }
 }

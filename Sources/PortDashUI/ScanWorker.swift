@@ -6,35 +6,22 @@ import PortKit
 /// the run loop polls together with the keyboard.
 final class ScanWorker: @unchecked Sendable {
     enum Message {
-        case scanned(PortSnapshot, seconds: Double, damage: StateDamage?)
+        case scanned(Refresh)
         case scanFailed(String)
         case killProgress(String?)
         case log(String, Style, rescan: Bool)
     }
 
-    let range: PortRange
-    let store: LeaseStore
+    private let refresher: Refresher<CachingOwnerResolver>
     private let queue = DispatchQueue(label: "portdash.scan")
     private let killQueue = DispatchQueue(label: "portdash.kill")
-    private var scanner: PortScanner<CachingOwnerResolver>
     private var mailbox: [Message] = []
     private var lock = pthread_mutex_t()
     let wakeRead: Int32
     private let wakeWrite: Int32
-    // The state file is parsed again only when it changed (inode, size, mtime).
-    private var bookStamp: (UInt64, Int, Int, Int)? = nil
-    private var book = LeaseBook()
-    // The leases of the last good read of the state file, and when that was:
-    // while the file is damaged they stand in for it, so damage never reads
-    // as every lease released.
-    private var lastGood: (leases: [Lease], at: Int64)? = nil
-    private var damage: StateDamage? = nil
 
-    init(range: PortRange, store: LeaseStore) {
-        self.range = range
-        self.store = store
-        scanner = PortScanner(root: .system, source: RefreshingSocketSource(), probe: BindProbe(),
-                              resolver: CachingOwnerResolver())
+    init(refresher: Refresher<CachingOwnerResolver>) {
+        self.refresher = refresher
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -61,47 +48,14 @@ final class ScanWorker: @unchecked Sendable {
         return out
     }
 
-    func scan() {
+    /// Refreshes `scope` in the background; the result arrives as a message.
+    func scan(_ scope: ScanScope) {
         queue.async { [self] in
-            let start = monotonicSeconds()
-            let leases = currentLeases()
-            switch Result(catching: { () throws(PortKitError) in try self.scanner.scan(range, leases: leases) }) {
-            case .success(let snap): post(.scanned(snap, seconds: monotonicSeconds() - start, damage: damage))
+            switch Result(catching: { () throws(PortKitError) in try self.refresher.refresh(scope) }) {
+            case .success(let refresh): post(.scanned(refresh))
             case .failure(let e): post(.scanFailed(e.description))
             }
         }
-    }
-
-    /// The live leases of the state file; while it cannot be read, those of
-    /// the last good read, unchanged (no expiry applied: they are shown as
-    /// they were, marked stale, not aged into releases).
-    private func currentLeases() -> [Lease] {
-        let now = epochSeconds()
-        switch Result(catching: { () throws(PortKitError) in try currentBook() }) {
-        case .success(let b):
-            let env = SystemLeaseEnvironment(range: range)
-            let leases = LeasePolicy.live(b.leases, env: env)
-            lastGood = (leases, now)
-            damage = nil
-            return leases
-        case .failure(let e):
-            damage = StateDamage(problem: e.description, since: damage?.since ?? now, leasesAsOf: lastGood?.at)
-            return lastGood?.leases ?? []
-        }
-    }
-
-    private func currentBook() throws(PortKitError) -> LeaseBook {
-        var st = stat()
-        guard stat(store.path, &st) == 0 else {
-            bookStamp = nil
-            book = LeaseBook()
-            return try store.load()  // absent: empty; anything else: its error
-        }
-        let stamp = (UInt64(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
-        if let old = bookStamp, old == stamp { return book }
-        book = try store.load()
-        bookStamp = stamp
-        return book
     }
 
     /// Signals the targets in the background, all at once (one grace

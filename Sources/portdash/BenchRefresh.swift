@@ -16,14 +16,9 @@ struct BenchRefresh: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let root = ProcRoot.system
-        var scanner = PortScanner(root: root, source: RefreshingSocketSource(), probe: BindProbe(), resolver: CachingOwnerResolver())
-        let store = ctx.store
-        func refresh() throws(PortKitError) -> PortSnapshot {
-            let book = (try? store.load()) ?? LeaseBook()
-            let env = SystemLeaseEnvironment(range: ctx.range)
-            return try scanner.scan(ctx.range, leases: book.leases.filter { !LeasePolicy.isExpired($0, env: env) })
-        }
+        // The dashboard's own refresh path, not a copy of it.
+        let refresher = Refresher.live(store: ctx.store)
+        func refresh() throws(PortKitError) -> PortSnapshot { try refresher.refresh(.pool(ctx.range)).snapshot }
         let result = try core { () throws(PortKitError) -> JSONValue in
             // The first refresh walks /proc in full; later ones re-verify.
             let t0 = monotonicSeconds()

@@ -21,13 +21,6 @@ struct Context {
     }
 
     func environment() -> SystemLeaseEnvironment { SystemLeaseEnvironment(range: range) }
-
-    /// Leases in force now, for classifying ports (read-only: no lock, no write).
-    func liveLeases() throws(PortKitError) -> [Lease] {
-        let book = try store.load()
-        let env = environment()
-        return LeasePolicy.live(book.leases, env: env)
-    }
 }
 
 /// "in 42m", "3h ago": lease times as people read them.

@@ -39,30 +39,29 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let snapshot = try core { () throws(PortKitError) in try scan(ctx) }
-        var warnings: [String] = []
-        if ports.isEmpty && !all, let w = EphemeralPorts()?.warning(for: ctx.range) {
-            warnings.append(w)
-            if !json { printError("portdash: warning: \(w)") }
+        let refresh = try core { () throws(PortKitError) in
+            let r = try Refresher.once(store: ctx.store).refresh(try scope(pool: ctx.range))
+            // A damaged state file is an error here: nothing to keep showing.
+            if let d = r.damage { throw d.error }
+            return r
         }
+        let snapshot = refresh.snapshot
         if json {
-            writeOut(SnapshotJSON(snapshot, warnings: warnings).encoded() + "\n")
+            writeOut(SnapshotJSON(snapshot, warnings: refresh.warnings).encoded() + "\n")
         } else {
+            for w in refresh.warnings { printError("portdash: warning: \(w)") }
             let tty = isatty(1) == 1
             let color = tty && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
             writeOut(StatusTable(snapshot: snapshot, style: .init(color: color), width: terminalWidth(tty: tty)).render())
         }
     }
 
-    func scan(_ ctx: Context) throws(PortKitError) -> PortSnapshot {
-        let leases = try ctx.liveLeases()
-        var scanner = PortScanner()
+    func scope(pool: PortRange) throws(PortKitError) -> ScanScope {
         if all {
             let filter = try within.map { text throws(PortKitError) in try PortRange.filter(parsing: text) }
-            return try scanner.scanListeners(within: filter, uid: mine ? geteuid() : nil, namespaces: NetNamespaces(), leases: leases)
+            return .listeners(within: filter, uid: mine ? geteuid() : nil, namespaces: true)
         }
-        if !ports.isEmpty { return try scanner.scan(ports: ports, leases: leases) }
-        return try scanner.scan(ctx.range, leases: leases)
+        return ports.isEmpty ? .pool(pool) : .ports(ports)
     }
 }
 

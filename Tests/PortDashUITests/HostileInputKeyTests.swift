@@ -137,7 +137,7 @@ struct HostileInputKeyTests {
         #expect(s.mode == .reservePrompt(port: 5009, text: "web"))
     }
 
-    static let damage = StateDamage(problem: "state file /x/leases.json: not valid JSON", since: 1_795_000_100, leasesAsOf: 1_795_000_090)
+    static let damage = StateDamage(error: .badStateFile(path: "/x/leases.json", problem: "is not valid JSON"), since: 1_795_000_100, leasesAsOf: 1_795_000_090)
 
     @Test("while the state file is damaged, r, d and Enter in an open prompt are refused with a message")
     func damagedRefuses() throws {
@@ -180,7 +180,7 @@ struct HostileInputKeyTests {
         s.apply(stateDamage: HostileInputKeyTests.damage, at: 1_795_000_100)
         let text = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
         #expect(text.contains("state file damaged since 12:00:20: showing leases as of 12:00:10; run portdash repair"))
-        s.apply(stateDamage: StateDamage(problem: "x", since: 1_795_000_100, leasesAsOf: nil), at: 0)
+        s.apply(stateDamage: StateDamage(error: .badStateFile(path: "x", problem: "x"), since: 1_795_000_100, leasesAsOf: nil), at: 0)
         let never = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
         #expect(never.contains("no leases shown (never read)"))
     }

@@ -12,16 +12,17 @@ public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendabl
     /// For measurement: whether the last call did a full dump.
     public private(set) var lastWasFull = false
 
-    public init(fullEvery: Double = 5) {
+    public init(root: ProcRoot = .system, fullEvery: Double = 5) {
         self.fullEvery = fullEvery
-        // A LISTEN-only trial is cheap (the listening hash is small).
-        if (try? SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: PortRange(uncheckedFirst: 1, last: 1))) != nil {
+        // A LISTEN-only trial is cheap (the listening hash is small). A
+        // fixture root has only its tables.
+        if root == .system, (try? SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: PortRange(uncheckedFirst: 1, last: 1))) != nil {
             listening = SockDiagSource(states: SockDiagSource.listenOnly)
             everything = FallbackSource(primary: SockDiagSource(), fallback: ProcNetTCPSource())
         } else {
             // No sock_diag: /proc/net/tcp costs the same for one state or all.
-            listening = ProcNetTCPSource()
-            everything = ProcNetTCPSource()
+            listening = ProcNetTCPSource(root: root)
+            everything = ProcNetTCPSource(root: root)
         }
     }
 

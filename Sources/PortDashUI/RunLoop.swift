@@ -1,0 +1,208 @@
+import CLinux
+import PortKit
+
+/// Polls the keyboard, the scan worker and the signals together; applies
+/// what arrives to the state; redraws when something changed.
+final class RunLoop {
+    /// How long the kill box must be on screen, with no input, before `y`
+    /// counts: longer than a paste or key repeat takes between two keys,
+    /// shorter than a person takes to read the box.
+    static let armDelay = 0.3
+
+    let store: LeaseStore
+    let terminal: any Terminal
+    let signalFD: Int32
+    let worker: ScanWorker
+    let renderer = Renderer()
+    let pool: LeasePool
+    let killer = ProcessKiller()
+    var state: DashboardState
+    var layout = Layout()
+    var drawn: DashboardState? = nil
+    var sizeDrawn = (0, 0)
+    var scanInFlight = false
+    var rescanPending = true
+    var nextScan = monotonicSeconds()
+    /// When the open kill box arms (nil: no box waiting to arm).
+    var armAt: Double? = nil
+
+    /// Everything from outside is handed in: the terminal (curses, or a
+    /// test's), the refresher (the real machine, or a fixture /proc), the
+    /// signal descriptor (-1: none).
+    init(range: PortRange, store: LeaseStore, interval: Double, terminal: any Terminal,
+         refresher: Refresher<CachingOwnerResolver>, signalFD: Int32) {
+        self.store = store
+        self.terminal = terminal
+        self.signalFD = signalFD
+        worker = ScanWorker(refresher: refresher)
+        pool = LeasePool(range: range)
+        state = DashboardState(range: range, statePath: store.path, interval: interval)
+        state.log("watching \(range); state file \(store.path)", at: epochSeconds(), style: .dim)
+    }
+
+    /// Returns the exit status: 0 on quit, 128 + N on signal N.
+    func run() -> Int32 {
+        while true {
+            startScanIfDue()
+            armIfDue()
+            drawIfChanged()
+            var fds = [pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: worker.wakeRead, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, nfds_t(fds.count), pollTimeout()) < 0 && errno != EINTR { return 0 }
+            if fds[2].revents != 0 {
+                let signal = takeSignal()
+                guard signal == SIGTSTP else { return 128 + signal }
+                suspend()
+            }
+            takeMessages()
+            // Keys: drain everything pending (also after EINTR: SIGWINCH → KEY_RESIZE).
+            if !readKeys() { return 0 }
+        }
+    }
+
+    func startScanIfDue() {
+        guard !scanInFlight && (rescanPending || monotonicSeconds() >= nextScan) else { return }
+        worker.scan(.pool(state.range))
+        scanInFlight = true
+        rescanPending = false
+    }
+
+    /// The kill box arms once it has been drawn and input has stayed quiet
+    /// for `armDelay`; input still waiting then was typed before the box
+    /// could be read, and is dropped.
+    func armIfDue() {
+        guard case .confirmKill = state.mode, !state.confirmArmed else { armAt = nil; return }
+        let now = monotonicSeconds()
+        guard let at = armAt else { armAt = now + RunLoop.armDelay; return }
+        guard now >= at else { return }
+        terminal.discardTypeAhead()
+        state.confirmArmed = true
+        armAt = nil
+    }
+
+    func drawIfChanged() {
+        let size = terminal.size
+        guard drawn != state || sizeDrawn != (size.width, size.height) else { return }
+        let (grid, newLayout, cursor) = renderer.render(&state, width: size.width, height: size.height)
+        terminal.draw(grid, cursor: cursor)
+        layout = newLayout
+        drawn = state
+        sizeDrawn = (size.width, size.height)
+    }
+
+    /// Milliseconds until the next scan or the kill box's arming; -1: until input.
+    func pollTimeout() -> Int32 {
+        var deadline = scanInFlight ? Double.infinity : nextScan
+        if let at = armAt { deadline = min(deadline, at) }
+        guard deadline.isFinite else { return -1 }
+        return Int32((max(0, min(60, deadline - monotonicSeconds())) * 1000).rounded(.up))
+    }
+
+    /// Ctrl-Z: give the terminal back, stop until SIGCONT, take it again.
+    /// The stop is SIGTSTP's default action, not SIGSTOP, so the kernel
+    /// still decides: in an orphaned process group (no job-control shell
+    /// to continue us) it is discarded and the dashboard carries on.
+    func suspend() {
+        terminal.suspend()
+        var tstp = sigset_t()
+        sigemptyset(&tstp)
+        sigaddset(&tstp, SIGTSTP)
+        signal(SIGTSTP, SIG_DFL)  // curses installed a handler of its own
+        raise(SIGTSTP)  // pending while blocked...
+        pthread_sigmask(SIG_UNBLOCK, &tstp, nil)  // ...and acted on here: stopped until SIGCONT
+        pthread_sigmask(SIG_BLOCK, &tstp, nil)
+        terminal.resume()
+        drawn = nil
+    }
+
+    func takeSignal() -> Int32 {
+        var info = signalfd_siginfo()
+        _ = read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size)
+        return Int32(info.ssi_signo)
+    }
+
+    func takeMessages() {
+        for message in worker.take() {
+            switch message {
+            case .scanned(let refresh):
+                state.apply(refresh.snapshot, scanSeconds: refresh.seconds)
+                state.apply(stateDamage: refresh.damage, at: refresh.snapshot.takenAt)
+                state.warnings = refresh.warnings
+                scanDone()
+            case .scanFailed(let why):
+                state.message = (why, .error)
+                scanDone()
+            case .killProgress(let text):
+                state.killProgress = text
+            case .log(let text, let style, let rescan):
+                state.log(text, at: epochSeconds(), style: style)
+                state.message = (text, style)
+                if rescan { rescanPending = true }
+            }
+        }
+    }
+
+    func scanDone() {
+        scanInFlight = false
+        nextScan = monotonicSeconds() + state.interval
+    }
+
+    /// Reads every key waiting: one burst. Keys after the first came faster
+    /// than a person types and are handled as typed ahead. Returns false to quit.
+    func readKeys() -> Bool {
+        var first = true
+        while let key = terminal.readKey() {
+            // Input while the kill box waits to arm puts its arming off.
+            if armAt != nil { armAt = monotonicSeconds() + RunLoop.armDelay }
+            let reaction = KeyBindings.handle(key, &state, layout: layout, typedAhead: !first)
+            first = false
+            if reaction.flags.contains(.quit) { return false }
+            follow(reaction, key: key)
+            if reaction.flags.contains(.dropTypeAhead) {
+                terminal.discardTypeAhead()
+                break
+            }
+        }
+        return true
+    }
+
+    /// Does what a key's reaction asks for.
+    func follow(_ reaction: Reaction, key: Key) {
+        if reaction.flags.contains(.repaint) { terminal.invalidate(); drawn = nil }
+        if reaction.flags.contains(.rescan) { rescanPending = true }
+        if reaction.flags.contains(.reschedule) { nextScan = min(nextScan, monotonicSeconds() + state.interval) }
+        if key == .resize { drawn = nil }
+        if let command = reaction.command {
+            perform(command)
+            rescanPending = true
+        }
+    }
+
+    /// Reserve and release go through the same engine and lock as the
+    /// command line; a kill runs in the background with its countdown.
+    func perform(_ command: Reaction.Command) {
+        switch command {
+        case .reserve(let port, let service):
+            let env = SystemLeaseEnvironment(range: state.range)
+            let r = Result { () throws(PortKitError) in
+                try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.reserve(port, for: service, in: &book, env: env) }
+            }
+            switch r {
+            case .success: state.message = ("reserved \(port) for \(service)", .ok)
+            case .failure(let e): state.message = (e.description, .error); state.log(e.description, at: epochSeconds(), style: .error)
+            }
+        case .release(let port):
+            let r = Result { () throws(PortKitError) in
+                try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.release(String(port), in: &book) }
+            }
+            switch r {
+            case .success(let lease): state.message = ("released \(port) (\(lease.service))", .ok)
+            case .failure(let e): state.message = (e.description, .error)
+            }
+        case .kill(let port, let targets):
+            state.killProgress = "signalling \(targets.map { String($0.pid) }.joined(separator: ", "))…"
+            worker.kill(targets, port: port, killer: killer, timeout: ProcessKiller.defaultGracePeriod)
+        }
+    }
+}

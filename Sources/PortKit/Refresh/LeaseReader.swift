@@ -1,0 +1,46 @@
+/// The leases in force, read from the state file for each refresh: parsed
+/// again only when the file changed (inode, size, mtime), and while the file
+/// is damaged, the leases of the last good read, unchanged (no expiry
+/// applied: shown as they were and marked stale, never aged into releases).
+public final class LeaseReader: @unchecked Sendable {
+    public let store: LeaseStore
+    let root: ProcRoot
+    private var stamp: (UInt64, Int, Int, Int)? = nil
+    private var book = LeaseBook()
+    private var lastGood: (leases: [Lease], at: Int64)? = nil
+    private var damage: StateDamage? = nil
+
+    public init(store: LeaseStore, root: ProcRoot = .system) {
+        self.store = store
+        self.root = root
+    }
+
+    /// The live leases now, and the file's damage if it cannot be read.
+    public func read(now: Int64 = epochSeconds()) -> (leases: [Lease], damage: StateDamage?) {
+        switch Result(catching: { () throws(PortKitError) in try currentBook() }) {
+        case .success(let b):
+            let env = SystemLeaseEnvironment(root: root, now: now, holders: { _ in nil })
+            let leases = LeasePolicy.live(b.leases, env: env)
+            lastGood = (leases, now)
+            damage = nil
+            return (leases, nil)
+        case .failure(let e):
+            damage = StateDamage(error: e, since: damage?.since ?? now, leasesAsOf: lastGood?.at)
+            return (lastGood?.leases ?? [], damage)
+        }
+    }
+
+    private func currentBook() throws(PortKitError) -> LeaseBook {
+        var st = stat()
+        guard stat(store.path, &st) == 0 else {
+            stamp = nil
+            book = LeaseBook()
+            return try store.load()  // absent: empty; anything else: its error
+        }
+        let now = (UInt64(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
+        if let old = stamp, old == now { return book }
+        book = try store.load()
+        stamp = now
+        return book
+    }
+}
