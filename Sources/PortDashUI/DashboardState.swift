@@ -87,9 +87,9 @@ public struct DashboardState: Sendable {
     /// Takes a new scan, logging what changed since the previous one.
     public mutating func apply(_ new: PortSnapshot, scanSeconds: Double? = nil) {
         if let old = snapshot {
-            for e in EventLog.changes(from: old, to: new) { log(e.text, at: new.takenAt, style: e.style) }
+            for e in PortEvent.changes(from: old, to: new) { log(e.text, at: new.takenAt, style: Style(e)) }
         } else {
-            log(EventLog.summary(new), at: new.takenAt, style: new.count(.conflict) > 0 ? .conflict : .normal)
+            log(PortEvent.summary(new), at: new.takenAt, style: new.count(.conflict) > 0 ? .conflict : .normal)
         }
         snapshot = new
         lastScanSeconds = scanSeconds
@@ -102,5 +102,18 @@ extension DashboardState: Equatable {
             && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
             && a.message?.text == b.message?.text && a.message?.style == b.message?.style && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
             && a.killProgress == b.killProgress && a.warnings == b.warnings
+    }
+}
+
+extension Style {
+    /// How the event log colours a change.
+    init(_ event: PortEvent) {
+        switch event.kind {
+        case .leased, .reserved: self = .ours
+        case .released: self = .normal
+        case .freed: self = .free
+        case .taken: self = event.state == .conflict ? .conflict : .foreign
+        case .conflict: self = .conflict
+        }
     }
 }
