@@ -8,8 +8,21 @@ public struct DashboardState: Sendable {
         case help
         /// Typing a service name to reserve `port`.
         case reservePrompt(port: UInt16, text: String)
-        /// Waiting for y/n before signalling these processes.
-        case confirmKill(port: UInt16, targets: [KillTarget])
+        /// Typing the filter (every key goes into the text; none acts).
+        case filterPrompt(text: String)
+        /// Waiting for y/n before signalling these processes with `signal`.
+        case confirmKill(port: UInt16, targets: [KillTarget], signal: KillSignal)
+    }
+
+    /// What the list shows: the pool, or every listener on the host.
+    public enum View: String, Sendable, CaseIterable {
+        case pool
+        case listeners = "every listener"
+    }
+
+    /// The list's order (htop's F6 / `<` `>`).
+    public enum SortKey: String, Sendable, CaseIterable {
+        case port, state, process, user, pid
     }
 
     public struct Event: Sendable, Equatable {
@@ -21,13 +34,20 @@ public struct DashboardState: Sendable {
 
     public let range: PortRange
     public let statePath: String
-    public var snapshot: PortSnapshot?
-    /// Index of the selected port within the range.
-    public var selected = 0
-    /// First port row shown (scrolling when the range is taller than the screen).
+    public var view: View = .pool
+    /// The last scan of each view.
+    public var snapshots: [View: PortSnapshot] = [:]
+    /// The selected port; the selection stays on it while rows come and go.
+    public var selectedPort: UInt16
+    /// First row shown (scrolling when the list is taller than the screen);
+    /// set by the run loop from the layout.
     public var scroll = 0
     public var showDetails = false
     public var mode: Mode = .normal
+    /// Rows whose text contains this (case-insensitive); "" shows all.
+    public var filter = ""
+    public var hideFree = false
+    public var sort: SortKey = .port
     public var interval: Double
     public var events: [Event] = []
     /// A one-line message in the header (what the last action did), with its style.
@@ -52,13 +72,71 @@ public struct DashboardState: Sendable {
         self.range = range
         self.statePath = statePath
         self.interval = interval
+        selectedPort = range.first
     }
 
-    public var selectedPort: UInt16 { range.first + UInt16(clamping: selected) }
+    /// The current view's last scan.
+    public var snapshot: PortSnapshot? {
+        get { snapshots[view] }
+        set { snapshots[view] = newValue }
+    }
+
+    /// What the current view scans.
+    public var scope: ScanScope {
+        view == .pool ? .pool(range) : .listeners(within: nil, uid: nil, namespaces: true)
+    }
+
+    /// The filter being typed, else the one kept.
+    public var activeFilter: String {
+        if case .filterPrompt(let text) = mode { return text }
+        return filter
+    }
+
+    /// The list as shown: the view's ports, filtered, free ones hidden on
+    /// request, sorted.
+    public var rows: [PortReport] {
+        let needle = activeFilter.lowercased()
+        let shown = (snapshot?.ports ?? []).filter { r in
+            (!hideFree || r.state != .free) && (needle.isEmpty || DashboardState.searchText(r).contains(needle))
+        }
+        return sort == .port ? shown : shown.sorted { DashboardState.sortKey($0, sort) < DashboardState.sortKey($1, sort) }
+    }
+
+    /// What the filter looks in: port, state, service, pids, process, user, command lines.
+    static func searchText(_ r: PortReport) -> String {
+        (PortRow(r).cells + r.owners.map { "\($0.pid) \($0.commandText)" }).joined(separator: " ").lowercased()
+    }
+
+    static func sortKey(_ r: PortReport, _ key: SortKey) -> String {
+        let owner = r.owners.first
+        let text: String
+        switch key {
+        case .port: text = ""
+        case .state: text = r.state.rawValue
+        case .process: text = owner?.name.lowercased() ?? "~"
+        case .user: text = owner?.user ?? "~"
+        case .pid: text = owner.map { String(repeating: "0", count: 10 - String($0.pid).count) + String($0.pid) } ?? "~"
+        }
+        // Ties keep port order.
+        return text + String(repeating: "0", count: 5 - String(r.port).count) + String(r.port)
+    }
+
+    /// The selected row's index in `rows` (0 when its port is not shown).
+    public var selected: Int { rows.firstIndex { $0.port == selectedPort } ?? 0 }
     public var selectedReport: PortReport? { snapshot?.report(selectedPort) }
 
+    /// Selects the row at `index` (clamped).
     public mutating func select(_ index: Int) {
-        selected = min(max(0, index), range.count - 1)
+        let r = rows
+        guard !r.isEmpty else { return }
+        selectedPort = r[min(max(0, index), r.count - 1)].port
+    }
+
+    /// After the rows changed (a scan, a filter, a view), keep the selection
+    /// on a shown row.
+    mutating func keepSelectionShown() {
+        let r = rows
+        if !r.isEmpty && !r.contains(where: { $0.port == selectedPort }) { selectedPort = r[0].port }
     }
 
     public mutating func log(_ text: String, at time: Int64, style: Style = .normal) {
@@ -84,21 +162,25 @@ public struct DashboardState: Sendable {
         stateDamage = new
     }
 
-    /// Takes a new scan, logging what changed since the previous one.
-    public mutating func apply(_ new: PortSnapshot, scanSeconds: Double? = nil) {
-        if let old = snapshot {
+    /// Takes a new scan of `view`, logging what changed since its previous one.
+    public mutating func apply(_ new: PortSnapshot, scanSeconds: Double? = nil, view: View? = nil) {
+        let v = view ?? self.view
+        if let old = snapshots[v] {
             for e in PortEvent.changes(from: old, to: new) { log(e.text, at: new.takenAt, style: Style(e)) }
         } else {
-            log(PortEvent.summary(new), at: new.takenAt, style: new.count(.conflict) > 0 ? .conflict : .normal)
+            log((v == .pool ? "" : "every listener, ") + PortEvent.summary(new), at: new.takenAt,
+                style: new.count(.conflict) > 0 ? .conflict : .normal)
         }
-        snapshot = new
+        snapshots[v] = new
         lastScanSeconds = scanSeconds
+        keepSelectionShown()
     }
 }
 
 extension DashboardState: Equatable {
     public static func == (a: DashboardState, b: DashboardState) -> Bool {
-        a.range == b.range && a.snapshot == b.snapshot && a.selected == b.selected && a.scroll == b.scroll
+        a.range == b.range && a.snapshots == b.snapshots && a.selectedPort == b.selectedPort && a.scroll == b.scroll
+            && a.view == b.view && a.filter == b.filter && a.hideFree == b.hideFree && a.sort == b.sort
             && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
             && a.message?.text == b.message?.text && a.message?.style == b.message?.style && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
             && a.killProgress == b.killProgress && a.warnings == b.warnings
@@ -113,6 +195,18 @@ extension Style {
         case .released: self = .normal
         case .freed: self = .free
         case .taken: self = event.state == .conflict ? .conflict : .foreign
+        case .conflict: self = .conflict
+        }
+    }
+}
+
+extension Style {
+    /// The colour of a port's state word.
+    init(_ state: PortState) {
+        switch state {
+        case .free: self = .free
+        case .ours: self = .ours
+        case .foreign: self = .foreign
         case .conflict: self = .conflict
         }
     }

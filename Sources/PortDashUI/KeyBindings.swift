@@ -26,10 +26,10 @@ public struct Binding: Sendable {
 
 public enum KeyBindings {
     public static let table: [Binding] = [
-        Binding(keys: [.up, .char("k"), .wheelUp], help: "select the port above", footer: nil) { s, l in
+        Binding(keys: [.up, .char("k"), .wheelUp], help: "select the row above", footer: nil) { s, l in
             s.select(s.selected - 1); return .redraw
         },
-        Binding(keys: [.down, .char("j"), .wheelDown], help: "select the port below", footer: nil) { s, l in
+        Binding(keys: [.down, .char("j"), .wheelDown], help: "select the row below", footer: nil) { s, l in
             s.select(s.selected + 1); return .redraw
         },
         Binding(keys: [.pageUp], help: "up one screen", footer: nil) { s, l in
@@ -38,13 +38,39 @@ public enum KeyBindings {
         Binding(keys: [.pageDown], help: "down one screen", footer: nil) { s, l in
             s.select(s.selected + max(1, l.listHeight - 1)); return .redraw
         },
-        Binding(keys: [.home, .char("g")], help: "first port", footer: nil) { s, _ in s.select(0); return .redraw },
-        Binding(keys: [.end, .char("G")], help: "last port", footer: nil) { s, _ in s.select(s.range.count - 1); return .redraw },
-        Binding(keys: [.enter], help: "show or hide details of the selected port", footer: "Details") { s, _ in
+        Binding(keys: [.home, .char("g")], help: "first row", footer: nil) { s, _ in s.select(0); return .redraw },
+        Binding(keys: [.end, .char("G")], help: "last row", footer: nil) { s, _ in s.select(s.rows.count - 1); return .redraw },
+        Binding(keys: [.enter], help: "details of the port", footer: "Details") { s, _ in
             s.showDetails.toggle(); return .redraw
         },
-        Binding(keys: [.char("r")], help: "reserve the selected port for a service (asks for the name)", footer: "Reserve") { s, _ in
-            if refusedWhileDamaged("reserve", &s) { return .redraw }
+        Binding(keys: [.tab], help: "view: pool / every listener", footer: "View") { s, _ in
+            s.view = s.view == .pool ? .listeners : .pool
+            s.keepSelectionShown()
+            s.message = ("showing \(s.view == .pool ? "the pool \(s.range)" : "every listener on this host")", .normal)
+            return Reaction([.redraw, .rescan])
+        },
+        Binding(keys: [.char("/"), .function(4)], help: "filter rows (any column)", footer: "Filter") { s, _ in
+            s.mode = .filterPrompt(text: s.filter)
+            return .redraw
+        },
+        Binding(keys: [.char("f")], help: "hide or show free ports", footer: nil) { s, _ in
+            s.hideFree.toggle()
+            s.keepSelectionShown()
+            s.message = (s.hideFree ? "free ports hidden (f shows them)" : "free ports shown", .normal)
+            return .redraw
+        },
+        Binding(keys: [.char(">"), .function(6)], help: "sort by the next column", footer: nil) { s, _ in
+            s.sort = s.sort.next(by: 1)
+            s.message = ("sorted by \(s.sort.rawValue)", .normal)
+            return .redraw
+        },
+        Binding(keys: [.char("<")], help: "sort by the previous column", footer: nil) { s, _ in
+            s.sort = s.sort.next(by: -1)
+            s.message = ("sorted by \(s.sort.rawValue)", .normal)
+            return .redraw
+        },
+        Binding(keys: [.char("r")], help: "reserve it (asks a name)", footer: "Reserve") { s, _ in
+            if refusedWhileDamaged("reserve", &s) || refusedOutsidePool("reserve", &s) { return .redraw }
             let port = s.selectedPort
             if let lease = s.selectedReport?.lease, lease.kind == .reservation {
                 s.message = ("\(port) is already reserved for \(lease.service)", .error)
@@ -53,16 +79,16 @@ public enum KeyBindings {
             s.mode = .reservePrompt(port: port, text: s.selectedReport?.lease?.service ?? "")
             return .redraw
         },
-        Binding(keys: [.char("d")], help: "release the selected port's lease or reservation", footer: "Release",
+        Binding(keys: [.char("d")], help: "release its lease", footer: "Release",
                 deliberate: true) { s, _ in
-            if refusedWhileDamaged("release", &s) { return .redraw }
+            if refusedWhileDamaged("release", &s) || refusedOutsidePool("release", &s) { return .redraw }
             guard s.selectedReport?.lease != nil else {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
             }
             return Reaction(.redraw, command: .release(port: s.selectedPort))
         },
-        Binding(keys: [.char("x"), .function(9)], help: "kill the selected port's processes (asks first)", footer: "Kill") { s, _ in
+        Binding(keys: [.char("x"), .function(9)], help: "kill it (asks first)", footer: "Kill") { s, _ in
             guard let report = s.selectedReport else { return .none }
             let owners = report.owners
             if owners.isEmpty {
@@ -71,7 +97,7 @@ public enum KeyBindings {
                 s.message = (why, .error)
                 return .redraw
             }
-            s.mode = .confirmKill(port: report.port, targets: owners.map(KillTarget.init))
+            s.mode = .confirmKill(port: report.port, targets: owners.map(KillTarget.init), signal: .term)
             s.confirmArmed = false
             return Reaction([.redraw, .dropTypeAhead])
         },
@@ -113,18 +139,20 @@ public enum KeyBindings {
             return .redraw
         case .reservePrompt(let port, let text):
             return prompt(key, port: port, text: text, typedAhead: typedAhead, &state)
-        case .confirmKill(let port, let targets):
-            return confirmKill(key, port: port, targets: targets, typedAhead: typedAhead, &state)
+        case .confirmKill(let port, let targets, let signal):
+            return confirmKill(key, port: port, targets: targets, signal: signal, typedAhead: typedAhead, &state)
+        case .filterPrompt(let text):
+            return filterPrompt(key, text: text, &state)
         case .normal:
             if case .click(let row, _) = key {
                 guard row >= layout.listTop, row < layout.listTop + layout.listHeight else { return .none }
                 let index = state.scroll + row - layout.listTop
-                guard index < state.range.count else { return .none }
+                guard index < state.rows.count else { return .none }
                 state.select(index)
                 return .redraw
             }
             if key == .escape { state.message = nil; state.showDetails = false; return .redraw }
-            guard let i = index[key] else { return .none }
+            guard let i = index[key] else { return unbound(key, &state) }
             if typedAhead && table[i].deliberate {
                 state.message = ("\(key.label) ignored: it came in one burst with other input (a paste?); press it again", .error)
                 return .redraw
@@ -136,6 +164,12 @@ public enum KeyBindings {
     /// The one place a paste is handled: text for the open prompt, whole or
     /// not at all; with no prompt open, nothing (not keys, not a confirmation).
     static func pasted(_ text: String, _ state: inout DashboardState) -> Reaction {
+        if case .filterPrompt(let before) = state.mode {
+            // One line of text: a pasted newline is not Enter here either.
+            state.mode = .filterPrompt(text: String((before + text).filter { !$0.isNewline }.prefix(200)))
+            state.keepSelectionShown()
+            return .redraw
+        }
         guard case .reservePrompt(let port, let before) = state.mode else {
             state.message = ("paste ignored: no prompt open", .error)
             return .redraw
@@ -155,7 +189,7 @@ public enum KeyBindings {
 
     /// y kills only once the box is armed (on screen for a moment with no
     /// input) and only as the first key of its read: never typed ahead.
-    static func confirmKill(_ key: Key, port: UInt16, targets: [KillTarget], typedAhead: Bool,
+    static func confirmKill(_ key: Key, port: UInt16, targets: [KillTarget], signal: KillSignal, typedAhead: Bool,
                             _ state: inout DashboardState) -> Reaction {
         switch key {
         case .char("y"), .char("Y"):
@@ -165,7 +199,11 @@ public enum KeyBindings {
             }
             state.mode = .normal
             state.confirmArmed = false
-            return Reaction(.redraw, command: .kill(port: port, targets: targets))
+            return Reaction(.redraw, command: .kill(port: port, targets: targets, signal: signal))
+        case .left, .right, .up, .down, .char("1"), .char("2"), .char("3"), .char("4"), .char("5"):
+            // Choosing the signal never confirms; the box stays as armed as it was.
+            state.mode = .confirmKill(port: port, targets: targets, signal: chosenSignal(key, from: signal))
+            return .redraw
         case .char("n"), .char("N"), .escape, .char("q"):
             state.mode = .normal
             state.confirmArmed = false
@@ -174,6 +212,60 @@ public enum KeyBindings {
         default:
             return .none
         }
+    }
+
+    /// ←/→ (or ↑/↓) move through the list; 1-5 pick directly.
+    static func chosenSignal(_ key: Key, from signal: KillSignal) -> KillSignal {
+        let all = KillSignal.allCases
+        let i = all.firstIndex(of: signal) ?? 0
+        switch key {
+        case .left, .up: return all[(i + all.count - 1) % all.count]
+        case .right, .down: return all[(i + 1) % all.count]
+        case .char(let c): return c.wholeNumberValue.flatMap { $0 >= 1 && $0 <= all.count ? all[$0 - 1] : nil } ?? signal
+        default: return signal
+        }
+    }
+
+    /// The filter prompt: every key edits the text (none acts as a command);
+    /// Enter keeps it, Esc clears it.
+    static func filterPrompt(_ key: Key, text: String, _ state: inout DashboardState) -> Reaction {
+        switch key {
+        case .escape:
+            state.filter = ""
+            state.mode = .normal
+            state.message = ("filter cleared", .normal)
+        case .enter:
+            state.filter = text
+            state.mode = .normal
+            state.message = text.isEmpty ? ("filter cleared", .normal) : ("filter kept: \"\(text)\" (/ edits, Esc in it clears)", .normal)
+        case .backspace:
+            state.mode = .filterPrompt(text: String(text.dropLast()))
+        case .ctrl("u"):
+            state.mode = .filterPrompt(text: "")
+        case .char(let c) where !c.isNewline && text.count < 200:
+            state.mode = .filterPrompt(text: text + String(c))
+        default:
+            return .none
+        }
+        state.keepSelectionShown()
+        return .redraw
+    }
+
+    /// A key nothing is bound to says so and does nothing else.
+    static func unbound(_ key: Key, _ state: inout DashboardState) -> Reaction {
+        switch key {
+        case .left, .right, .wheelUp, .wheelDown, .click: return .none
+        default:
+            state.message = ("\(sanitized(key.label)): no such key here — ? for help", .error)
+            return .redraw
+        }
+    }
+
+    /// Reserve and release work on the pool's ports only.
+    static func refusedOutsidePool(_ verb: String, _ state: inout DashboardState) -> Bool {
+        guard !state.range.contains(state.selectedPort) else { return false }
+        state.message = ("\(verb) works on the pool's ports (\(state.range)); \(state.selectedPort) is outside it", .error)
+        return true
     }
 
     /// Reserve and release change the state file: while it is damaged they
@@ -243,5 +335,13 @@ extension String {
         while s.first == " " { s.removeFirst() }
         while s.last == " " { s.removeLast() }
         return String(s)
+    }
+}
+
+extension DashboardState.SortKey {
+    func next(by step: Int) -> Self {
+        let all = Self.allCases
+        let i = all.firstIndex(of: self)!
+        return all[(i + step + all.count) % all.count]
     }
 }

@@ -22,7 +22,7 @@ public struct Reaction: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
         case reserve(port: UInt16, service: String)
         case release(port: UInt16)
-        case kill(port: UInt16, targets: [KillTarget])
+        case kill(port: UInt16, targets: [KillTarget], signal: KillSignal)
     }
 
     public var flags: Flags

@@ -1,11 +1,19 @@
 import PortKit
 
-/// Where things landed on the last render: key handling needs the list's
-/// position for mouse clicks and its height for PgUp/PgDn.
+/// Where things go on the screen, planned from the state before anything is
+/// drawn: key handling needs the list's position for mouse clicks and its
+/// height for PgUp/PgDn, and the run loop keeps `scroll` for the next frame.
 public struct Layout: Sendable, Equatable {
     public var listTop = 3
     public var listHeight = 1
-    public init(listTop: Int = 3, listHeight: Int = 1) { self.listTop = listTop; self.listHeight = listHeight }
+    public var detailRows = 0
+    public var eventRows = 0
+    /// The first row shown, so that the selection is visible.
+    public var scroll = 0
+    public init(listTop: Int = 3, listHeight: Int = 1, detailRows: Int = 0, eventRows: Int = 0, scroll: Int = 0) {
+        self.listTop = listTop; self.listHeight = listHeight; self.detailRows = detailRows
+        self.eventRows = eventRows; self.scroll = scroll
+    }
 }
 
 /// Draws a DashboardState into a TextGrid. Pure: the clock texts come in as
@@ -23,31 +31,33 @@ public struct Renderer: Sendable {
     public static let minWidth = 40
     public static let minHeight = 8
 
-    /// Columns in display order with their widths; `rank` decides which go
-    /// first when the terminal is narrow (COMMAND takes what is left).
-    struct Column { let title: String; let width: Int; let rank: Int; let cell: Int }
-    static let columns = [
-        Column(title: "PORT", width: 5, rank: 0, cell: 0),
-        Column(title: "STATE", width: 8, rank: 1, cell: 1),
-        Column(title: "SERVICE", width: 12, rank: 4, cell: 2),
-        Column(title: "PID", width: 12, rank: 2, cell: 3),
-        Column(title: "USER", width: 9, rank: 5, cell: 4),
-        Column(title: "PROCESS", width: 15, rank: 3, cell: 5),
-        Column(title: "ADDRESS", width: 21, rank: 6, cell: 6),
-    ]
-
-    /// The columns that fit `width`, keeping at least 20 cells of command line.
-    static func visibleColumns(width: Int) -> [Column] {
-        var chosen: [Column] = []
-        var used = 0
-        for c in columns.sorted(by: { $0.rank < $1.rank }) {
-            let need = c.width + 1
-            if used + need + 20 <= width || c.rank < 2 { chosen.append(c); used += need }
+    /// The plan for one frame: rows for the list, the details and the
+    /// events, and the scroll that keeps the selection visible. Pure.
+    public func layout(_ state: DashboardState, width: Int, height: Int) -> Layout {
+        guard width >= Renderer.minWidth, height >= Renderer.minHeight, state.mode != .help else {
+            return Layout(listTop: height, listHeight: 0)
         }
-        return columns.filter { c in chosen.contains { $0.title == c.title } }
+        let rows = state.rows.count
+        let rest = height - 5  // header x2, column headings, status line, footer
+        let listRows = min(max(rows, 1), max(1, rest - (rest >= 10 ? 2 : 0)))
+        var detailRows = 0
+        if state.showDetails {
+            let want = detailLines(state, width: width).count + 1
+            detailRows = min(want, max(0, rest - min(listRows, 3) - 1))
+        }
+        let listHeight = max(1, min(listRows, rest - detailRows - (rest - detailRows > 6 ? 2 : 0)))
+        let selected = state.selected
+        var scroll = state.scroll
+        if selected < scroll { scroll = selected }
+        if selected >= scroll + listHeight { scroll = selected - listHeight + 1 }
+        scroll = max(0, min(scroll, rows - listHeight))
+        return Layout(listTop: 3, listHeight: listHeight, detailRows: detailRows,
+                      eventRows: max(0, rest - listHeight - detailRows), scroll: scroll)
     }
 
-    public func render(_ state: inout DashboardState, width: Int, height: Int) -> (grid: TextGrid, layout: Layout, cursor: (row: Int, col: Int)?) {
+    /// Draws one frame. Pure: the state is not changed (the run loop keeps
+    /// the layout's scroll for the next frame).
+    public func render(_ state: DashboardState, width: Int, height: Int) -> (grid: TextGrid, layout: Layout, cursor: (row: Int, col: Int)?) {
         var g = TextGrid(width: width, height: height)
         if width < Renderer.minWidth || height < Renderer.minHeight {
             let msg = "terminal too small: \(width)x\(height)"
@@ -59,33 +69,19 @@ public struct Renderer: Sendable {
             drawHelp(&g)
             return (g, Layout(), nil)
         }
-
-        // Vertical plan.
-        let rest = height - 5  // header x2, column headings, status line, footer
-        let listRows = min(state.range.count, max(1, rest - (rest >= 10 ? 2 : 0)))
-        var detailRows = 0
-        if state.showDetails {
-            let want = detailLines(state, width: width).count + 1
-            detailRows = min(want, max(0, rest - min(listRows, 3) - 1))
+        let layout = layout(state, width: width, height: height)
+        var s = state
+        s.scroll = layout.scroll
+        drawHeader(&g, s)
+        drawList(&g, s, top: 3, rows: layout.listHeight)
+        var y = 3 + layout.listHeight
+        if layout.detailRows > 0 { drawDetails(&g, s, top: y, rows: layout.detailRows); y += layout.detailRows }
+        if layout.eventRows > 0 { drawEvents(&g, s, top: y, rows: layout.eventRows) }
+        let cursor = drawStatusLine(&g, s, row: height - 2)
+        drawFooter(&g, s, row: height - 1)
+        if case .confirmKill(let port, let targets, let signal) = s.mode {
+            drawKillBox(&g, port: port, targets: targets, signal: signal, armed: s.confirmArmed)
         }
-        let listHeight = max(1, min(listRows, rest - detailRows - (rest - detailRows > 6 ? 2 : 0)))
-        let eventRows = max(0, rest - listHeight - detailRows)
-        let layout = Layout(listTop: 3, listHeight: listHeight)
-
-        // Keep the selection visible.
-        if state.selected < state.scroll { state.scroll = state.selected }
-        if state.selected >= state.scroll + listHeight { state.scroll = state.selected - listHeight + 1 }
-        state.scroll = max(0, min(state.scroll, state.range.count - listHeight))
-
-        drawHeader(&g, state)
-        drawList(&g, state, top: 3, rows: listHeight)
-        var y = 3 + listHeight
-        if detailRows > 0 { drawDetails(&g, state, top: y, rows: detailRows); y += detailRows }
-        if eventRows > 0 { drawEvents(&g, state, top: y, rows: eventRows) }
-        var cursor: (Int, Int)? = nil
-        cursor = drawStatusLine(&g, state, row: height - 2)
-        drawFooter(&g, state, row: height - 1)
-        if case .confirmKill(let port, let targets) = state.mode { drawKillBox(&g, port: port, targets: targets, armed: state.confirmArmed) }
         return (g, layout, cursor)
     }
 
@@ -93,28 +89,31 @@ public struct Renderer: Sendable {
 
     func drawHeader(_ g: inout TextGrid, _ s: DashboardState) {
         var x = g.put(0, 0, "portdash", .title)
-        x = g.put(0, x, "  \(s.range)  ")
+        x = g.put(0, x, s.view == .pool ? "  pool \(s.range)  " : "  every listener  ")
         let counts: [(PortState, Style)] = [(.free, .free), (.ours, .ours), (.foreign, .foreign), (.conflict, .conflict)]
         for (state, style) in counts {
             let n = s.snapshot?.count(state) ?? 0
             x = g.put(0, x, "\(n) \(state.rawValue)", n > 0 || state == .free ? style : .dim)
             x = g.put(0, x, "  ")
         }
+        var extras: [String] = []
+        if !s.activeFilter.isEmpty { extras.append("filter \"\(s.activeFilter)\"") }
+        if s.hideFree { extras.append("free hidden") }
+        if s.sort != .port { extras.append("by \(s.sort.rawValue)") }
+        if !extras.isEmpty { x = g.put(0, x, extras.joined(separator: "  ") + "  ", .title, maxWidth: max(0, g.width - x - 12)) }
         let every = "every \(formatInterval(s.interval))"
-        if x + displayWidth(every) + 1 <= g.width { g.put(0, g.width - displayWidth(every), every, .dim) }
+        if x + every.displayWidth + 1 <= g.width { g.put(0, g.width - every.displayWidth, every, .dim) }
         var scanned = "scanning…"
         if let snap = s.snapshot {
             scanned = "scanned \(clockText(snap.takenAt))"
             if let t = s.lastScanSeconds { scanned += " (\(t < 0.01 ? String(format1: t * 1000) : String(Int(t * 1000))) ms)" }
         }
-        let rightWidth = displayWidth(scanned)
-        let y1 = s.stateDamage.map { drawDamage(&g, $0, room: g.width - rightWidth - 2) } ?? drawStatePath(&g, s, rightWidth: rightWidth)
+        let rightWidth = scanned.displayWidth
+        let room = g.width - rightWidth - 2
+        let y1 = s.stateDamage.map { drawDamage(&g, $0, room: room) }
+            ?? (s.view == .pool ? s.warnings.first.map { g.put(1, 0, "warning: " + $0, .error, maxWidth: max(0, room)) } : nil)
+            ?? drawStatePath(&g, s, rightWidth: rightWidth)
         if y1 + rightWidth + 1 <= g.width { g.put(1, g.width - rightWidth, scanned, .dim) }
-        // Column headings.
-        g.fill(2, .heading)
-        var cx = 0
-        for c in Renderer.visibleColumns(width: g.width) { g.put(2, cx, c.title, .heading); cx += c.width + 1 }
-        g.put(2, cx, "COMMAND", .heading)
     }
 
     /// Header line 2: the state file's path, and how many processes could not be read.
@@ -123,7 +122,7 @@ public struct Renderer: Sendable {
         // A long path is cut from the left: its end names the file.
         let room = max(10, g.width - y1 - rightWidth - 2)
         var path = s.statePath
-        if displayWidth(path) > room { path = "…" + String(path.suffix(room - 1)) }
+        if path.displayWidth > room { path = "…" + String(path.suffix(room - 1)) }
         y1 = g.put(1, y1, path)
         if let n = s.snapshot?.unreadablePids, n > 0 {
             y1 = g.put(1, y1, "  \(n) processes unreadable (not root)", .dim, maxWidth: max(0, g.width - y1 - rightWidth - 2))
@@ -139,37 +138,33 @@ public struct Renderer: Sendable {
         return g.put(1, 0, "state file damaged since \(clockText(d.since)): \(shown); run portdash repair", .error, maxWidth: max(0, room))
     }
 
+    /// The column headings and the rows, columns sized to their content
+    /// (PortRow's table, as `status` prints it).
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
-        let cols = Renderer.visibleColumns(width: g.width)
+        let all = s.rows
+        let cells = all.map { PortRow($0).cells }
+        let placed = Renderer.table.layout(cells, width: g.width)
+        g.fill(top - 1, .heading)
+        for p in placed { g.put(top - 1, p.x, PortRow.table.columns[p.index].title, .heading, maxWidth: p.width) }
+        if all.isEmpty {
+            let why = s.snapshot == nil ? "scanning…" : s.activeFilter.isEmpty ? "no ports to show" : "no port matches the filter"
+            g.put(top, 1, why, .dim)
+            return
+        }
         for i in 0..<rows {
             let index = s.scroll + i
-            guard index < s.range.count else { break }
-            let row = top + i
-            let port = s.range.first + UInt16(index)
-            let report = s.snapshot?.report(port)
-            let cells = report.map(StatusTable.cells) ?? [String(port), "…", "", "", "", "", "", ""]
-            let stateStyle: Style
-            switch report?.state {
-            case .free: stateStyle = .free
-            case .ours: stateStyle = .ours
-            case .foreign: stateStyle = .foreign
-            case .conflict: stateStyle = .conflict
-            case nil: stateStyle = .dim
+            guard index < all.count else { break }
+            let selected = all[index].port == s.selectedPort
+            for p in placed {
+                let style: Style = selected ? .selected : p.index == PortRow.Column.state.rawValue ? Style(all[index].state) : .normal
+                g.put(top + i, p.x, cells[index][p.index].truncated(to: p.width), style, maxWidth: p.width)
             }
-            var x = 0
-            for c in cols {
-                g.put(row, x, truncate(cells[c.cell], to: c.width), c.cell == 1 ? stateStyle : .normal, maxWidth: c.width)
-                x += c.width + 1
-            }
-            g.put(row, x, truncate(cells[7], to: g.width - x), .normal, maxWidth: g.width - x)
-            if index == s.selected {
-                // The bar covers the row but the state word keeps its colour.
-                let stateCol = cols.prefix { $0.cell != 1 }.reduce(0) { $0 + $1.width + 1 }
-                g.paint(row, from: 0, to: stateCol, .selected)
-                g.paint(row, from: stateCol + (cells[1].count), to: nil, .selected)
-            }
+            if selected { g.paint(top + i, from: 0, to: nil, .selected) }
         }
     }
+
+    /// PortRow's columns with one space between: the dashboard is narrower than a pipe.
+    static let table = TextTable(PortRow.table.columns, gap: 1, lastColumnMinimum: 20)
 
     func drawDetails(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
         g.fill(top, .heading)
@@ -235,9 +230,9 @@ public struct Renderer: Sendable {
             lines.append(("held by user \(name): \(r.hiddenHolderText(uid: uid))", .foreign))
         }
         let socks = r.sockets.prefix(8).map { s -> String in
-            let a = s.socket.local.family == .ipv6 ? "[\(s.socket.local.addressText)]" : s.socket.local.addressText
-            var t = "\(a):\(s.socket.local.port) \(s.socket.state.name)"
-            if s.socket.state != .listen { t += " ↔ \(s.socket.remote.addressText):\(s.socket.remote.port)" }
+            var t = "\(s.socket.local.text) \(s.socket.state.name)"
+            if s.socket.state != .listen { t += " ↔ \(s.socket.remote.text)" }
+            if let ns = s.socket.netns { t += " (netns \(ns.name ?? String(ns.inode)))" }
             return t + (s.socket.inode != 0 ? " inode \(s.socket.inode)" : "")
         }
         if !socks.isEmpty {
@@ -266,6 +261,12 @@ public struct Renderer: Sendable {
             if let m = s.message, m.style == .error { g.put(row, end + 2, m.text, .error) }
             return (row, min(end, g.width - 1))
         }
+        if case .filterPrompt(let text) = s.mode {
+            let x = g.put(row, 0, "Filter: ", .title)
+            let end = g.put(row, x, sanitized(text))
+            g.put(row, end + 2, "\(s.rows.count) of \(s.snapshot?.ports.count ?? 0) rows", .dim)
+            return (row, min(end, g.width - 1))
+        }
         if let k = s.killProgress { g.put(row, 0, k, .foreign); return nil }
         if let m = s.message { g.put(row, 0, m.text, m.style) }
         return nil
@@ -275,10 +276,10 @@ public struct Renderer: Sendable {
         var items: [(String, String)]
         switch s.mode {
         case .reservePrompt: items = [("Enter", "Reserve"), ("Esc", "Cancel"), ("^U", "Clear")]
-        case .confirmKill: items = [("y", "Kill"), ("n", "Cancel"), ("Esc", "Cancel")]
+        case .confirmKill: items = [("y", "Kill"), ("←→", "Signal"), ("n", "Cancel"), ("Esc", "Cancel")]
+        case .filterPrompt: items = [("Enter", "Keep"), ("Esc", "Clear"), ("^U", "Empty")]
         default:
             items = KeyBindings.table.compactMap { b in b.footer.map { (b.keys[0].label, $0) } }
-            items.insert(("+-", "Interval"), at: items.count - 1)
         }
         var x = 0
         for (k, name) in items {
@@ -290,11 +291,15 @@ public struct Renderer: Sendable {
     /// The kill confirmation. Whatever the height, it ends with the count of
     /// processes not drawn and the key hint: `y` must never signal more than
     /// the box admits to.
-    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget], armed: Bool) {
+    func drawKillBox(_ g: inout TextGrid, port: UInt16, targets: [KillTarget], signal: KillSignal, armed: Bool) {
         let w = min(g.width - 2, 100)
         let room = max(0, g.height - 2 - 4)  // borders, the first line, "more", the hint
         let shown = min(targets.count, room / 2)
-        var body: [(String, Style)] = [("SIGTERM, then SIGKILL after 3 s if the same process is still running:", .normal)]
+        let then = signal == .kill ? "" : ", then SIGKILL after \(Int(ProcessKiller.defaultGracePeriod)) s if the same process is still running"
+        var body: [(String, Style)] = [
+            ("signal (←/→ or 1-5): " + KillSignal.allCases.map { $0 == signal ? "[\($0.rawValue)]" : $0.rawValue }.joined(separator: " "), .title),
+            ("\(signal.name)\(then):", .normal),
+        ]
         for t in targets.prefix(shown) {
             body.append(("pid \(t.pid)  \(t.name)  user \(t.user)", .box))
             body.append(("  " + t.commandLine, .dim))
@@ -323,21 +328,23 @@ public struct Renderer: Sendable {
         g.put(top + h - 1, left, "└" + hline + "┘", .box)
     }
 
+    /// Every binding, from the key table itself; in two columns when one
+    /// does not fit the height.
     func drawHelp(_ g: inout TextGrid) {
         g.fill(0, .heading)
         g.put(0, 1, "portdash keys", .heading)
-        var y = 2
-        for b in KeyBindings.table where y < g.height - 6 {
-            g.put(y, 2, KeyBindings.label(b), .title, maxWidth: 18)
-            g.put(y, 22, b.help)
-            y += 1
-        }
-        y += 1
-        for (k, t) in [("click", "select a row"), ("in a prompt", "Enter confirms, Esc cancels, Ctrl-U clears; paste is text"),
-                       ("kill box", "y kills once the box is ready; n or Esc cancels")] where y < g.height - 2 {
-            g.put(y, 2, k, .title, maxWidth: 18)
-            g.put(y, 22, t)
-            y += 1
+        let entries = KeyBindings.table.map { (KeyBindings.label($0), $0.help) } + [
+            ("click", "select a row"), ("Enter Esc", "keep / cancel a prompt"), ("paste", "text for a prompt only"),
+            ("kill box", "←→ signal, y kill, n cancel"),
+        ]
+        let rows = max(1, g.height - 4)
+        let columns = entries.count > rows ? 2 : 1
+        let perColumn = (entries.count + columns - 1) / columns
+        let width = g.width / columns
+        for (i, e) in entries.enumerated() where i / perColumn < columns && i % perColumn < rows {
+            let x = (i / perColumn) * width + 1, y = 2 + i % perColumn
+            g.put(y, x, e.0, .title, maxWidth: 11)
+            g.put(y, x + 12, e.1, .normal, maxWidth: max(0, width - 13))
         }
         g.put(g.height - 1, 0, "press any key to go back", .dim)
     }

@@ -25,6 +25,8 @@ final class RunLoop {
     var nextScan = monotonicSeconds()
     /// When the open kill box arms (nil: no box waiting to arm).
     var armAt: Double? = nil
+    /// The port of the last kill, until a scan after it has said how it stands.
+    var killedPort: UInt16? = nil
 
     /// Everything from outside is handed in: the terminal (curses, or a
     /// test's), the refresher (the real machine, or a fixture /proc), the
@@ -63,7 +65,7 @@ final class RunLoop {
 
     func startScanIfDue() {
         guard !scanInFlight && (rescanPending || monotonicSeconds() >= nextScan) else { return }
-        worker.scan(.pool(state.range))
+        worker.scan(state.scope)
         scanInFlight = true
         rescanPending = false
     }
@@ -84,9 +86,10 @@ final class RunLoop {
     func drawIfChanged() {
         let size = terminal.size
         guard drawn != state || sizeDrawn != (size.width, size.height) else { return }
-        let (grid, newLayout, cursor) = renderer.render(&state, width: size.width, height: size.height)
+        let (grid, newLayout, cursor) = renderer.render(state, width: size.width, height: size.height)
         terminal.draw(grid, cursor: cursor)
         layout = newLayout
+        state.scroll = newLayout.scroll
         drawn = state
         sizeDrawn = (size.width, size.height)
     }
@@ -125,10 +128,12 @@ final class RunLoop {
     func takeMessages() {
         for message in worker.take() {
             switch message {
-            case .scanned(let refresh):
-                state.apply(refresh.snapshot, scanSeconds: refresh.seconds)
+            case .scanned(let refresh, let scope):
+                let view: DashboardState.View = scope == .pool(state.range) ? .pool : .listeners
+                state.apply(refresh.snapshot, scanSeconds: refresh.seconds, view: view)
                 state.apply(stateDamage: refresh.damage, at: refresh.snapshot.takenAt)
-                state.warnings = refresh.warnings
+                if view == .pool { state.warnings = refresh.warnings }
+                reportKilledPort()
                 scanDone()
             case .scanFailed(let why):
                 state.message = (why, .error)
@@ -200,9 +205,24 @@ final class RunLoop {
             case .success(let lease): state.message = ("released \(port) (\(lease.service))", .ok)
             case .failure(let e): state.message = (e.description, .error)
             }
-        case .kill(let port, let targets):
-            state.killProgress = "signalling \(targets.map { String($0.pid) }.joined(separator: ", "))…"
-            worker.kill(targets, port: port, killer: killer, timeout: ProcessKiller.defaultGracePeriod)
+        case .kill(let port, let targets, let signal):
+            state.killProgress = "\(signal.name) to \(targets.map { String($0.pid) }.joined(separator: ", "))…"
+            worker.kill(targets, port: port, signal: signal, killer: killer, timeout: ProcessKiller.defaultGracePeriod)
+            killedPort = port
+        }
+    }
+
+    /// After a kill has finished, the first scan says how the port stands:
+    /// free, or held again (a respawned worker, a supervisor's new child).
+    func reportKilledPort() {
+        guard let port = killedPort, state.killProgress == nil, let r = state.snapshot?.report(port) else { return }
+        killedPort = nil
+        if r.owners.isEmpty && r.sockets.isEmpty && r.probe.isFree {
+            state.message = ("\(port) is free now", .ok)
+        } else if !r.owners.isEmpty || !r.hiddenUIDs.isEmpty {
+            state.message = ("\(port) is held again, by \(r.holderSummary)", .error)
+        } else {
+            state.message = ("\(port) has no process; its \(r.holderSummary) socket clears by itself", .normal)
         }
     }
 }

@@ -6,7 +6,7 @@ import PortKit
 /// the run loop polls together with the keyboard.
 final class ScanWorker: @unchecked Sendable {
     enum Message {
-        case scanned(Refresh)
+        case scanned(Refresh, ScanScope)
         case scanFailed(String)
         case killProgress(String?)
         case log(String, Style, rescan: Bool)
@@ -52,7 +52,7 @@ final class ScanWorker: @unchecked Sendable {
     func scan(_ scope: ScanScope) {
         queue.async { [self] in
             switch Result(catching: { () throws(PortKitError) in try self.refresher.refresh(scope) }) {
-            case .success(let refresh): post(.scanned(refresh))
+            case .success(let refresh): post(.scanned(refresh, scope))
             case .failure(let e): post(.scanFailed(e.description))
             }
         }
@@ -60,11 +60,11 @@ final class ScanWorker: @unchecked Sendable {
 
     /// Signals the targets in the background, all at once (one grace
     /// period for a master and its workers), posting a countdown.
-    func kill(_ targets: [KillTarget], port: UInt16, killer: ProcessKiller, timeout: Double) {
+    func kill(_ targets: [KillTarget], port: UInt16, signal: KillSignal, killer: ProcessKiller, timeout: Double) {
         killQueue.async { [self] in
             let who = targets.map { "\($0.pid) \($0.name)" }.joined(separator: ", ")
-            let results = killer.terminateAll(targets, signal: SIGTERM, timeout: timeout) { left in
-                self.post(.killProgress("SIGTERM sent to \(who); SIGKILL in \(String(format1: left)) s if still running"))
+            let results = killer.terminateAll(targets, signal: signal.number, timeout: timeout) { left in
+                self.post(.killProgress("\(signal.name) sent to \(who); SIGKILL in \(String(format1: left)) s if still running"))
             }
             post(.killProgress(nil))
             for (t, r) in zip(targets, results) {

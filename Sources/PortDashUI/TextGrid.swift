@@ -29,7 +29,7 @@ public struct TextGrid: Equatable, Sendable {
         let limit = min(width, col + (maxWidth ?? width))
         var c = col
         for ch in sanitized(text) {
-            let w = ch.unicodeScalars.first.map { displayWidth(String($0)) } ?? 1
+            let w = ch.unicodeScalars.first.map { String($0).displayWidth } ?? 1
             if w == 0 { continue }
             if c + w > limit { break }
             if c >= 0 {

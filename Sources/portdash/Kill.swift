@@ -16,7 +16,7 @@ struct Kill: ParsableCommand {
     @Argument(help: "The port whose holders to stop.")
     var port: UInt16
 
-    @Option(help: "The first signal: TERM, INT, HUP or KILL.")
+    @Option(help: "The first signal: TERM, INT, HUP, KILL or USR1.")
     var signal: String = "TERM"
 
     @Option(help: "Seconds to wait after the first signal before SIGKILL.")
@@ -29,23 +29,15 @@ struct Kill: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if Kill.signalNumber(signal) == nil { throw ValidationError("--signal \(signal) is not one of TERM, INT, HUP, KILL") }
+        if KillSignal(parsing: signal) == nil {
+            throw ValidationError("--signal \(signal) is not one of \(KillSignal.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if !(timeout >= 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
         if port == 0 { throw ValidationError("port 0 is not a port") }
     }
 
-    static func signalNumber(_ name: String) -> Int32? {
-        switch name.uppercased().replacingAll("SIG", with: "") {
-        case "TERM", "15": return SIGTERM
-        case "INT", "2": return SIGINT
-        case "HUP", "1": return SIGHUP
-        case "KILL", "9": return SIGKILL
-        default: return nil
-        }
-    }
-
     func run() throws {
-        let sig = Kill.signalNumber(signal)!
+        let sig = KillSignal(parsing: signal)!.number
         let report = try Kill.scan(port)
         let owners = report.owners
         if owners.isEmpty {

@@ -38,7 +38,7 @@ struct Leases: ParsableCommand {
             writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
             return
         }
-        var rows = [["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"]]
+        var rows: [[String]] = []
         for l in leases {
             let owner = l.owner.map { o -> String in
                 return reader.name(of: o).map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
@@ -47,14 +47,8 @@ struct Leases: ParsableCommand {
             rows.append([l.service, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
                          LeasePolicy.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
         }
-        var widths = rows[0].map { _ in 0 }
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], displayWidth(c)) } }
-        var out = ""
-        for r in rows {
-            var line = r.enumerated().map { i, c in i == r.count - 1 ? c : pad(c, to: widths[i]) }.joined(separator: "  ")
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-        }
+        let table = TextTable(["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"].map { TextTable.Column($0) })
+        var out = table.render(rows, width: nil)
         if leases.contains(where: { !ctx.range.contains($0.port) }) { out += "* outside the pool \(ctx.range)\n" }
         writeOut(out)
     }

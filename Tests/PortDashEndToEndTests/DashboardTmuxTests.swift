@@ -70,7 +70,7 @@ struct DashboardTmuxTests {
         t.waitFor("the first scan") { $0.contains("scanned") }
         t.keys("?")
         #expect(t.waitFor(text: "portdash keys"))
-        for b in ["select the port above", "kill the selected port", "quit"] { #expect(t.screen.contains(b)) }
+        for b in ["select the row above", "kill it (asks first)", "quit", "view: pool / every listener"] { #expect(t.screen.contains(b)) }
         t.keys("Space")
         t.waitFor("the list again") { $0.contains("PORT") }
         t.keys("Enter")

@@ -54,7 +54,7 @@ struct StatusCommandTests {
         #expect(lines[0].hasPrefix("PORT"))
         #expect(lines[1].hasPrefix("\(range.first)  free"))
         #expect(lines[2].contains("foreign") && lines[2].contains(String(getpid())))
-        #expect(lines.allSatisfy { displayWidth($0) <= 80 })
+        #expect(lines.allSatisfy { $0.displayWidth <= 80 })
         #expect(!r.stdout.contains("\u{1B}["))
         _ = l
     }

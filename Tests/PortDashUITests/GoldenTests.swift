@@ -13,11 +13,11 @@ struct GoldenTests {
 
     func check(_ name: String, _ state: DashboardState, width: Int, height: Int) {
         var s = state
-        let grid = UIFixtures.renderer.render(&s, width: width, height: height).grid
+        let grid = UIFixtures.renderer.render(s, width: width, height: height).grid
         let path = GoldenTests.dir + "/" + name + ".txt"
         #expect(grid.width == width && grid.height == height)
         // No row may be wider than the screen.
-        for r in 0..<grid.height { #expect(displayWidth(grid.line(r)) <= width) }
+        for r in 0..<grid.height { #expect(grid.line(r).displayWidth <= width) }
         if let v = getenv("UPDATE_GOLDEN"), String(cString: v) == "1" {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             var t = grid.text
@@ -82,7 +82,7 @@ struct GoldenTests {
     func small(_ size: (Int, Int)) throws {
         var s = try UIFixtures.state()
         s.showDetails = true
-        let (grid, layout, _) = UIFixtures.renderer.render(&s, width: size.0, height: size.1)
+        let (grid, layout, _) = UIFixtures.renderer.render(s, width: size.0, height: size.1)
         #expect(grid.width == size.0 && grid.height == size.1)
         if size.0 >= Renderer.minWidth && size.1 >= Renderer.minHeight {
             #expect(layout.listHeight >= 1)
@@ -96,7 +96,7 @@ struct GoldenTests {
     func alignment() throws {
         for width in stride(from: 80, through: 200, by: 7) {
             var s = try UIFixtures.state()
-            let grid = UIFixtures.renderer.render(&s, width: width, height: 30).grid
+            let grid = UIFixtures.renderer.render(s, width: width, height: 30).grid
             let heading = grid.line(2)
             let stateCol = heading.firstIndex(of: "S").map { heading.distance(from: heading.startIndex, to: $0) }
             for r in 3..<14 {

@@ -90,11 +90,11 @@ struct HostileInputKeyTests {
         #expect(!s.confirmArmed)
         #expect(press(.char("y"), &s).command == nil)
         #expect(s.message?.text.hasPrefix("y ignored") == true)
-        guard case .confirmKill(_, let targets) = s.mode else { Issue.record("the box closed"); return }
+        guard case .confirmKill(_, let targets, _) = s.mode else { Issue.record("the box closed"); return }
         s.confirmArmed = true
         // Armed, y still does not count when it came in a burst behind another key.
         #expect(press(.char("y"), &s, typedAhead: true).command == nil)
-        #expect(press(.char("y"), &s).command == .kill(port: 5001, targets: targets))
+        #expect(press(.char("y"), &s).command == .kill(port: 5001, targets: targets, signal: .term))
         #expect(s.mode == .normal && !s.confirmArmed)
     }
 
@@ -103,10 +103,10 @@ struct HostileInputKeyTests {
         var s = try UIFixtures.state()
         s.select(1)
         _ = press(.char("x"), &s)
-        var text = UIFixtures.renderer.render(&s, width: 80, height: 24).grid.text
+        var text = UIFixtures.renderer.render(s, width: 80, height: 24).grid.text
         #expect(text.contains("y: wait a moment") && !text.contains("y: kill it"))
         s.confirmArmed = true
-        text = UIFixtures.renderer.render(&s, width: 80, height: 24).grid.text
+        text = UIFixtures.renderer.render(s, width: 80, height: 24).grid.text
         #expect(text.contains("y: kill it"))
     }
 
@@ -178,10 +178,10 @@ struct HostileInputKeyTests {
     func damageHeader() throws {
         var s = try UIFixtures.state()
         s.apply(stateDamage: HostileInputKeyTests.damage, at: 1_795_000_100)
-        let text = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
+        let text = UIFixtures.renderer.render(s, width: 120, height: 24).grid.text
         #expect(text.contains("state file damaged since 12:00:20: showing leases as of 12:00:10; run portdash repair"))
         s.apply(stateDamage: StateDamage(error: .badStateFile(path: "x", problem: "x"), since: 1_795_000_100, leasesAsOf: nil), at: 0)
-        let never = UIFixtures.renderer.render(&s, width: 120, height: 24).grid.text
+        let never = UIFixtures.renderer.render(s, width: 120, height: 24).grid.text
         #expect(never.contains("no leases shown (never read)"))
     }
 }

@@ -97,7 +97,7 @@ struct KeyHandlingTests {
         var s = try UIFixtures.state()
         s.select(6)  // 5006: shared by 300 and 301
         _ = press([.char("x")], &s)
-        guard case .confirmKill(let port, let targets) = s.mode else { Issue.record("no confirmation"); return }
+        guard case .confirmKill(let port, let targets, _) = s.mode else { Issue.record("no confirmation"); return }
         #expect(port == 5006)
         #expect(targets.map(\.pid) == [300, 301])
         #expect(targets[1].startTime == 5100)
@@ -105,17 +105,17 @@ struct KeyHandlingTests {
         #expect(s.mode == .normal)
         _ = press([.function(9)], &s)
         s.confirmArmed = true  // the run loop arms the box once it has been on screen a moment
-        #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets))
+        #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets, signal: .term))
     }
 
     @Test("the kill box never hides a process it will signal, at any height")
     func killBoxCounts() throws {
         var s = try UIFixtures.state()
         let targets = (0..<12).map { KillTarget(pid: Int32(1000 + $0), startTime: 1, name: "worker", user: "ann", commandLine: "gunicorn worker \($0)") }
-        s.mode = .confirmKill(port: 5006, targets: targets)
+        s.mode = .confirmKill(port: 5006, targets: targets, signal: .term)
         s.confirmArmed = true
         for height in [8, 12, 24, 40] {
-            let text = UIFixtures.renderer.render(&s, width: 80, height: height).grid.text
+            let text = UIFixtures.renderer.render(s, width: 80, height: height).grid.text
             let drawn = targets.filter { text.contains("pid \($0.pid) ") }.count
             #expect(text.contains("y: kill all 12"), "height \(height)")
             if drawn < 12 { #expect(text.contains("and \(12 - drawn) more"), "height \(height)") }
@@ -159,7 +159,7 @@ struct KeyHandlingTests {
     func helpFromTable() throws {
         var s = try UIFixtures.state()
         s.mode = .help
-        let text = UIFixtures.renderer.render(&s, width: 100, height: 40).grid.text
+        let text = UIFixtures.renderer.render(s, width: 100, height: 40).grid.text
         for b in KeyBindings.table {
             #expect(text.contains(KeyBindings.label(b)), "\(b.help)")
             #expect(text.contains(b.help))

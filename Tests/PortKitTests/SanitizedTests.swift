@@ -35,7 +35,7 @@ struct SanitizedTests {
         let report = PortReport(port: 6000, state: .conflict, lease: Lease(service: "web", port: 6000, kind: .reservation, granted: 1),
                                 leaseStatus: .reserved, sockets: [SocketReport(socket: socket, owners: [owner], refs: [])],
                                 probe: ProbeResult(ipv4: .inUse, ipv6: .inUse), note: nil)
-        let cells = StatusTable.cells(report)
+        let cells = PortRow(report).cells
         #expect(!cells.joined().unicodeScalars.contains("\u{1B}"))
         #expect(cells.filter { $0.contains("x\\e[31m") }.count >= 3)  // user, process, command
     }

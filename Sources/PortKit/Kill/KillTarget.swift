@@ -46,6 +46,7 @@ public func signalName(_ sig: Int32) -> String {
     case SIGINT: return "SIGINT"
     case SIGHUP: return "SIGHUP"
     case SIGQUIT: return "SIGQUIT"
+    case SIGUSR1: return "SIGUSR1"
     default: return "signal \(sig)"
     }
 }

@@ -70,7 +70,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                         address: s.socket.local.addressText, family: s.socket.local.family.rawValue,
                         tcpState: s.socket.state.name, inode: s.socket.inode, uid: s.socket.uid,
                         remote: s.socket.state == .listen ? nil
-                            : "\(s.socket.remote.family == .ipv6 ? "[" + s.socket.remote.addressText + "]" : s.socket.remote.addressText):\(s.socket.remote.port)",
+                            : s.socket.remote.text,
                         owners: s.owners.map { o in
                             Owner(pid: o.pid, name: o.name, user: o.user, uid: o.uid, cmdline: o.cmdline,
                                   startTime: o.startTime, fds: s.refs.filter { $0.pid == o.pid }.map(\.fd), forwardsTo: o.forwardsTo)

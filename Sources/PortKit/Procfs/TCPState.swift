@@ -50,6 +50,13 @@ public struct Endpoint: Sendable, Equatable, Hashable {
         self.port = port
     }
 
+    /// The address as a host part: IPv6 in brackets ("127.0.0.1", "[::1]"),
+    /// so a port can follow. The one place brackets are added.
+    public var hostText: String { family == .ipv6 ? "[\(addressText)]" : addressText }
+
+    /// "127.0.0.1:5000", "[::1]:5000".
+    public var text: String { "\(hostText):\(port)" }
+
     /// The address as inet_ntop(3) prints it: "127.0.0.1", "::1", "::ffff:127.0.0.1".
     public var addressText: String {
         var out = [CChar](repeating: 0, count: 64)
