@@ -11,6 +11,19 @@
 #endif
 #include <ncursesw/curses.h>
 #include <locale.h>
+#include <ncursesw/term.h>
+
+/// Whether curses can draw on terminal type `term`: 0 yes, 1 the type is
+/// unknown to terminfo, 2 it has no cursor addressing (cup). Checked before
+/// initscr(), which would otherwise draw garbage on a dumb terminal.
+static inline int pd_term_can_draw(const char *term) {
+    int err = 0;
+    if (setupterm((char *)term, 1, &err) != OK) return 1;
+    char *cup = tigetstr("cup");
+    int result = (cup == NULL || cup == (char *)-1) ? 2 : 0;
+    del_curterm(cur_term);
+    return result;
+}
 
 static inline WINDOW *pd_stdscr(void) { return stdscr; }
 static inline int pd_lines(void) { return LINES; }

@@ -22,6 +22,18 @@ public final class CursesTerminal: Terminal {
     /// afterwards are keys again, even if a terminal lost the marker.
     private static let pasteQuietSeconds = 1.0
 
+    /// Why this terminal cannot show the dashboard (TERM unset or dumb, a
+    /// type terminfo does not know, no cursor addressing), or nil if it can.
+    public static func cannotDraw(term: String?) -> String? {
+        guard let term, !term.isEmpty else { return "TERM is not set, so the dashboard cannot draw" }
+        if term == "dumb" { return "TERM=dumb cannot draw the dashboard (no cursor addressing)" }
+        switch term.withCString({ pd_term_can_draw($0) }) {
+        case 1: return "terminal type \"\(sanitized(term))\" is unknown to terminfo; set TERM to your terminal's (e.g. xterm-256color)"
+        case 2: return "terminal type \"\(sanitized(term))\" has no cursor addressing, so the dashboard cannot draw"
+        default: return nil
+        }
+    }
+
     /// Starts curses. `color: false` (NO_COLOR) keeps to bold and reverse video.
     public init(color: Bool) {
         setlocale(LC_ALL, "")

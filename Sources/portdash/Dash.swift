@@ -21,6 +21,7 @@ struct Dash: ParsableCommand {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
+        if let why = CursesTerminal.cannotDraw(term: environment("TERM")) { throw fail(.needsTerminal(why: why)) }
         let code = try core { () throws(PortKitError) in
             try Dashboard.run(range: ctx.range, store: ctx.store, interval: interval)
         }
