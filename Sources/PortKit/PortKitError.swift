@@ -11,6 +11,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(call: String, errno: Int32)
     /// The lease state file cannot be used; nothing was written.
     case badStateFile(path: String, problem: String)
+    /// The state file is larger than portdash reads; none of it was read.
+    case stateFileTooLarge(path: String, size: Int64, limit: Int64)
     /// Another portdash held the state lock for too long.
     case lockTimeout(path: String, seconds: Double)
     /// No port of the range could be granted.
@@ -36,6 +38,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) failed: \(errnoText(err))"
         case .badStateFile(let path, let problem):
             return "state file \(path): \(problem)"
+        case .stateFileTooLarge(let path, let size, let limit):
+            return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
+                + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
         case .lockTimeout(let path, let seconds):
             return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
         case .poolExhausted(let range, let holders):
@@ -59,6 +64,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseRefused: return 69            // EX_UNAVAILABLE
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
+        case .stateFileTooLarge: return 65       // EX_DATAERR
         case .lockTimeout: return 75             // EX_TEMPFAIL
         case .killRefused: return 77             // EX_NOPERM
         case .permissionDenied: return 77        // EX_NOPERM

@@ -63,7 +63,15 @@ struct LeaseStoreTests {
         BadFile(name: "negative pid", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": -5, \"startTime\": 1}}], \"lastUsed\": {}}", says: "owner pid -5"),
         BadFile(name: "huge ttl", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"ttl\": 9223372036854775807}], \"lastUsed\": {}}", says: "ttl 9223372036854775807"),
         BadFile(name: "negative expiry", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"expires\": -9223372036854775808}], \"lastUsed\": {}}", says: "expires"),
-        BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "state file"),
+        BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "nests deeper than 512 levels"),
+        // Numbers and keys are named as what they are, never as "not valid JSON".
+        BadFile(name: "pid of 2^31", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": 2147483648, \"startTime\": 1}}], \"lastUsed\": {}}", says: "leases[0].owner.pid: 2147483648 is out of range"),
+        BadFile(name: "version 1.5", content: "{\"version\": 1.5, \"leases\": [], \"lastUsed\": {}}", says: "version: 1.5 is not a whole number"),
+        BadFile(name: "a number out of every range", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1e400}], \"lastUsed\": {}}", says: "leases[0].granted: 1e400 is out of range"),
+        BadFile(name: "an integer beyond 64 bits", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"ttl\": 99999999999999999999}], \"lastUsed\": {}}", says: "leases[0].ttl: 99999999999999999999 is out of range"),
+        BadFile(name: "a duplicate key at the top level", content: "{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}]}", says: "the key \"leases\" twice at the top level"),
+        BadFile(name: "a duplicate key in a lease", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"port\": 5001, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "the key \"port\" twice in leases[0]"),
+        BadFile(name: "trailing garbage", content: "{\"version\": 1, \"leases\": [], \"lastUsed\": {}} x", says: "after the JSON object"),
     ]
 
     @Test("a bad file: a one-line error naming it and the problem, and its bytes untouched", arguments: badFiles)
@@ -80,6 +88,26 @@ struct LeaseStoreTests {
             try store.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["z"] = 1 }
         }
         #expect(TestSupport.readFile(dir + "/x.json") == Array(bad.content.utf8))
+    }
+
+    @Test("the biggest book this version can write (every port leased under a 64-character name) is read back whole")
+    func biggestBook() throws {
+        var book = LeaseBook()
+        let pad = String(repeating: "x", count: 58)
+        for port in 1...65535 {
+            let name = "s" + String(port).leftPadded(to: 5) + pad
+            book.leases.append(Lease(service: name, port: UInt16(port), kind: .lease, granted: LeaseBook.maxTime,
+                                     expires: LeaseBook.maxTime, owner: LeaseOwner(pid: .max, startTime: UInt64(Int64.max)),
+                                     ttl: LeaseBook.maxTTL))
+        }
+        for i in 0..<1000 { book.lastUsed["u" + String(i).leftPadded(to: 5) + pad] = 65535 }
+        let store = LeaseStore(path: path)
+        try store.update { (b: inout LeaseBook) throws(PortKitError) in b = book }
+        let back = try store.load()
+        #expect(back.leases.count == 65535 && back.lastUsed.count == 1000)
+        var st = stat()
+        stat(path, &st)
+        print("the biggest book: \(st.st_size) bytes")
     }
 
     @Test("a directory, a symlink, another user's file: refused, nothing touched")
@@ -146,4 +174,8 @@ struct LeaseStoreTests {
         #expect(StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
                 == "/home/ann/.local/state/portdash/leases.json")
     }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

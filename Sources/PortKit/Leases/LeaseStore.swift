@@ -9,9 +9,16 @@
 /// - A write goes to a temporary file in the same directory, is fsynced,
 ///   renamed over the old file, and the directory is fsynced, before success
 ///   is reported: a kill -9 at any moment leaves the old or the new file.
-/// - A file that fails validation is never written over; `repair()` moves it
-///   aside (keeping it) only when the user asks.
+/// - The file is read whole or not at all (`sizeLimit`), and one that fails
+///   validation is never written over; `repair()` moves it aside (keeping it)
+///   only when the user asks.
 public final class LeaseStore: @unchecked Sendable {
+    /// The largest file read. The biggest book this version writes (every
+    /// port 1-65535 leased under a 64-character name, every field at its
+    /// widest, 1,000 lastUsed names) is 15.6 MiB; a larger file is not
+    /// one portdash wrote, and is refused rather than read in part.
+    public static let sizeLimit = 16 << 20
+
     public let path: String
     public let lockTimeout: Double
     public var lockPath: String { path + ".lock" }
@@ -28,6 +35,10 @@ public final class LeaseStore: @unchecked Sendable {
     /// The current book; an absent file is an empty book.
     public func load() throws(PortKitError) -> LeaseBook {
         guard let bytes = try readChecked() else { return LeaseBook() }
+        return try decode(bytes)
+    }
+
+    func decode(_ bytes: [UInt8]) throws(PortKitError) -> LeaseBook {
         do {
             return try LeaseBook.decode(bytes)
         } catch {
@@ -49,9 +60,22 @@ public final class LeaseStore: @unchecked Sendable {
         case .failure(let e): throw .badStateFile(path: path, problem: "cannot be opened: \(e)")
         }
         defer { close(fd) }
-        switch Sys.readAll(fd, limit: 16 << 20) {
-        case .success(let bytes): return bytes
-        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be read: \(e)")
+        return try readWhole(fd)
+    }
+
+    /// All of the file, or an error naming its size: never a prefix.
+    func readWhole(_ fd: Int32) throws(PortKitError) -> [UInt8] {
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        let limit = LeaseStore.sizeLimit
+        if size > limit { throw .stateFileTooLarge(path: path, size: Int64(size), limit: Int64(limit)) }
+        switch Sys.readAll(fd, limit: limit + 1, expected: size + 1) {
+        case .success(let bytes) where bytes.count > limit:  // it grew while we read
+            throw .stateFileTooLarge(path: path, size: Int64(max(size, bytes.count)), limit: Int64(limit))
+        case .success(let bytes):
+            return bytes
+        case .failure(let e):
+            throw .badStateFile(path: path, problem: "cannot be read: \(e)")
         }
     }
 
@@ -188,7 +212,8 @@ public final class LeaseStore: @unchecked Sendable {
         let lock = try acquireLock()
         defer { close(lock) }
         // Only a file whose *contents* are bad is moved aside; a symlink, a
-        // directory, another user's file or a read error is reported as is.
+        // directory, another user's file, a file over the size limit or a
+        // read error is reported as is.
         guard let bytes = try readChecked() else { return nil }
         if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
         var backup = path + ".bad-" + String(now)

@@ -1,0 +1,63 @@
+import Testing
+import PortKitTestSupport
+import PortKit
+
+/// The state file against hostile surroundings: oversized and trailing-garbage
+/// files. The built binary, as a user runs it.
+@Suite("State file safety (the binary)")
+struct StateFileSafetyTests {
+    let dir = TestSupport.temporaryDirectory()
+    var state: String { dir + "/state/leases.json" }
+
+    func portdash(_ args: [String], range: PortRange, state: String? = nil, env: [String: String] = [:])
+        -> (status: Int32, stdout: String, stderr: String) {
+        var e = env
+        e["PORTDASH_STATE"] = e["PORTDASH_STATE"] ?? state ?? self.state
+        let argv = [TestSupport.portdashBinary, args[0], "--range", "\(range.first)-\(range.last)"] + args.dropFirst()
+        return TestSupport.runCommand(argv, environment: e)
+    }
+
+    /// Every verb that touches the state file, for "nothing changed" checks.
+    func everyVerb(_ range: PortRange) -> [[String]] {
+        [["lease", "api"], ["release", "web"], ["reserve", "\(range.last)", "db"], ["leases"], ["status"]]
+    }
+
+    func oneLine(_ text: String) -> Bool { text.split(separator: "\n").count == 1 && text.hasSuffix("\n") }
+
+    // MARK: never read in part
+
+    @Test("a file over the 16 MiB limit: every verb refuses with size and limit, exit 65; bytes untouched, repair too")
+    func oversized() throws {
+        let range = TestSupport.freeRange(count: 2)
+        mkdir(dir + "/state", 0o700)
+        // A valid object, then white space up to the old read limit, then
+        // garbage: read in part, this looked like a good file.
+        var bytes = Array("{\"version\": 1, \"leases\": [], \"lastUsed\": {}}".utf8)
+        bytes += [UInt8](repeating: 32, count: (16 << 20) - bytes.count)
+        bytes += Array("garbage".utf8)
+        TestSupport.writeBytes(state, bytes)
+        let identity = TestSupport.fileIdentity(state)
+        for args in everyVerb(range) + [["repair"]] {
+            let r = portdash(args, range: range)
+            #expect(r.status == 65, "\(args): \(r.stderr)")
+            #expect(oneLine(r.stderr) && r.stderr.contains(state), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("\(bytes.count) bytes") && r.stderr.contains("16 MiB"), "\(args): \(r.stderr)")
+            #expect(TestSupport.fileIdentity(state) == identity, "\(args)")
+        }
+        #expect(TestSupport.readFile(state) == bytes)
+    }
+
+    @Test("trailing garbage after a valid object: every verb refuses, exit 65, bytes untouched")
+    func trailingGarbage() throws {
+        let range = TestSupport.freeRange(count: 2)
+        mkdir(dir + "/state", 0o700)
+        let text = "{\"version\": 1, \"leases\": [], \"lastUsed\": {}}\n{\"version\": 1}\n"
+        TestSupport.writeFile(state, text, mode: 0o600)
+        for args in everyVerb(range) {
+            let r = portdash(args, range: range)
+            #expect(r.status == 65 && oneLine(r.stderr), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("after the JSON object"), "\(args): \(r.stderr)")
+            #expect(TestSupport.readFile(state) == Array(text.utf8), "\(args)")
+        }
+    }
+}
