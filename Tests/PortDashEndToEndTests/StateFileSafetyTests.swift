@@ -3,7 +3,7 @@ import PortKitTestSupport
 import PortKit
 
 /// The state file against hostile surroundings: oversized and trailing-garbage
-/// files. The built binary, as a user runs it.
+/// files, a newer version's fields. The built binary, as a user runs it.
 @Suite("State file safety (the binary)")
 struct StateFileSafetyTests {
     let dir = TestSupport.temporaryDirectory()
@@ -59,5 +59,28 @@ struct StateFileSafetyTests {
             #expect(r.stderr.contains("after the JSON object"), "\(args): \(r.stderr)")
             #expect(TestSupport.readFile(state) == Array(text.utf8), "\(args)")
         }
+    }
+
+    // MARK: a newer version's fields
+
+    @Test("unknown fields (top level and in a lease) survive a rewrite, numbers exactly as written")
+    func unknownFieldsSurvive() throws {
+        let range = TestSupport.freeRange(count: 3)
+        mkdir(dir + "/state", 0o700)
+        let now = epochSeconds()
+        let text = """
+            {"version": 1, "pool": {"note": "from a newer portdash", "weights": [2.50, 12345678901234567890, -0.0, 1e400]},
+             "leases": [{"service": "web", "port": \(range.first), "kind": "lease", "granted": \(now),
+                         "expires": \(now + 3600), "ttl": 3600, "color": "blue", "tags": {"a": null, "b": [true, false]}}],
+             "lastUsed": {"web": \(range.first)}}
+            """
+        TestSupport.writeFile(state, text, mode: 0o600)
+        #expect(portdash(["lease", "api"], range: range).status == 0)
+        let after = String(decoding: TestSupport.readFile(state) ?? [], as: UTF8.self)
+        for piece in ["\"pool\"", "from a newer portdash", "2.50", "12345678901234567890", "-0.0", "1e400",
+                      "\"color\"", "\"blue\"", "\"tags\"", "null", "true", "false"] {
+            #expect(after.contains(piece), "\(piece) lost: \(after)")
+        }
+        #expect(try LeaseStore(path: state).load().leases.map(\.service).sorted() == ["api", "web"])
     }
 }

@@ -110,6 +110,37 @@ struct LeaseStoreTests {
         print("the biggest book: \(st.st_size) bytes")
     }
 
+    @Test("lastUsed keeps the 1,000 most recently used names: the least recently used is forgotten first")
+    func lastUsedBounded() throws {
+        var book = LeaseBook()
+        for i in 0..<1000 { book.lastUsed["s\(i)"] = UInt16(1000 + i) }
+        book.lastUsed["s0"] = 1000      // used again: now the most recent
+        book.lastUsed["new"] = 5000     // one name too many: s1 goes
+        #expect(book.lastUsed.count == 1000)
+        #expect(book.lastUsed["s1"] == nil && book.lastUsed["s0"] == 1000 && book.lastUsed["new"] == 5000)
+        // The order of use survives the file.
+        var again = try LeaseBook.decode(book.encoded())
+        again.lastUsed["newer"] = 5001
+        #expect(again.lastUsed.count == 1000)
+        #expect(again.lastUsed["s2"] == nil && again.lastUsed["s0"] == 1000 && again.lastUsed["s3"] == 1003)
+    }
+
+    @Test("unknown fields survive decode and encode, numbers as written")
+    func unknownFields() throws {
+        let text = "{\"version\": 1, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": {}}"
+        let book = try LeaseBook.decode(Array(text.utf8))
+        let out = String(decoding: book.encoded(), as: UTF8.self)
+        #expect(out.contains("\"future\"") && out.contains("1.50") && out.contains("123456789012345678901234"))
+        #expect(out.contains("\"hint\"") && out.contains("\\u001b"))
+        #expect(try LeaseBook.decode(book.encoded()) == book)
+        // Nesting is not a reason to refuse a valid file: 500 levels are read (and kept).
+        let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        let nested = try LeaseBook.decode(Array("{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"x\": \(deep)}".utf8))
+        let inner = String(repeating: "[", count: 499) + String(repeating: "]", count: 499)
+        #expect(String(decoding: nested.encoded(), as: UTF8.self).contains(inner))
+        #expect(try LeaseBook.decode(nested.encoded()) == nested)
+    }
+
     @Test("a directory, a symlink, another user's file: refused, nothing touched")
     func hostilePaths() throws {
         mkdir(dir + "/adir", 0o700)

@@ -55,6 +55,11 @@ struct FieldReader {
         return items
     }
 
+    /// Members this version does not know: kept, and written back as they were.
+    func unknown(besides known: [String]) -> [JSONMember] {
+        members.filter { !known.contains($0.key) }
+    }
+
     func wrongType(_ key: String, _ v: JSONNode, expected: String) -> LeaseBookProblem {
         LeaseBookProblem("field \(name(key)) has the wrong type (expected \(expected), found \(v.typeName))")
     }

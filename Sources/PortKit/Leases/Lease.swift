@@ -27,6 +27,9 @@ public struct Lease: Sendable, Equatable {
     /// The TTL the lease was granted with, reapplied on renewal.
     public var ttl: Int64?
 
+    /// Fields this version does not know, kept for the version that wrote them.
+    public var extra: [JSONMember] = []
+
     public init(service: String, port: UInt16, kind: Kind, granted: Int64, expires: Int64? = nil,
                 owner: LeaseOwner? = nil, ttl: Int64? = nil) {
         self.service = service; self.port = port; self.kind = kind; self.granted = granted
@@ -59,6 +62,8 @@ extension LeaseOwner {
 }
 
 extension Lease {
+    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner"]
+
     init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
         let f = try FieldReader(node, path: path)
         service = try f.string("service")
@@ -72,15 +77,16 @@ extension Lease {
         expires = try f.optionalInteger("expires")
         ttl = try f.optionalInteger("ttl")
         owner = try f.optional("owner").map { (o: JSONNode) throws(LeaseBookProblem) in try LeaseOwner(json: o, path: f.name("owner")) }
+        extra = f.unknown(besides: Lease.fields)
     }
 
-    /// The fields in the README's order.
+    /// Known fields in the README's order, then the unknown ones.
     var json: JSONNode {
         var m = [JSONMember("service", .string(service)), JSONMember("port", .integer(port)),
                  JSONMember("kind", .string(kind.rawValue)), JSONMember("granted", .integer(granted))]
         if let expires { m.append(JSONMember("expires", .integer(expires))) }
         if let ttl { m.append(JSONMember("ttl", .integer(ttl))) }
         if let owner { m.append(JSONMember("owner", owner.json)) }
-        return .object(m)
+        return .object(m + extra)
     }
 }

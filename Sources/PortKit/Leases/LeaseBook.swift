@@ -11,22 +11,25 @@
 ///     }
 ///
 /// Read with a strict parser of our own rather than JSONDecoder, which keeps
-/// one of two duplicate keys silently and calls out-of-range numbers "not
-/// valid JSON".
+/// one of two duplicate keys silently, drops fields it does not know (a newer
+/// portdash's data) and calls out-of-range numbers "not valid JSON".
 public struct LeaseBook: Sendable, Equatable {
     public static let currentVersion = 1
     /// Ten years: longer is a typo, and keeps time arithmetic far from overflow.
     public static let maxTTL: Int64 = 10 * 365 * 86400
     /// 9999-12-31.
     public static let maxTime: Int64 = 253_402_300_799
+    static let fields = ["version", "leases", "lastUsed"]
 
     public var version: Int
     public var leases: [Lease]
     /// service → the port it last held: after a release or an expiry the
     /// service still prefers it (Kea's hold-reclaimed affinity).
-    public var lastUsed: [String: UInt16]
+    public var lastUsed: RecentPorts
+    /// Top-level fields this version does not know, kept for the version that wrote them.
+    public var extra: [JSONMember] = []
 
-    public init(leases: [Lease] = [], lastUsed: [String: UInt16] = [:]) {
+    public init(leases: [Lease] = [], lastUsed: RecentPorts = [:]) {
         self.version = LeaseBook.currentVersion
         self.leases = leases
         self.lastUsed = lastUsed
@@ -60,27 +63,16 @@ public struct LeaseBook: Sendable, Equatable {
         for (i, item) in try top.array("leases").enumerated() {
             leases.append(try Lease(json: item, path: "leases[\(i)]"))
         }
-        lastUsed = try LeaseBook.lastUsed(json: top.optional("lastUsed"))
+        lastUsed = try RecentPorts(json: top.optional("lastUsed"))
+        extra = top.unknown(besides: LeaseBook.fields)
     }
 
-    static func lastUsed(json node: JSONNode?) throws(LeaseBookProblem) -> [String: UInt16] {
-        guard let node else { return [:] }
-        guard case .object(let members) = node else {
-            throw LeaseBookProblem("field lastUsed has the wrong type (expected an object, found \(node.typeName))")
-        }
-        var ports: [String: UInt16] = [:]
-        for m in members {
-            ports[m.key] = try FieldReader.port(m.value, named: "lastUsed[\"\(sanitized(String(m.key.prefix(64))))\"]")
-        }
-        return ports
-    }
-
-    /// Stable, readable bytes: one lease per line in port order, lastUsed by name.
+    /// Stable, readable bytes: one lease per line in port order, lastUsed in
+    /// order of use, unknown fields after the known ones.
     public func encoded() -> [UInt8] {
-        let recent = lastUsed.sorted { $0.key < $1.key }.map { JSONMember($0.key, .integer($0.value)) }
         let members = [JSONMember("version", .integer(version)),
                        JSONMember("leases", .array(leases.sorted { $0.port < $1.port }.map(\.json))),
-                       JSONMember("lastUsed", .object(recent))]
+                       JSONMember("lastUsed", lastUsed.json)] + extra
         var out = ""
         JSONNode.object(members).writePretty(into: &out, expand: 2)
         return Array(out.utf8) + [10]
