@@ -13,6 +13,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case badStateFile(path: String, problem: String)
     /// The state file is larger than portdash reads; none of it was read.
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
+    /// The system would not let the state file be written (full disk,
+    /// read-only file system, no permission): nothing was changed.
+    case stateNotWritable(path: String, directory: String, errno: Int32)
     /// Another portdash held the state lock for too long.
     case lockTimeout(path: String, seconds: Double)
     /// No port of the range could be granted.
@@ -41,6 +44,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .stateFileTooLarge(let path, let size, let limit):
             return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
                 + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
+        case .stateNotWritable(let path, let directory, let err):
+            return "cannot write the state file \(path): \(notWritableReason(err, directory: directory)); nothing was changed"
         case .lockTimeout(let path, let seconds):
             return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
         case .poolExhausted(let range, let holders):
@@ -65,10 +70,22 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
         case .stateFileTooLarge: return 65       // EX_DATAERR
+        case .stateNotWritable: return 73        // EX_CANTCREAT
         case .lockTimeout: return 75             // EX_TEMPFAIL
         case .killRefused: return 77             // EX_NOPERM
         case .permissionDenied: return 77        // EX_NOPERM
         }
+    }
+}
+
+/// Why a write failed, in words, with what to do about it.
+func notWritableReason(_ err: Int32, directory: String) -> String {
+    switch err {
+    case ENOSPC: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
+    case EDQUOT: return "your disk quota is used up on the device holding \(directory); free some space and retry"
+    case EROFS: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
+    case EACCES, EPERM: return "permission denied in \(directory); fix its permissions, or use another file with --state"
+    default: return errnoText(err)
     }
 }
 
@@ -90,6 +107,10 @@ func errnoName(_ err: Int32) -> String? {
     case EAFNOSUPPORT: return "EAFNOSUPPORT"
     case EINVAL: return "EINVAL"
     case EMFILE: return "EMFILE"
+    case ENOSPC: return "ENOSPC"
+    case EROFS: return "EROFS"
+    case EDQUOT: return "EDQUOT"
+    case EIO: return "EIO"
     default: return nil
     }
 }

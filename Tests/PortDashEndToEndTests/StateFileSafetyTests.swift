@@ -3,7 +3,8 @@ import PortKitTestSupport
 import PortKit
 
 /// The state file against hostile surroundings: oversized and trailing-garbage
-/// files, a newer version's fields. The built binary, as a user runs it.
+/// files, a full or read-only disk, a newer version's fields. The built
+/// binary, as a user runs it.
 @Suite("State file safety (the binary)")
 struct StateFileSafetyTests {
     let dir = TestSupport.temporaryDirectory()
@@ -59,6 +60,44 @@ struct StateFileSafetyTests {
             #expect(r.stderr.contains("after the JSON object"), "\(args): \(r.stderr)")
             #expect(TestSupport.readFile(state) == Array(text.utf8), "\(args)")
         }
+    }
+
+    // MARK: a full disk, a read-only file system
+
+    @Test("a full disk: exit 73 naming the device, the file unchanged, no temporary left")
+    func diskFull() throws {
+        guard let fs = TmpfsMount.make(at: dir + "/small", bytes: 256 << 10, for: "a full disk") else { return }
+        defer { fs.unmount() }
+        let range = TestSupport.freeRange(count: 3)
+        let file = fs.path + "/leases.json"
+        #expect(portdash(["lease", "web"], range: range, state: file).status == 0)
+        let before = TestSupport.readFile(file)
+        fs.fill(fs.path + "/filler")
+        let r = portdash(["lease", "api"], range: range, state: file)
+        #expect(r.status == 73 && oneLine(r.stderr), "\(r.stderr)")
+        #expect(r.stderr.contains("no space left on the device holding \(fs.path)"), "\(r.stderr)")
+        #expect(TestSupport.readFile(file) == before)
+        #expect(TestSupport.runCommand(["/bin/ls", "-A", fs.path]).stdout == "filler\nleases.json\nleases.json.lock\n")
+        unlink(fs.path + "/filler")
+        #expect(portdash(["lease", "api"], range: range, state: file).status == 0)
+    }
+
+    @Test("a read-only file system: writes exit 73 saying so, reads still work, the file unchanged")
+    func readOnly() throws {
+        guard let fs = TmpfsMount.make(at: dir + "/ro", bytes: 1 << 20, for: "a read-only file system") else { return }
+        defer { fs.unmount() }
+        let range = TestSupport.freeRange(count: 3)
+        let file = fs.path + "/leases.json"
+        #expect(portdash(["lease", "web"], range: range, state: file).status == 0)
+        let before = TestSupport.readFile(file)
+        guard fs.remountReadOnly(for: "a read-only file system") else { return }
+        for args in [["lease", "api"], ["release", "web"], ["reserve", "\(range.last)", "db"]] {
+            let r = portdash(args, range: range, state: file)
+            #expect(r.status == 73 && oneLine(r.stderr), "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("the file system holding \(fs.path) is read-only"), "\(args): \(r.stderr)")
+        }
+        #expect(portdash(["leases"], range: range, state: file).status == 0)
+        #expect(TestSupport.readFile(file) == before)
     }
 
     // MARK: a newer version's fields

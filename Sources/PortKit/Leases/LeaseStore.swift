@@ -22,10 +22,7 @@ public final class LeaseStore: @unchecked Sendable {
     public let path: String
     public let lockTimeout: Double
     public var lockPath: String { path + ".lock" }
-    var directory: String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
+    var directory: String { parentDirectory(of: path) }
 
     public init(path: String, lockTimeout: Double = 10) {
         self.path = path
@@ -125,9 +122,14 @@ public final class LeaseStore: @unchecked Sendable {
             if mkdir(prefix, 0o700) == 0 {
                 chmod(prefix, 0o700)
             } else if errno != EEXIST {
-                throw .badStateFile(path: path, problem: "cannot create directory \(prefix): \(errnoText(errno))")
+                throw .stateNotWritable(path: path, directory: parentDirectory(of: prefix), errno: errno)
             }
         }
+    }
+
+    func parentDirectory(of dir: String) -> String {
+        guard let slash = dir.lastIndex(of: "/") else { return "." }
+        return slash == dir.startIndex ? "/" : String(dir[..<slash])
     }
 
     /// flock with a bounded wait: poll LOCK_NB with growing sleeps, so a stuck
@@ -136,7 +138,10 @@ public final class LeaseStore: @unchecked Sendable {
         let fd: Int32
         switch Sys.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600) {
         case .success(let f): fd = f
-        case .failure(let e): throw .badStateFile(path: lockPath, problem: "cannot be opened: \(e)")
+        case .failure(let e) where e.rawValue == ELOOP:
+            throw .badStateFile(path: lockPath, problem: "is a symbolic link; portdash will not follow it. Remove it: rm \(lockPath)")
+        case .failure(let e):
+            throw .stateNotWritable(path: path, directory: directory, errno: e.rawValue)
         }
         let deadline = monotonicSeconds() + lockTimeout
         var pause: UInt32 = 500  // µs
@@ -157,7 +162,9 @@ public final class LeaseStore: @unchecked Sendable {
         return fd
     }
 
-    /// temp file → fsync → rename → fsync(dir).
+    /// temp file → fsync → rename → fsync(dir). A failure the system reports
+    /// (full disk, read-only file system) is `.stateNotWritable`, never
+    /// "damaged file": the file on disk is still the old, good one.
     func write(_ bytes: [UInt8]) throws(PortKitError) {
         let dir = directory
         let base = path.split(separator: "/").last.map(String.init) ?? "leases.json"
@@ -167,23 +174,18 @@ public final class LeaseStore: @unchecked Sendable {
         let fd: Int32
         switch Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) {
         case .success(let f): fd = f
-        case .failure(let e): throw .badStateFile(path: path, problem: "cannot create \(temp): \(e)")
+        case .failure(let e): throw .stateNotWritable(path: path, directory: dir, errno: e.rawValue)
         }
         fchmod(fd, 0o600)
-        if case .failure(let e) = Sys.writeAll(fd, bytes) {
-            close(fd); unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot write \(temp): \(e)")
-        }
-        if fsync(fd) != 0 {
-            let e = errno
-            close(fd); unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot fsync \(temp): \(errnoText(e))")
-        }
-        close(fd)
-        if rename(temp, path) != 0 {
-            let e = errno
+        var failure: Int32 = 0
+        if case .failure(let e) = Sys.writeAll(fd, bytes) { failure = e.rawValue }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        // close reports delayed write errors on some file systems (NFS).
+        if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
+        if failure == 0 && rename(temp, path) != 0 { failure = errno }
+        if failure != 0 {
             unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot replace the file: \(errnoText(e))")
+            throw .stateNotWritable(path: path, directory: dir, errno: failure)
         }
         if case .success(let dfd) = Sys.open(dir, O_RDONLY | O_DIRECTORY) {
             fsync(dfd)
