@@ -1,4 +1,6 @@
 import PortKit
+import Dispatch
+import Synchronization
 
 /// A small tmpfs of our own, for a full disk and a read-only file system.
 /// Mounting needs root (CI runs the suite as root); elsewhere `make` prints
@@ -43,6 +45,30 @@ public final class TmpfsMount {
     }
 
     deinit { unmount() }
+}
+
+/// Unlinks one path in a tight loop on another thread until stopped: the
+/// "user's rm" or cleaning tool racing portdash for its lock file.
+public final class Unlinker: Sendable {
+    private let stopFlag = Atomic<Bool>(false)
+    private let removed = Atomic<Int>(0)
+    private let done = DispatchSemaphore(value: 0)
+
+    public init(path: String) {
+        DispatchQueue.global().async { [self] in
+            while !stopFlag.load(ordering: .relaxed) {
+                if unlink(path) == 0 { removed.add(1, ordering: .relaxed) }
+            }
+            done.signal()
+        }
+    }
+
+    /// Stops the loop; returns how many times the file was really removed.
+    public func stop() -> Int {
+        stopFlag.store(true, ordering: .relaxed)
+        done.wait()
+        return removed.load(ordering: .relaxed)
+    }
 }
 
 extension TestSupport {

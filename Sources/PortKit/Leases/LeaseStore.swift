@@ -3,9 +3,10 @@
 ///
 /// - Readers take no lock: the file is only ever replaced by rename(2), so a
 ///   reader sees the old file or the new one, never half of one.
-/// - Writers hold flock(2) on a separate `<file>.lock` that is never renamed
-///   (a lock on the data file itself would be lost at the first rename), wait
-///   a bounded time for it, then fail with a clear message.
+/// - Writers hold flock(2) on a separate `<file>.lock` that is never renamed,
+///   then on the state file itself, each checked after flock to still be the
+///   file at its path (LeaseStore+Locking.swift); they wait a bounded time,
+///   then fail with a clear message.
 /// - A write goes to a temporary file in the same directory, is fsynced,
 ///   renamed over the old file, and the directory is fsynced, before success
 ///   is reported: a kill -9 at any moment leaves the old or the new file.
@@ -23,6 +24,7 @@ public final class LeaseStore: @unchecked Sendable {
     public let lockTimeout: Double
     public var lockPath: String { path + ".lock" }
     var directory: String { parentDirectory(of: path) }
+    var baseName: String { path.split(separator: "/").last.map(String.init) ?? "leases.json" }
 
     public init(path: String, lockTimeout: Double = 10) {
         self.path = path
@@ -95,9 +97,13 @@ public final class LeaseStore: @unchecked Sendable {
     /// it, the new book is written durably before this returns.
     public func update<T>(_ body: (inout LeaseBook) throws(PortKitError) -> T) throws(PortKitError) -> T {
         try ensureDirectory()
-        let lock = try acquireLock()
-        defer { close(lock) }  // closing the descriptor releases the flock
-        var book = try load()
+        let deadline = monotonicSeconds() + lockTimeout
+        let lock = try acquireLock(until: deadline)
+        defer { close(lock) }  // closing a descriptor releases its flock
+        let data = try lockStateFile(until: deadline)
+        defer { close(data) }
+        // Read through the locked descriptor: the very file we hold the lock on.
+        var book = try decode(readWhole(data))
         let before = book
         let result = try body(&book)
         if book != before {
@@ -132,91 +138,19 @@ public final class LeaseStore: @unchecked Sendable {
         return slash == dir.startIndex ? "/" : String(dir[..<slash])
     }
 
-    /// flock with a bounded wait: poll LOCK_NB with growing sleeps, so a stuck
-    /// holder yields a clear error rather than a hang.
-    func acquireLock() throws(PortKitError) -> Int32 {
-        let fd: Int32
-        switch Sys.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600) {
-        case .success(let f): fd = f
-        case .failure(let e) where e.rawValue == ELOOP:
-            throw .badStateFile(path: lockPath, problem: "is a symbolic link; portdash will not follow it. Remove it: rm \(lockPath)")
-        case .failure(let e):
-            throw .stateNotWritable(path: path, directory: directory, errno: e.rawValue)
-        }
-        let deadline = monotonicSeconds() + lockTimeout
-        var pause: UInt32 = 500  // µs
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                let e = errno
-                close(fd)
-                throw .system(call: "flock \(lockPath)", errno: e)
-            }
-            if monotonicSeconds() >= deadline {
-                close(fd)
-                throw .lockTimeout(path: lockPath, seconds: lockTimeout)
-            }
-            // Jitter keeps 50 waiters from waking in lockstep.
-            usleep(pause + UInt32.random(in: 0...pause))
-            pause = min(pause * 2, 20_000)
-        }
-        return fd
-    }
-
-    /// temp file → fsync → rename → fsync(dir). A failure the system reports
-    /// (full disk, read-only file system) is `.stateNotWritable`, never
-    /// "damaged file": the file on disk is still the old, good one.
-    func write(_ bytes: [UInt8]) throws(PortKitError) {
-        let dir = directory
-        let base = path.split(separator: "/").last.map(String.init) ?? "leases.json"
-        let temp = dir + "/." + base + ".tmp." + String(getpid())
-        removeStaleTemporaries(dir: dir, base: base)
-        unlink(temp)
-        let fd: Int32
-        switch Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) {
-        case .success(let f): fd = f
-        case .failure(let e): throw .stateNotWritable(path: path, directory: dir, errno: e.rawValue)
-        }
-        fchmod(fd, 0o600)
-        var failure: Int32 = 0
-        if case .failure(let e) = Sys.writeAll(fd, bytes) { failure = e.rawValue }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        // close reports delayed write errors on some file systems (NFS).
-        if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
-        if failure == 0 && rename(temp, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temp)
-            throw .stateNotWritable(path: path, directory: dir, errno: failure)
-        }
-        if case .success(let dfd) = Sys.open(dir, O_RDONLY | O_DIRECTORY) {
-            fsync(dfd)
-            close(dfd)
-        }
-    }
-
-    /// Temporaries left by a writer killed mid-write. Only called under the
-    /// lock, when no other writer can be using one.
-    func removeStaleTemporaries(dir: String, base: String) {
-        guard let d = opendir(dir) else { return }
-        defer { closedir(d) }
-        let prefix = "." + base + ".tmp."
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(prefix) { unlink(dir + "/" + name) }
-        }
-    }
-
     /// Moves a bad file aside (kept as `<file>.bad-<time>`) and starts a
     /// fresh, empty book. Only on the user's explicit request.
     public func repair(now: Int64 = epochSeconds()) throws(PortKitError) -> String? {
         try ensureDirectory()
-        let lock = try acquireLock()
+        let deadline = monotonicSeconds() + lockTimeout
+        let lock = try acquireLock(until: deadline)
         defer { close(lock) }
         // Only a file whose *contents* are bad is moved aside; a symlink, a
         // directory, another user's file, a file over the size limit or a
         // read error is reported as is.
-        guard let bytes = try readChecked() else { return nil }
+        guard let data = try lockExistingStateFile(until: deadline) else { return nil }
+        defer { close(data) }
+        let bytes = try readWhole(data)
         if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
         var backup = path + ".bad-" + String(now)
         var n = 1
@@ -224,7 +158,7 @@ public final class LeaseStore: @unchecked Sendable {
         if rename(path, backup) != 0 {
             throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(errno))")
         }
-        try write(LeaseBook().encoded())
+        try createEmpty()
         return backup
     }
 }
