@@ -4,7 +4,8 @@ import PortKit
 
 /// The state file against hostile surroundings: a lock file removed under
 /// racing writers, oversized and trailing-garbage files, a full or read-only
-/// disk, a newer version's fields. The built binary, as a user runs it.
+/// disk, open directories, a newer version's fields. The built binary, as a
+/// user runs it.
 @Suite("State file safety (the binary)")
 struct StateFileSafetyTests {
     let dir = TestSupport.temporaryDirectory()
@@ -132,6 +133,41 @@ struct StateFileSafetyTests {
         }
         #expect(portdash(["leases"], range: range, state: file).status == 0)
         #expect(TestSupport.readFile(file) == before)
+    }
+
+    // MARK: strict modes
+
+    @Test("strict modes: a 0777 or 0770 directory is refused (exit 77, mode and fix named); 1777 is fine")
+    func strictModes() throws {
+        let range = TestSupport.freeRange(count: 2)
+        for mode: mode_t in [0o777, 0o770] {
+            let open = dir + "/open\(String(mode, radix: 8))"
+            mkdir(open, 0o700)
+            #expect(portdash(["lease", "web"], range: range, state: open + "/leases.json").status == 0)
+            let bytes = TestSupport.readFile(open + "/leases.json")
+            chmod(open, mode)
+            for args in everyVerb(range) + [["repair"]] {
+                let r = portdash(args, range: range, state: open + "/leases.json")
+                #expect(r.status == 77 && oneLine(r.stderr), "\(args): \(r.stderr)")
+                #expect(r.stderr.contains(open) && r.stderr.contains("0" + String(mode, radix: 8)) && r.stderr.contains("chmod"), "\(r.stderr)")
+                #expect(TestSupport.readFile(open + "/leases.json") == bytes)
+            }
+        }
+        let fresh = dir + "/fresh"
+        mkdir(fresh, 0o777); chmod(fresh, 0o777)
+        #expect(portdash(["lease", "web"], range: range, state: fresh + "/leases.json").status == 77)
+        #expect(access(fresh + "/leases.json", F_OK) != 0 && access(fresh + "/leases.json.lock", F_OK) != 0)
+
+        let sticky = dir + "/sticky"
+        mkdir(sticky, 0o700); chmod(sticky, 0o1777)
+        let r = portdash(["lease", "web"], range: range, state: sticky + "/leases.json")
+        #expect(r.status == 0, "\(r.stderr)")
+        if geteuid() == 0 {
+            let theirs = dir + "/theirs"
+            mkdir(theirs, 0o700); chown(theirs, 65534, 65534)
+            let t = portdash(["lease", "web"], range: range, state: theirs + "/leases.json")
+            #expect(t.status == 77 && t.stderr.contains("belongs to uid 65534"), "\(t.stderr)")
+        }
     }
 
     // MARK: a newer version's fields

@@ -13,6 +13,7 @@
 /// - The file is read whole or not at all (`sizeLimit`), and one that fails
 ///   validation is never written over; `repair()` moves it aside (keeping it)
 ///   only when the user asks.
+/// - Its directory must not let anyone else replace it (LeaseStore+Directory.swift).
 public final class LeaseStore: @unchecked Sendable {
     /// The largest file read. The biggest book this version writes (every
     /// port 1-65535 leased under a 64-character name, every field at its
@@ -33,6 +34,7 @@ public final class LeaseStore: @unchecked Sendable {
 
     /// The current book; an absent file is an empty book.
     public func load() throws(PortKitError) -> LeaseBook {
+        try checkDirectory()
         guard let bytes = try readChecked() else { return LeaseBook() }
         return try decode(bytes)
     }
@@ -111,31 +113,6 @@ public final class LeaseStore: @unchecked Sendable {
             try write(book.encoded())
         }
         return result
-    }
-
-    /// Creates the directory chain, the last part 0700 whatever the umask.
-    func ensureDirectory() throws(PortKitError) {
-        let dir = directory
-        var st = stat()
-        if stat(dir, &st) == 0 {
-            if st.st_mode & S_IFMT != S_IFDIR { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
-            return
-        }
-        var prefix = ""
-        for part in dir.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + part
-            if dir.hasPrefix("/") == false && prefix.hasPrefix("/") { prefix.removeFirst() }
-            if mkdir(prefix, 0o700) == 0 {
-                chmod(prefix, 0o700)
-            } else if errno != EEXIST {
-                throw .stateNotWritable(path: path, directory: parentDirectory(of: prefix), errno: errno)
-            }
-        }
-    }
-
-    func parentDirectory(of dir: String) -> String {
-        guard let slash = dir.lastIndex(of: "/") else { return "." }
-        return slash == dir.startIndex ? "/" : String(dir[..<slash])
     }
 
     /// Moves a bad file aside (kept as `<file>.bad-<time>`) and starts a
