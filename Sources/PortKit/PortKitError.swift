@@ -11,6 +11,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(call: String, errno: Int32)
     /// The lease state file cannot be used; nothing was written.
     case badStateFile(path: String, problem: String)
+    /// --state or $PORTDASH_STATE cannot name a state file (empty, a directory).
+    case invalidStatePath(String)
     /// The state file is larger than portdash reads; none of it was read.
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
@@ -45,6 +47,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) failed: \(errnoText(err))"
         case .badStateFile(let path, let problem):
             return "state file \(path): \(problem)"
+        case .invalidStatePath(let why):
+            return why
         case .stateFileTooLarge(let path, let size, let limit):
             return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
                 + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
@@ -75,6 +79,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseRefused: return 69            // EX_UNAVAILABLE
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
+        case .invalidStatePath: return 64        // EX_USAGE
         case .stateFileTooLarge: return 65       // EX_DATAERR
         case .stateNotWritable: return 73        // EX_CANTCREAT
         case .unsafeStateDirectory: return 77    // EX_NOPERM

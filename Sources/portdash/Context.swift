@@ -8,7 +8,7 @@ struct Context {
 
     init(_ global: GlobalOptions) throws {
         range = try global.resolvedRange()
-        let path = StatePath.resolve(explicit: global.state, environment: processEnvironment)
+        let path = try global.resolvedStatePath()
         // Clamped: NaN, inf or a negative value must not turn a bounded wait into a hang.
         var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
         if !timeout.isFinite || timeout < 0 { timeout = 10 }

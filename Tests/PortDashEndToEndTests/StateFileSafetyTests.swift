@@ -4,8 +4,8 @@ import PortKit
 
 /// The state file against hostile surroundings: a lock file removed under
 /// racing writers, oversized and trailing-garbage files, a full or read-only
-/// disk, open directories, a newer version's fields. The built binary, as a
-/// user runs it.
+/// disk, open directories, bad --state values, a newer version's fields. The
+/// built binary, as a user runs it.
 @Suite("State file safety (the binary)")
 struct StateFileSafetyTests {
     let dir = TestSupport.temporaryDirectory()
@@ -95,6 +95,30 @@ struct StateFileSafetyTests {
             #expect(r.stderr.contains("after the JSON object"), "\(args): \(r.stderr)")
             #expect(TestSupport.readFile(state) == Array(text.utf8), "\(args)")
         }
+    }
+
+    // MARK: --state
+
+    @Test("--state '' and an empty PORTDASH_STATE are usage errors (exit 64); a relative --state is made absolute")
+    func statePathArguments() throws {
+        let range = TestSupport.freeRange(count: 1)
+        // Were the empty value ignored, the default must land here, not in the user's home.
+        let home = ["HOME": dir + "/home", "XDG_STATE_HOME": dir + "/xdg"]
+        let empty = TestSupport.runCommand([TestSupport.portdashBinary, "leases", "--state", ""], environment: home)
+        #expect(empty.status == 64 && oneLine(empty.stderr) && empty.stderr.contains("--state"), "\(empty.stderr)")
+        var env = home
+        env["PORTDASH_STATE"] = ""
+        let unsetIt = TestSupport.runCommand([TestSupport.portdashBinary, "leases"], environment: env)
+        #expect(unsetIt.status == 64 && oneLine(unsetIt.stderr) && unsetIt.stderr.contains("unset PORTDASH_STATE"), "\(unsetIt.stderr)")
+        #expect(access(dir + "/xdg", F_OK) != 0 && access(dir + "/home", F_OK) != 0)
+
+        let lease = TestSupport.runCommand(["/bin/sh", "-c", "cd \"$1\" && exec \"$0\" lease web --range \(range.first)-\(range.last) --state rel/leases.json",
+                                            TestSupport.portdashBinary, dir], environment: home)
+        #expect(lease.status == 0, "\(lease.stderr)")
+        #expect(try LeaseStore(path: dir + "/rel/leases.json").load().lease(for: "web") != nil)
+        let listed = TestSupport.runCommand(["/bin/sh", "-c", "cd \"$1\" && exec \"$0\" leases --json --state rel/leases.json",
+                                             TestSupport.portdashBinary, dir], environment: home)
+        #expect(listed.stdout.contains("\"state\":\"\(dir)/rel/leases.json\""), "\(listed.stdout)")
     }
 
     // MARK: a full disk, a read-only file system

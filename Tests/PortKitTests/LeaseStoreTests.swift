@@ -197,13 +197,29 @@ struct LeaseStoreTests {
     }
 
     @Test("state path: --state, then PORTDASH_STATE, then XDG_STATE_HOME (absolute only), then ~/.local/state")
-    func statePath() {
+    func statePath() throws {
         let env: [String: String] = ["HOME": "/home/ann", "XDG_STATE_HOME": "/xdg", "PORTDASH_STATE": "/p.json"]
-        #expect(StatePath.resolve(explicit: "/x.json", environment: { env[$0] }) == "/x.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { env[$0] }) == "/p.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? nil : env[$0] }) == "/xdg/portdash/leases.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
+        #expect(try StatePath.resolve(explicit: "/x.json", environment: { env[$0] }) == "/x.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { env[$0] }) == "/p.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? nil : env[$0] }) == "/xdg/portdash/leases.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
                 == "/home/ann/.local/state/portdash/leases.json")
+    }
+
+    @Test("state path: empty values are usage errors, relative ones are taken from the current directory")
+    func statePathMistakes() throws {
+        let cwd = { () -> String? in "/work/here" }
+        for (explicit, variable, says) in [("", nil, "--state is empty"), (nil, "", "unset PORTDASH_STATE"),
+                                           ("dir/", nil, "names a directory"), ("..", nil, "names a directory")] {
+            #expect { try StatePath.resolve(explicit: explicit, environment: { $0 == "PORTDASH_STATE" ? variable : nil }, currentDirectory: cwd) } throws: {
+                ($0 as? PortKitError)?.exitCode == 64 && "\($0)".contains(says)
+            }
+        }
+        #expect(try StatePath.resolve(explicit: "./s/leases.json", environment: { _ in nil }, currentDirectory: cwd) == "/work/here/s/leases.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? "l.json" : nil }, currentDirectory: cwd) == "/work/here/l.json")
+        #expect { try StatePath.resolve(explicit: "l.json", environment: { _ in nil }, currentDirectory: { nil }) } throws: {
+            "\($0)".contains("current directory cannot be read")
+        }
     }
 }
 
