@@ -11,6 +11,17 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case system(call: String, errno: Int32)
     /// The lease state file cannot be used; nothing was written.
     case badStateFile(path: String, problem: String)
+    /// --state or $PORTDASH_STATE cannot name a state file (empty, a directory).
+    case invalidStatePath(String)
+    /// The state file is larger than portdash reads; none of it was read.
+    case stateFileTooLarge(path: String, size: Int64, limit: Int64)
+    /// The system would not let the state file be written (full disk,
+    /// read-only file system, no permission): nothing was changed.
+    case stateNotWritable(path: String, directory: String, errno: Int32)
+    /// The state file's directory lets someone else replace the file
+    /// (OpenSSH's StrictModes): writable by group or others without the
+    /// sticky bit, or owned by another user than us or root.
+    case unsafeStateDirectory(directory: String, mode: UInt32, owner: UInt32)
     /// Another portdash held the state lock for too long.
     case lockTimeout(path: String, seconds: Double)
     /// No port of the range could be granted; why not, port by port.
@@ -54,6 +65,15 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) failed: \(errnoText(err))"
         case .badStateFile(let path, let problem):
             return "state file \(path): \(problem)"
+        case .invalidStatePath(let why):
+            return why
+        case .stateFileTooLarge(let path, let size, let limit):
+            return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
+                + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
+        case .stateNotWritable(let path, let directory, let err):
+            return "cannot write the state file \(path): \(notWritableReason(err, directory: directory)); nothing was changed"
+        case .unsafeStateDirectory(let directory, let mode, let owner):
+            return unsafeDirectoryText(directory, mode: mode, owner: owner)
         case .lockTimeout(let path, let seconds):
             return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
         case .poolExhausted(let range, let obstacles):
@@ -107,11 +127,37 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .needsTerminal: return 69           // EX_UNAVAILABLE
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
+        case .invalidStatePath: return 64        // EX_USAGE
+        case .stateFileTooLarge: return 65       // EX_DATAERR
+        case .stateNotWritable: return 73        // EX_CANTCREAT
+        case .unsafeStateDirectory: return 77    // EX_NOPERM
         case .lockTimeout: return 75             // EX_TEMPFAIL
         case .killRefused: return 77             // EX_NOPERM
         case .permissionDenied: return 77        // EX_NOPERM
         }
     }
+}
+
+/// Why a write failed, in words, with what to do about it.
+func notWritableReason(_ err: Int32, directory: String) -> String {
+    switch err {
+    case ENOSPC: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
+    case EDQUOT: return "your disk quota is used up on the device holding \(directory); free some space and retry"
+    case EROFS: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
+    case EACCES, EPERM: return "permission denied in \(directory); fix its permissions, or use another file with --state"
+    default: return errnoText(err)
+    }
+}
+
+func unsafeDirectoryText(_ directory: String, mode: UInt32, owner: UInt32) -> String {
+    let me = geteuid()
+    if owner != me && owner != 0 {
+        return "state directory \(directory) belongs to uid \(owner), who could replace the state file (it must be yours, uid \(me), or root's); use a directory of your own with --state"
+    }
+    let who = mode & 0o020 != 0 ? (mode & 0o002 != 0 ? "its group and others" : "its group") : "others"
+    let octal = String(mode & 0o7777, radix: 8)
+    return "state directory \(directory) is writable by \(who) (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal)) "
+        + "without the sticky bit, so they could replace the state file; fix it with: chmod go-w \(directory)"
 }
 
 /// strerror(3) text with the symbolic name, e.g. "Address already in use (EADDRINUSE)".
@@ -132,6 +178,10 @@ func errnoName(_ err: Int32) -> String? {
     case EAFNOSUPPORT: return "EAFNOSUPPORT"
     case EINVAL: return "EINVAL"
     case EMFILE: return "EMFILE"
+    case ENOSPC: return "ENOSPC"
+    case EROFS: return "EROFS"
+    case EDQUOT: return "EDQUOT"
+    case EIO: return "EIO"
     default: return nil
     }
 }

@@ -11,7 +11,7 @@ struct Context {
     /// script would: a key must not freeze the screen for long).
     init(_ global: GlobalOptions, lockTimeout: Double = 10) throws {
         range = try global.resolvedRange()
-        let path = StatePath.resolve(explicit: global.state, environment: processEnvironment)
+        let path = try global.resolvedStatePath()
         // Clamped: NaN, inf or a negative value must not turn a bounded wait into a hang.
         var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? lockTimeout
         if !timeout.isFinite || timeout < 0 { timeout = lockTimeout }

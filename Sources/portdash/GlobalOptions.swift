@@ -6,7 +6,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default 5000-5010, or $PORTDASH_RANGE).", valueName: "first-last"))
     var range: String?
 
-    @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE); relative to the current directory.", valueName: "path"))
     var state: String?
 
     /// `portdash --range 3000-3010 status` as well as `portdash status --range …`:
@@ -33,6 +33,13 @@ struct GlobalOptions: ParsableArguments {
 
     func validate() throws {
         _ = try resolvedRange()
+        _ = try resolvedStatePath()
+    }
+
+    /// --state, else $PORTDASH_STATE, else the default; absolute. An empty
+    /// value is a usage error (exit 64), not a silent fall back to the default.
+    func resolvedStatePath() throws -> String {
+        try core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
     }
 
     /// --range, else $PORTDASH_RANGE, else 5000-5010.

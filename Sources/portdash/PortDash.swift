@@ -18,7 +18,8 @@ struct PortDash: ParsableCommand {
 
             Exit codes: 0 success, 1 failure, 64 usage error, 65 bad state file or /proc data, \
             66 no such lease, 69 pool exhausted, request refused, or port still held after kill, \
-            71 system error, 75 state lock timeout, 77 not permitted (kill refused).
+            71 system error, 73 state file not writable (disk full, read-only), 75 state lock timeout, \
+            77 not permitted (kill refused, unsafe state directory).
             """,
         version: "0.1.0",
         subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, BenchRefresh.self],

@@ -63,7 +63,15 @@ struct LeaseStoreTests {
         BadFile(name: "negative pid", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": -5, \"startTime\": 1}}], \"lastUsed\": {}}", says: "owner pid -5"),
         BadFile(name: "huge ttl", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"ttl\": 9223372036854775807}], \"lastUsed\": {}}", says: "ttl 9223372036854775807"),
         BadFile(name: "negative expiry", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"expires\": -9223372036854775808}], \"lastUsed\": {}}", says: "expires"),
-        BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "state file"),
+        BadFile(name: "deep nesting", content: String(repeating: "[", count: 100_000), says: "nests deeper than 512 levels"),
+        // Numbers and keys are named as what they are, never as "not valid JSON".
+        BadFile(name: "pid of 2^31", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"owner\": {\"pid\": 2147483648, \"startTime\": 1}}], \"lastUsed\": {}}", says: "leases[0].owner.pid: 2147483648 is out of range"),
+        BadFile(name: "version 1.5", content: "{\"version\": 1.5, \"leases\": [], \"lastUsed\": {}}", says: "version: 1.5 is not a whole number"),
+        BadFile(name: "a number out of every range", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1e400}], \"lastUsed\": {}}", says: "leases[0].granted: 1e400 is out of range"),
+        BadFile(name: "an integer beyond 64 bits", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"ttl\": 99999999999999999999}], \"lastUsed\": {}}", says: "leases[0].ttl: 99999999999999999999 is out of range"),
+        BadFile(name: "a duplicate key at the top level", content: "{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}]}", says: "the key \"leases\" twice at the top level"),
+        BadFile(name: "a duplicate key in a lease", content: "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"port\": 5001, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "the key \"port\" twice in leases[0]"),
+        BadFile(name: "trailing garbage", content: "{\"version\": 1, \"leases\": [], \"lastUsed\": {}} x", says: "after the JSON object"),
     ]
 
     @Test("a bad file: a one-line error naming it and the problem, and its bytes untouched", arguments: badFiles)
@@ -80,6 +88,57 @@ struct LeaseStoreTests {
             try store.update { (book: inout LeaseBook) throws(PortKitError) in book.lastUsed["z"] = 1 }
         }
         #expect(TestSupport.readFile(dir + "/x.json") == Array(bad.content.utf8))
+    }
+
+    @Test("the biggest book this version can write (every port leased under a 64-character name) is read back whole")
+    func biggestBook() throws {
+        var book = LeaseBook()
+        let pad = String(repeating: "x", count: 58)
+        for port in 1...65535 {
+            let name = "s" + String(port).leftPadded(to: 5) + pad
+            book.leases.append(Lease(service: name, port: UInt16(port), kind: .lease, granted: LeaseBook.maxTime,
+                                     expires: LeaseBook.maxTime, owner: LeaseOwner(pid: .max, startTime: UInt64(Int64.max)),
+                                     ttl: LeaseBook.maxTTL))
+        }
+        for i in 0..<1000 { book.lastUsed["u" + String(i).leftPadded(to: 5) + pad] = 65535 }
+        let store = LeaseStore(path: path)
+        try store.update { (b: inout LeaseBook) throws(PortKitError) in b = book }
+        let back = try store.load()
+        #expect(back.leases.count == 65535 && back.lastUsed.count == 1000)
+        var st = stat()
+        stat(path, &st)
+        print("the biggest book: \(st.st_size) bytes")
+    }
+
+    @Test("lastUsed keeps the 1,000 most recently used names: the least recently used is forgotten first")
+    func lastUsedBounded() throws {
+        var book = LeaseBook()
+        for i in 0..<1000 { book.lastUsed["s\(i)"] = UInt16(1000 + i) }
+        book.lastUsed["s0"] = 1000      // used again: now the most recent
+        book.lastUsed["new"] = 5000     // one name too many: s1 goes
+        #expect(book.lastUsed.count == 1000)
+        #expect(book.lastUsed["s1"] == nil && book.lastUsed["s0"] == 1000 && book.lastUsed["new"] == 5000)
+        // The order of use survives the file.
+        var again = try LeaseBook.decode(book.encoded())
+        again.lastUsed["newer"] = 5001
+        #expect(again.lastUsed.count == 1000)
+        #expect(again.lastUsed["s2"] == nil && again.lastUsed["s0"] == 1000 && again.lastUsed["s3"] == 1003)
+    }
+
+    @Test("unknown fields survive decode and encode, numbers as written")
+    func unknownFields() throws {
+        let text = "{\"version\": 1, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": {}}"
+        let book = try LeaseBook.decode(Array(text.utf8))
+        let out = String(decoding: book.encoded(), as: UTF8.self)
+        #expect(out.contains("\"future\"") && out.contains("1.50") && out.contains("123456789012345678901234"))
+        #expect(out.contains("\"hint\"") && out.contains("\\u001b"))
+        #expect(try LeaseBook.decode(book.encoded()) == book)
+        // Nesting is not a reason to refuse a valid file: 500 levels are read (and kept).
+        let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        let nested = try LeaseBook.decode(Array("{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"x\": \(deep)}".utf8))
+        let inner = String(repeating: "[", count: 499) + String(repeating: "]", count: 499)
+        #expect(String(decoding: nested.encoded(), as: UTF8.self).contains(inner))
+        #expect(try LeaseBook.decode(nested.encoded()) == nested)
     }
 
     @Test("a directory, a symlink, another user's file: refused, nothing touched")
@@ -138,12 +197,32 @@ struct LeaseStoreTests {
     }
 
     @Test("state path: --state, then PORTDASH_STATE, then XDG_STATE_HOME (absolute only), then ~/.local/state")
-    func statePath() {
+    func statePath() throws {
         let env: [String: String] = ["HOME": "/home/ann", "XDG_STATE_HOME": "/xdg", "PORTDASH_STATE": "/p.json"]
-        #expect(StatePath.resolve(explicit: "/x.json", environment: { env[$0] }) == "/x.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { env[$0] }) == "/p.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? nil : env[$0] }) == "/xdg/portdash/leases.json")
-        #expect(StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
+        #expect(try StatePath.resolve(explicit: "/x.json", environment: { env[$0] }) == "/x.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { env[$0] }) == "/p.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? nil : env[$0] }) == "/xdg/portdash/leases.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "HOME" ? "/home/ann" : ($0 == "XDG_STATE_HOME" ? "relative" : nil) })
                 == "/home/ann/.local/state/portdash/leases.json")
     }
+
+    @Test("state path: empty values are usage errors, relative ones are taken from the current directory")
+    func statePathMistakes() throws {
+        let cwd = { () -> String? in "/work/here" }
+        for (explicit, variable, says) in [("", nil, "--state is empty"), (nil, "", "unset PORTDASH_STATE"),
+                                           ("dir/", nil, "names a directory"), ("..", nil, "names a directory")] {
+            #expect { try StatePath.resolve(explicit: explicit, environment: { $0 == "PORTDASH_STATE" ? variable : nil }, currentDirectory: cwd) } throws: {
+                ($0 as? PortKitError)?.exitCode == 64 && "\($0)".contains(says)
+            }
+        }
+        #expect(try StatePath.resolve(explicit: "./s/leases.json", environment: { _ in nil }, currentDirectory: cwd) == "/work/here/s/leases.json")
+        #expect(try StatePath.resolve(explicit: nil, environment: { $0 == "PORTDASH_STATE" ? "l.json" : nil }, currentDirectory: cwd) == "/work/here/l.json")
+        #expect { try StatePath.resolve(explicit: "l.json", environment: { _ in nil }, currentDirectory: { nil }) } throws: {
+            "\($0)".contains("current directory cannot be read")
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

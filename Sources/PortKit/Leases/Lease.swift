@@ -1,20 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A process a lease is bound to: the pid alone is not enough (pids are
 /// reused), so the start time from /proc/PID/stat field 22 goes with it.
-public struct LeaseOwner: Codable, Sendable, Equatable, Hashable {
+public struct LeaseOwner: Sendable, Equatable, Hashable {
     public var pid: Int32
     public var startTime: UInt64
     public init(pid: Int32, startTime: UInt64) { self.pid = pid; self.startTime = startTime }
 }
 
 /// One port handed to one service name.
-public struct Lease: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+public struct Lease: Sendable, Equatable {
+    public enum Kind: String, Sendable {
         /// Static, never expires (a DHCP host reservation).
         case reservation
         /// Dynamic: ends with its owner process or its TTL.
@@ -33,20 +27,8 @@ public struct Lease: Codable, Sendable, Equatable {
     /// The TTL the lease was granted with, reapplied on renewal.
     public var ttl: Int64?
 
-    enum CodingKeys: String, CodingKey { case service, port, kind, granted, expires, owner, ttl }
-
-    /// Decodes the port as a plain number first, so 70000 or -1 is reported
-    /// as a bad port rather than as "not valid JSON".
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        service = try c.decode(String.self, forKey: .service)
-        port = try decodePort(c, .port)
-        kind = try c.decode(Kind.self, forKey: .kind)
-        granted = try c.decode(Int64.self, forKey: .granted)
-        expires = try c.decodeIfPresent(Int64.self, forKey: .expires)
-        owner = try c.decodeIfPresent(LeaseOwner.self, forKey: .owner)
-        ttl = try c.decodeIfPresent(Int64.self, forKey: .ttl)
-    }
+    /// Fields this version does not know, kept for the version that wrote them.
+    public var extra: [JSONMember] = []
 
     public init(service: String, port: UInt16, kind: Kind, granted: Int64, expires: Int64? = nil,
                 owner: LeaseOwner? = nil, ttl: Int64? = nil) {
@@ -67,12 +49,44 @@ public enum LeaseStatus: String, Codable, Sendable {
     case expired
 }
 
-/// A port number from JSON: any integer is read, then checked to be 0...65535
-/// (0 is refused later with its own message).
-func decodePort<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> UInt16 {
-    let value = try c.decode(Int64.self, forKey: key)
-    guard let port = UInt16(exactly: value) else {
-        throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(value) is not a port (1-65535)")
+// MARK: the state file's form
+
+extension LeaseOwner {
+    init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
+        let f = try FieldReader(node, path: path)
+        pid = Int32(try f.integer("pid", in: Int64(Int32.min)...Int64(Int32.max)))
+        startTime = UInt64(try f.integer("startTime", in: 0...Int64.max))
     }
-    return port
+
+    var json: JSONNode { .object([JSONMember("pid", .integer(pid)), JSONMember("startTime", .integer(startTime))]) }
+}
+
+extension Lease {
+    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner"]
+
+    init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
+        let f = try FieldReader(node, path: path)
+        service = try f.string("service")
+        port = try f.port("port")
+        let kindText = try f.string("kind")
+        guard let kind = Kind(rawValue: kindText) else {
+            throw LeaseBookProblem("field \(f.name("kind")): \"\(sanitized(String(kindText.prefix(64))))\" is neither \"lease\" nor \"reservation\"")
+        }
+        self.kind = kind
+        granted = try f.integer("granted")
+        expires = try f.optionalInteger("expires")
+        ttl = try f.optionalInteger("ttl")
+        owner = try f.optional("owner").map { (o: JSONNode) throws(LeaseBookProblem) in try LeaseOwner(json: o, path: f.name("owner")) }
+        extra = f.unknown(besides: Lease.fields)
+    }
+
+    /// Known fields in the README's order, then the unknown ones.
+    var json: JSONNode {
+        var m = [JSONMember("service", .string(service)), JSONMember("port", .integer(port)),
+                 JSONMember("kind", .string(kind.rawValue)), JSONMember("granted", .integer(granted))]
+        if let expires { m.append(JSONMember("expires", .integer(expires))) }
+        if let ttl { m.append(JSONMember("ttl", .integer(ttl))) }
+        if let owner { m.append(JSONMember("owner", owner.json)) }
+        return .object(m + extra)
+    }
 }

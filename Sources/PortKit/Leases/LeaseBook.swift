@@ -1,46 +1,35 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The lease database as stored in the state file (README: "The state file").
 ///
-///     {"version": 1,
-///      "leases": [{"service": "web", "port": 5001, "kind": "lease", "granted": 1795760000,
-///                  "expires": 1795763600, "ttl": 3600, "owner": {"pid": 4242, "startTime": 123456}}],
-///      "lastUsed": {"web": 5001}}
-public struct LeaseBook: Codable, Sendable, Equatable {
+///     {
+///       "version": 1,
+///       "leases": [
+///         {"service": "web", "port": 5001, "kind": "lease", "granted": 1795760000, "expires": 1795763600, "ttl": 3600, "owner": {"pid": 4242, "startTime": 123456}}
+///       ],
+///       "lastUsed": {
+///         "web": 5001
+///       }
+///     }
+///
+/// Read with a strict parser of our own rather than JSONDecoder, which keeps
+/// one of two duplicate keys silently, drops fields it does not know (a newer
+/// portdash's data) and calls out-of-range numbers "not valid JSON".
+public struct LeaseBook: Sendable, Equatable {
     public static let currentVersion = 1
     /// Ten years: longer is a typo, and keeps time arithmetic far from overflow.
     public static let maxTTL: Int64 = 10 * 365 * 86400
     /// 9999-12-31.
     public static let maxTime: Int64 = 253_402_300_799
+    static let fields = ["version", "leases", "lastUsed"]
 
     public var version: Int
     public var leases: [Lease]
     /// service → the port it last held: after a release or an expiry the
     /// service still prefers it (Kea's hold-reclaimed affinity).
-    public var lastUsed: [String: UInt16]
+    public var lastUsed: RecentPorts
+    /// Top-level fields this version does not know, kept for the version that wrote them.
+    public var extra: [JSONMember] = []
 
-    enum CodingKeys: String, CodingKey { case version, leases, lastUsed }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        version = try c.decode(Int.self, forKey: .version)
-        leases = try c.decode([Lease].self, forKey: .leases)
-        let raw = try c.decodeIfPresent([String: Int64].self, forKey: .lastUsed) ?? [:]
-        var ports: [String: UInt16] = [:]
-        for (name, value) in raw {
-            guard let p = UInt16(exactly: value) else {
-                throw DecodingError.dataCorruptedError(forKey: .lastUsed, in: c, debugDescription: "\"\(name)\": \(value) is not a port (1-65535)")
-            }
-            ports[name] = p
-        }
-        lastUsed = ports
-    }
-
-    public init(leases: [Lease] = [], lastUsed: [String: UInt16] = [:]) {
+    public init(leases: [Lease] = [], lastUsed: RecentPorts = [:]) {
         self.version = LeaseBook.currentVersion
         self.leases = leases
         self.lastUsed = lastUsed
@@ -56,26 +45,37 @@ public struct LeaseBook: Codable, Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(LeaseBookProblem) -> LeaseBook {
         if bytes.isEmpty { throw LeaseBookProblem("is empty (0 bytes)") }
         if bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 9 || $0 == 13 }) { throw LeaseBookProblem("holds only white space") }
-        // The version first, so a newer file is reported as such, not as a type error.
-        struct VersionOnly: Decodable { var version: Int? }
-        let versionProbe: VersionOnly
-        do {
-            versionProbe = try JSONDecoder().decode(VersionOnly.self, from: Data(bytes))
-        } catch {
-            throw LeaseBookProblem(describe(error, bytes: bytes))
-        }
-        guard let version = versionProbe.version else { throw LeaseBookProblem("has no \"version\" field; it is not a portdash state file") }
-        guard version == currentVersion else {
-            throw LeaseBookProblem("has schema version \(version), this portdash reads version \(currentVersion); use the portdash that wrote it")
-        }
-        let book: LeaseBook
-        do {
-            book = try JSONDecoder().decode(LeaseBook.self, from: Data(bytes))
-        } catch {
-            throw LeaseBookProblem(describe(error, bytes: bytes))
-        }
+        let book = try LeaseBook(json: try StrictJSONParser.parse(bytes))
         try book.validate()
         return book
+    }
+
+    init(json root: JSONNode) throws(LeaseBookProblem) {
+        let top = try FieldReader(root, path: "")
+        // The version first, so a newer file is reported as such, not as a type error.
+        guard top.optional("version") != nil else { throw LeaseBookProblem("has no \"version\" field; it is not a portdash state file") }
+        let version = try top.integer("version")
+        guard version == LeaseBook.currentVersion else {
+            throw LeaseBookProblem("has schema version \(version), this portdash reads version \(LeaseBook.currentVersion); use the portdash that wrote it")
+        }
+        self.version = Int(version)
+        leases = []
+        for (i, item) in try top.array("leases").enumerated() {
+            leases.append(try Lease(json: item, path: "leases[\(i)]"))
+        }
+        lastUsed = try RecentPorts(json: top.optional("lastUsed"))
+        extra = top.unknown(besides: LeaseBook.fields)
+    }
+
+    /// Stable, readable bytes: one lease per line in port order, lastUsed in
+    /// order of use, unknown fields after the known ones.
+    public func encoded() -> [UInt8] {
+        let members = [JSONMember("version", .integer(version)),
+                       JSONMember("leases", .array(leases.sorted { $0.port < $1.port }.map(\.json))),
+                       JSONMember("lastUsed", lastUsed.json)] + extra
+        var out = ""
+        JSONNode.object(members).writePretty(into: &out, expand: 2)
+        return Array(out.utf8) + [10]
     }
 
     /// Checks what the types alone cannot: port numbers, uniqueness, names.
@@ -100,49 +100,6 @@ public struct LeaseBook: Codable, Sendable, Equatable {
         for (name, port) in lastUsed {
             if port == 0 { throw LeaseBookProblem("lastUsed[\"\(name)\"]: port 0 is not a port") }
             if let why = ServiceName.problem(name) { throw LeaseBookProblem("lastUsed: service \(why)") }
-        }
-    }
-
-    /// Stable, readable bytes: sorted keys, leases in port order.
-    public func encoded() -> [UInt8] {
-        var copy = self
-        copy.leases.sort { $0.port < $1.port }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // Encoding plain value types cannot fail.
-        return Array((try? encoder.encode(copy)) ?? Data()) + [10]
-    }
-
-    static func describe(_ error: any Error, bytes: [UInt8]) -> String {
-        guard let e = error as? DecodingError else { return "is not valid JSON" }
-        func path(_ keys: [any CodingKey]) -> String {
-            var s = ""
-            for k in keys {
-                if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
-            }
-            return s.isEmpty ? "the top level" : s
-        }
-        switch e {
-        case .dataCorrupted(let c):
-            if c.codingPath.isEmpty { return "is not valid JSON (truncated or corrupt: \(c.debugDescription))" }
-            return "field \(path(c.codingPath)): \(c.debugDescription)"
-        case .keyNotFound(let key, let c):
-            return "field \(path(c.codingPath + [key])) is missing"
-        case .typeMismatch(let type, let c):
-            return "field \(path(c.codingPath)) has the wrong type (expected \(typeName(type)))"
-        case .valueNotFound(let type, let c):
-            return "field \(path(c.codingPath)) is null (expected \(typeName(type)))"
-        @unknown default:
-            return "is not a portdash state file"
-        }
-    }
-
-    static func typeName(_ t: Any.Type) -> String {
-        switch t {
-        case is String.Type: return "a string"
-        case is Int.Type, is Int64.Type, is UInt16.Type, is Int32.Type, is UInt64.Type: return "a number"
-        case is [Any].Type: return "an array"
-        default: return t == [Lease].self ? "an array" : (t == [String: UInt16].self ? "an object" : "an object")
         }
     }
 }

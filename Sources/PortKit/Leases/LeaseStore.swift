@@ -3,22 +3,29 @@
 ///
 /// - Readers take no lock: the file is only ever replaced by rename(2), so a
 ///   reader sees the old file or the new one, never half of one.
-/// - Writers hold flock(2) on a separate `<file>.lock` that is never renamed
-///   (a lock on the data file itself would be lost at the first rename), wait
-///   a bounded time for it, then fail with a clear message.
+/// - Writers hold flock(2) on a separate `<file>.lock` that is never renamed,
+///   then on the state file itself, each checked after flock to still be the
+///   file at its path (LeaseStore+Locking.swift); they wait a bounded time,
+///   then fail with a clear message.
 /// - A write goes to a temporary file in the same directory, is fsynced,
 ///   renamed over the old file, and the directory is fsynced, before success
 ///   is reported: a kill -9 at any moment leaves the old or the new file.
-/// - A file that fails validation is never written over; `repair()` moves it
-///   aside (keeping it) only when the user asks.
+/// - The file is read whole or not at all (`sizeLimit`), and one that fails
+///   validation is never written over; `repair()` moves it aside (keeping it)
+///   only when the user asks.
+/// - Its directory must not let anyone else replace it (LeaseStore+Directory.swift).
 public final class LeaseStore: @unchecked Sendable {
+    /// The largest file read. The biggest book this version writes (every
+    /// port 1-65535 leased under a 64-character name, every field at its
+    /// widest, 1,000 lastUsed names) is 15.6 MiB; a larger file is not
+    /// one portdash wrote, and is refused rather than read in part.
+    public static let sizeLimit = 16 << 20
+
     public let path: String
     public let lockTimeout: Double
     public var lockPath: String { path + ".lock" }
-    var directory: String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
+    var directory: String { parentDirectory(of: path) }
+    var baseName: String { path.split(separator: "/").last.map(String.init) ?? "leases.json" }
 
     public init(path: String, lockTimeout: Double = 10) {
         self.path = path
@@ -27,7 +34,12 @@ public final class LeaseStore: @unchecked Sendable {
 
     /// The current book; an absent file is an empty book.
     public func load() throws(PortKitError) -> LeaseBook {
+        try checkDirectory()
         guard let bytes = try readChecked() else { return LeaseBook() }
+        return try decode(bytes)
+    }
+
+    func decode(_ bytes: [UInt8]) throws(PortKitError) -> LeaseBook {
         do {
             return try LeaseBook.decode(bytes)
         } catch {
@@ -49,9 +61,22 @@ public final class LeaseStore: @unchecked Sendable {
         case .failure(let e): throw .badStateFile(path: path, problem: "cannot be opened: \(e)")
         }
         defer { close(fd) }
-        switch Sys.readAll(fd, limit: 16 << 20) {
-        case .success(let bytes): return bytes
-        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be read: \(e)")
+        return try readWhole(fd)
+    }
+
+    /// All of the file, or an error naming its size: never a prefix.
+    func readWhole(_ fd: Int32) throws(PortKitError) -> [UInt8] {
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        let limit = LeaseStore.sizeLimit
+        if size > limit { throw .stateFileTooLarge(path: path, size: Int64(size), limit: Int64(limit)) }
+        switch Sys.readAll(fd, limit: limit + 1, expected: size + 1) {
+        case .success(let bytes) where bytes.count > limit:  // it grew while we read
+            throw .stateFileTooLarge(path: path, size: Int64(max(size, bytes.count)), limit: Int64(limit))
+        case .success(let bytes):
+            return bytes
+        case .failure(let e):
+            throw .badStateFile(path: path, problem: "cannot be read: \(e)")
         }
     }
 
@@ -74,9 +99,13 @@ public final class LeaseStore: @unchecked Sendable {
     /// it, the new book is written durably before this returns.
     public func update<T>(_ body: (inout LeaseBook) throws(PortKitError) -> T) throws(PortKitError) -> T {
         try ensureDirectory()
-        let lock = try acquireLock()
-        defer { close(lock) }  // closing the descriptor releases the flock
-        var book = try load()
+        let deadline = monotonicSeconds() + lockTimeout
+        let lock = try acquireLock(until: deadline)
+        defer { close(lock) }  // closing a descriptor releases its flock
+        let data = try lockStateFile(until: deadline)
+        defer { close(data) }
+        // Read through the locked descriptor: the very file we hold the lock on.
+        var book = try decode(readWhole(data))
         let before = book
         let result = try body(&book)
         if book != before {
@@ -86,110 +115,19 @@ public final class LeaseStore: @unchecked Sendable {
         return result
     }
 
-    /// Creates the directory chain, the last part 0700 whatever the umask.
-    func ensureDirectory() throws(PortKitError) {
-        let dir = directory
-        var st = stat()
-        if stat(dir, &st) == 0 {
-            if st.st_mode & S_IFMT != S_IFDIR { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
-            return
-        }
-        var prefix = ""
-        for part in dir.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + part
-            if dir.hasPrefix("/") == false && prefix.hasPrefix("/") { prefix.removeFirst() }
-            if mkdir(prefix, 0o700) == 0 {
-                chmod(prefix, 0o700)
-            } else if errno != EEXIST {
-                throw .badStateFile(path: path, problem: "cannot create directory \(prefix): \(errnoText(errno))")
-            }
-        }
-    }
-
-    /// flock with a bounded wait: poll LOCK_NB with growing sleeps, so a stuck
-    /// holder yields a clear error rather than a hang.
-    func acquireLock() throws(PortKitError) -> Int32 {
-        let fd: Int32
-        switch Sys.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600) {
-        case .success(let f): fd = f
-        case .failure(let e): throw .badStateFile(path: lockPath, problem: "cannot be opened: \(e)")
-        }
-        let deadline = monotonicSeconds() + lockTimeout
-        var pause: UInt32 = 500  // µs
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                let e = errno
-                close(fd)
-                throw .system(call: "flock \(lockPath)", errno: e)
-            }
-            if monotonicSeconds() >= deadline {
-                close(fd)
-                throw .lockTimeout(path: lockPath, seconds: lockTimeout)
-            }
-            // Jitter keeps 50 waiters from waking in lockstep.
-            usleep(pause + UInt32.random(in: 0...pause))
-            pause = min(pause * 2, 20_000)
-        }
-        return fd
-    }
-
-    /// temp file → fsync → rename → fsync(dir).
-    func write(_ bytes: [UInt8]) throws(PortKitError) {
-        let dir = directory
-        let base = path.split(separator: "/").last.map(String.init) ?? "leases.json"
-        let temp = dir + "/." + base + ".tmp." + String(getpid())
-        removeStaleTemporaries(dir: dir, base: base)
-        unlink(temp)
-        let fd: Int32
-        switch Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) {
-        case .success(let f): fd = f
-        case .failure(let e): throw .badStateFile(path: path, problem: "cannot create \(temp): \(e)")
-        }
-        fchmod(fd, 0o600)
-        if case .failure(let e) = Sys.writeAll(fd, bytes) {
-            close(fd); unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot write \(temp): \(e)")
-        }
-        if fsync(fd) != 0 {
-            let e = errno
-            close(fd); unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot fsync \(temp): \(errnoText(e))")
-        }
-        close(fd)
-        if rename(temp, path) != 0 {
-            let e = errno
-            unlink(temp)
-            throw .badStateFile(path: path, problem: "cannot replace the file: \(errnoText(e))")
-        }
-        if case .success(let dfd) = Sys.open(dir, O_RDONLY | O_DIRECTORY) {
-            fsync(dfd)
-            close(dfd)
-        }
-    }
-
-    /// Temporaries left by a writer killed mid-write. Only called under the
-    /// lock, when no other writer can be using one.
-    func removeStaleTemporaries(dir: String, base: String) {
-        guard let d = opendir(dir) else { return }
-        defer { closedir(d) }
-        let prefix = "." + base + ".tmp."
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(prefix) { unlink(dir + "/" + name) }
-        }
-    }
-
     /// Moves a bad file aside (kept as `<file>.bad-<time>`) and starts a
     /// fresh, empty book. Only on the user's explicit request.
     public func repair(now: Int64 = epochSeconds()) throws(PortKitError) -> String? {
         try ensureDirectory()
-        let lock = try acquireLock()
+        let deadline = monotonicSeconds() + lockTimeout
+        let lock = try acquireLock(until: deadline)
         defer { close(lock) }
         // Only a file whose *contents* are bad is moved aside; a symlink, a
-        // directory, another user's file or a read error is reported as is.
-        guard let bytes = try readChecked() else { return nil }
+        // directory, another user's file, a file over the size limit or a
+        // read error is reported as is.
+        guard let data = try lockExistingStateFile(until: deadline) else { return nil }
+        defer { close(data) }
+        let bytes = try readWhole(data)
         if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
         var backup = path + ".bad-" + String(now)
         var n = 1
@@ -197,7 +135,7 @@ public final class LeaseStore: @unchecked Sendable {
         if rename(path, backup) != 0 {
             throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(errno))")
         }
-        try write(LeaseBook().encoded())
+        try createEmpty()
         return backup
     }
 }

@@ -1,6 +1,7 @@
 /// A JSON value whose objects keep their key order, so documented output
 /// reads in the documented order (Foundation's JSONEncoder orders keys by
-/// hash or alphabetically). Writing only: input is parsed with JSONDecoder.
+/// hash or alphabetically). Writing only: the state file is read by
+/// StrictJSONParser into JSONNode.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)

@@ -30,13 +30,15 @@ enum Sys {
         return readAll(fd, limit: limit)
     }
 
-    static func readAll(_ fd: Int32, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
-        var buffer = [UInt8](repeating: 0, count: 4096)
+    /// Reads until EOF or `limit` bytes, whichever comes first: callers that
+    /// must not act on a prefix ask for one byte more than they accept.
+    static func readAll(_ fd: Int32, limit: Int = 64 << 20, expected: Int = 4096) -> Result<[UInt8], Errno> {
+        var buffer = [UInt8](repeating: 0, count: max(1, min(limit, expected)))
         var used = 0
         while true {
             if used == buffer.count {
                 if buffer.count >= limit { break }
-                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, limit - buffer.count)))
             }
             let n = buffer.withUnsafeMutableBytes { raw in
                 Glibc.read(fd, raw.baseAddress! + used, raw.count - used)
