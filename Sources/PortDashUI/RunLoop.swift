@@ -25,8 +25,11 @@ final class RunLoop {
     var nextScan = monotonicSeconds()
     /// When the open kill box arms (nil: no box waiting to arm).
     var armAt: Double? = nil
-    /// The port of the last kill, until a scan after it has said how it stands.
+    /// The port of the last kill, until a scan started after it ended has
+    /// said how it stands (a scan from before may still see the exiting process).
     var killedPort: UInt16? = nil
+    var killEndedAt = Double.infinity
+    var scanStartedAt = 0.0
 
     /// Everything from outside is handed in: the terminal (curses, or a
     /// test's), the refresher (the real machine, or a fixture /proc), the
@@ -66,6 +69,7 @@ final class RunLoop {
     func startScanIfDue() {
         guard !scanInFlight && (rescanPending || monotonicSeconds() >= nextScan) else { return }
         worker.scan(state.scope)
+        scanStartedAt = monotonicSeconds()
         scanInFlight = true
         rescanPending = false
     }
@@ -144,6 +148,7 @@ final class RunLoop {
                 state.log(text, at: epochSeconds(), style: style)
                 state.message = (text, style)
                 if rescan { rescanPending = true }
+                if killedPort != nil && state.killProgress == nil { killEndedAt = min(killEndedAt, monotonicSeconds()) }
             }
         }
     }
@@ -215,8 +220,9 @@ final class RunLoop {
     /// After a kill has finished, the first scan says how the port stands:
     /// free, or held again (a respawned worker, a supervisor's new child).
     func reportKilledPort() {
-        guard let port = killedPort, state.killProgress == nil, let r = state.snapshot?.report(port) else { return }
+        guard let port = killedPort, scanStartedAt > killEndedAt, let r = state.snapshot?.report(port) else { return }
         killedPort = nil
+        killEndedAt = .infinity
         if r.owners.isEmpty && r.sockets.isEmpty && r.probe.isFree {
             state.message = ("\(port) is free now", .ok)
         } else if !r.owners.isEmpty || !r.hiddenUIDs.isEmpty {

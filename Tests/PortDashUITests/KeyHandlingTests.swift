@@ -164,9 +164,19 @@ struct KeyHandlingTests {
             #expect(text.contains(KeyBindings.label(b)), "\(b.help)")
             #expect(text.contains(b.help))
         }
-        // And every key in the table reaches its binding.
+        // No key is bound twice, and pressing each key does exactly what its
+        // binding's action does.
+        var seen: [Key: String] = [:]
         for b in KeyBindings.table {
-            for k in b.keys { #expect(KeyBindings.index[k] != nil) }
+            for k in b.keys {
+                #expect(seen[k] == nil, "\(k.label) is bound to both \(seen[k] ?? "") and \(b.help)")
+                seen[k] = b.help
+                var viaKey = try UIFixtures.state()
+                var direct = viaKey
+                let pressed = KeyBindings.handle(k, &viaKey, layout: layout)
+                let called = b.action(&direct, layout)
+                #expect(pressed == called && viaKey == direct, "\(k.label)")
+            }
         }
     }
 
@@ -192,5 +202,94 @@ struct KeyHandlingTests {
         #expect(texts.contains { $0.hasPrefix("5000 CONFLICT: leased to api but held by python3 (pid 100)") })
         s.apply(before)
         #expect(s.events.map(\.text).contains("5009 released (was web)"))
+    }
+
+    @Test("Tab switches to every listener and back, asking for a scan of that view")
+    func views() throws {
+        var s = try UIFixtures.state()
+        let r = KeyBindings.handle(.tab, &s, layout: layout)
+        #expect(s.view == .listeners && r.flags.contains(.rescan))
+        #expect(s.scope == .listeners(within: nil, uid: nil, namespaces: true))
+        #expect(s.rows.isEmpty)  // not scanned yet in this view
+        _ = press([.tab], &s)
+        #expect(s.view == .pool && s.scope == .pool(s.range) && s.rows.count == 11)
+    }
+
+    @Test("the filter: every key goes into the text (none acts), rows narrow as it is typed, Enter keeps it, Esc clears it")
+    func filter() throws {
+        var s = try UIFixtures.state()
+        _ = press([.char("/")], &s)
+        #expect(s.mode == .filterPrompt(text: ""))
+        // q, x, d, r would quit, kill, release, reserve in the list: here they are text.
+        let reactions = press([.char("g"), .char("u"), .char("n"), .char("q"), .char("x"), .char("d"), .char("r")], &s)
+        #expect(reactions.allSatisfy { $0.command == nil && !$0.flags.contains(.quit) })
+        #expect(s.mode == .filterPrompt(text: "gunqxdr") && s.rows.isEmpty)
+        _ = press([.ctrl("u")] + "gunicorn".map { Key.char($0) }, &s)
+        #expect(s.rows.map(\.port) == [5005, 5006])  // the master's and the worker's command lines
+        _ = press([.enter], &s)
+        #expect(s.mode == .normal && s.filter == "gunicorn" && s.rows.count == 2)
+        #expect(s.selectedPort == 5005)
+        _ = press([.function(4), .escape], &s)
+        #expect(s.filter.isEmpty && s.rows.count == 11)
+        // By user and by pid too.
+        _ = press([.char("/")] + "bob".map { Key.char($0) } + [.enter], &s)
+        #expect(s.rows.map(\.port) == [5004])
+        _ = press([.char("/"), .ctrl("u")] + "300".map { Key.char($0) } + [.enter], &s)
+        #expect(s.rows.map(\.port) == [5006])
+    }
+
+    @Test("f hides free ports; sort by process and back by port; the selection stays on its port")
+    func hideAndSort() throws {
+        var s = try UIFixtures.state()
+        s.select(6)  // 5006 gunicorn
+        _ = press([.char("f")], &s)
+        #expect(!s.rows.contains { $0.state == .free } && s.selectedPort == 5006)
+        _ = press([.char(">"), .char(">")], &s)
+        #expect(s.sort == .process)
+        let names = s.rows.map { $0.owners.first?.name ?? "~" }
+        #expect(names == names.sorted { $0.lowercased() < $1.lowercased() })
+        #expect(s.selectedPort == 5006)
+        _ = press([.char("<"), .char("<")], &s)
+        #expect(s.sort == .port && s.rows.map(\.port) == s.rows.map(\.port).sorted())
+    }
+
+    @Test("an unbound key says so and does nothing else")
+    func unbound() throws {
+        var s = try UIFixtures.state()
+        let before = s
+        let r = KeyBindings.handle(.char("z"), &s, layout: layout)
+        #expect(r.command == nil && s.message?.text == "z: no such key here — ? for help")
+        s.message = nil
+        #expect(s == before)
+    }
+
+    @Test("the kill box: arrows and 1-5 choose the signal, which y then sends")
+    func killSignal() throws {
+        var s = try UIFixtures.state()
+        s.select(6)
+        _ = press([.char("x")], &s)
+        guard case .confirmKill(_, let targets, .term) = s.mode else { Issue.record("no box"); return }
+        _ = press([.right, .right], &s)
+        #expect(s.mode == .confirmKill(port: 5006, targets: targets, signal: .hup))
+        _ = press([.char("4")], &s)
+        #expect(s.mode == .confirmKill(port: 5006, targets: targets, signal: .kill))
+        _ = press([.left, .left, .left, .left], &s)
+        #expect(s.mode == .confirmKill(port: 5006, targets: targets, signal: .usr1))
+        s.confirmArmed = true
+        #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .kill(port: 5006, targets: targets, signal: .usr1))
+    }
+
+    @Test("reserve and release act only on the pool's ports")
+    func poolOnly() throws {
+        var s = try UIFixtures.state()
+        let outside = PortSnapshot(range: nil, ports: [.init(port: 22, state: .foreign, lease: nil, leaseStatus: nil, sockets: [],
+                                                            probe: ProbeResult(ipv4: .inUse, ipv6: .inUse), note: nil)],
+                                   takenAt: 1, unreadablePids: 0)
+        _ = press([.tab], &s)
+        s.apply(outside, view: .listeners)
+        #expect(s.selectedPort == 22)
+        _ = press([.char("r")], &s)
+        #expect(s.mode == .normal && s.message?.text.contains("outside") == true)
+        #expect(KeyBindings.handle(.char("d"), &s, layout: layout).command == nil)
     }
 }
