@@ -12,7 +12,8 @@ public enum Dashboard {
         // endwin() and bracketed paste off.
         defer { terminal.stop() }
         let loop = RunLoop(range: range, store: store, interval: interval, terminal: terminal,
-                           refresher: .live(store: store), signalFD: sigfd)
+                           refresher: .live(store: store), signalFD: sigfd,
+                           environment: { SystemLeaseEnvironment(range: range) })
         return loop.run()
     }
 

@@ -23,6 +23,8 @@ final class RunLoop {
     var scanInFlight = false
     var rescanPending = true
     var nextScan = monotonicSeconds()
+    /// The world reserve asks (the real machine; a fixture in tests).
+    let environment: () -> any LeaseEnvironment
     /// When the open kill box arms (nil: no box waiting to arm).
     var armAt: Double? = nil
     /// The port of the last kill, until a scan started after it ended has
@@ -35,7 +37,9 @@ final class RunLoop {
     /// test's), the refresher (the real machine, or a fixture /proc), the
     /// signal descriptor (-1: none).
     init(range: PortRange, store: LeaseStore, interval: Double, terminal: any Terminal,
-         refresher: Refresher<CachingOwnerResolver>, signalFD: Int32) {
+         refresher: Refresher<CachingOwnerResolver>, signalFD: Int32,
+         environment: @escaping () -> any LeaseEnvironment) {
+        self.environment = environment
         self.store = store
         self.terminal = terminal
         self.signalFD = signalFD
@@ -194,7 +198,7 @@ final class RunLoop {
     func perform(_ command: Reaction.Command) {
         switch command {
         case .reserve(let port, let service):
-            let env = SystemLeaseEnvironment(range: state.range)
+            let env = environment()
             let r = Result { () throws(PortKitError) in
                 try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.reserve(port, for: service, in: &book, env: env) }
             }
