@@ -16,10 +16,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "portdash", targets: ["portdash"]),
+        .executable(name: "portdash-serve", targets: ["portdash-serve"]),
         .library(name: "PortKit", targets: ["PortKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Only `portdash-serve` links it (its FlyingSocks layer: epoll, async sockets).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // ncurses, wrapped so that macros and mutable C globals become functions.
@@ -47,6 +50,19 @@ let package = Package(
             ],
             linkerSettings: staticRelease
         ),
+        // `portdash serve`: the read-only HTTP service, in a library of its own
+        // so that the `portdash` binary never links the server.
+        .target(name: "PortServe", dependencies: [
+            "PortKit", .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
+        .executableTarget(
+            name: "portdash-serve",
+            dependencies: [
+                "PortServe", "PortDashCLI", "PortKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: staticRelease
+        ),
 
         .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
         .testTarget(
@@ -56,6 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
+        .testTarget(name: "PortServeTests", dependencies: ["PortServe", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]

@@ -22,7 +22,7 @@ struct PortDash: ParsableCommand {
             71 system error, 75 state lock timeout, 77 not permitted (kill refused).
             """,
         version: "0.1.0",
-        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, BenchRefresh.self],
+        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, Serve.self, BenchRefresh.self],
         defaultSubcommand: Dash.self
     )
 
