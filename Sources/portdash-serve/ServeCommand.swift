@@ -52,16 +52,20 @@ struct ServeCommand: AsyncParsableCommand {
                 printError("portdash serve: listening on http://\(address) (pool \(range), every \(every)s); Ctrl-C stops")
             }
         }
-        let signals = ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
+        ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
         await task.value
-        _ = signals
     }
+
+    /// The signal sources, kept for the life of the process: a source that is
+    /// released stops handling its signal, which stays ignored (an optimised
+    /// build may release a local right after its last use).
+    nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
 
     /// SIGINT and SIGTERM cancel the server (exit 0 once it has stopped);
     /// SIGPIPE is ignored (a client that left is a failed write, not a death).
-    static func stop(on signals: [Int32], _ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+    static func stop(on signals: [Int32], _ action: @escaping @Sendable () -> Void) {
         signal(SIGPIPE, SIG_IGN)
-        return signals.map { sig in
+        signalSources = signals.map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler(handler: action)
