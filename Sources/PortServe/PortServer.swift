@@ -22,13 +22,15 @@ public struct PortServer: Sendable {
     /// Opens the listening socket (the only step that can fail).
     public func bind() throws(ServeError) -> Int32 { try ListenSocket.open(listen) }
 
-    /// Refreshes once, calls `ready`, then serves on `fd` until the task is cancelled.
-    public func serve(on fd: Int32, ready: @Sendable () -> Void) async {
+    /// Refreshes once, calls `ready`, then serves on `fd` until the task is
+    /// cancelled; false (at once) if the event loop cannot be set up.
+    @discardableResult
+    public func serve(on fd: Int32, ready: @Sendable () -> Void) async -> Bool {
         let pool = SocketPool.make()
         guard (try? await pool.prepare()) != nil,
               let listener = try? AsyncSocket(socket: Socket(file: .init(rawValue: fd)), pool: pool) else {
             close(fd)
-            return
+            return false
         }
         let queue = RefreshQueue(store: store, range: range)
         let view = LiveView()
@@ -45,6 +47,7 @@ public struct PortServer: Sendable {
             ready()
         }
         try? listener.close()
+        return true
     }
 
     static func heartbeat(_ hub: EventHub, every seconds: Double) async {

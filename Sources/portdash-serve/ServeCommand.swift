@@ -53,7 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
-        await task.value
+        guard await task.value else {
+            printError("portdash serve: cannot set up the event loop (epoll): \(Errno(errno)); check the process's limits (ulimit -n)")
+            throw ExitCode(71)
+        }
     }
 
     /// The signal sources, kept for the life of the process: a source that is

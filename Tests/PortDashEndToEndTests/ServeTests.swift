@@ -128,6 +128,16 @@ struct ServeTests {
         #expect(TestSupport.runCommand([TestSupport.portdashBinary, "serve", "--listen", "nonsense"]).status == 64)
     }
 
+    @Test("portdash serve with no portdash-serve beside it: one line naming the fix, exit 69")
+    func missingServer() throws {
+        let dir = TestSupport.temporaryDirectory("portdash-serve-missing")
+        defer { TestSupport.removeTree(dir) }
+        #expect(TestSupport.runCommand(["/bin/cp", TestSupport.portdashBinary, dir + "/portdash"]).status == 0)
+        let r = TestSupport.runCommand([dir + "/portdash", "serve"])
+        #expect(r.status == 69)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("swift build -c release --product portdash-serve"), "\(r.stderr)")
+    }
+
     @Test("200 concurrent clients are answered (200) or refused (503), a client that never reads /events stops nobody, memory stays under 64 MiB")
     func manyClients() throws {
         let serve = try ServeFixture()
