@@ -1,4 +1,5 @@
 import ArgumentParser
+import PortDashCLI
 import PortKit
 
 /// Measures the dashboard's refresh in-process (issue: speed). Hidden from

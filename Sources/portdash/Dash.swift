@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortDashUI
+import PortDashCLI
 import PortKit
 
 struct Dash: ParsableCommand {

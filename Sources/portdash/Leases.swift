@@ -1,4 +1,5 @@
 import ArgumentParser
+import PortDashCLI
 import PortKit
 
 struct Leases: ParsableCommand {
@@ -18,20 +19,8 @@ struct Leases: ParsableCommand {
         let leases = book.leases.sorted { $0.port < $1.port }
         let reader = ProcessReader()
         if json {
-            let items: [JSONValue] = leases.map { l in
-                let owner: JSONValue = l.owner.map { o in
-                    .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
-                             ("name", reader.name(of: o).map { .string($0) } ?? .null)])
-                } ?? .null
-                return .object([
-                    ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),
-                    ("status", .string(LeasePolicy.status(of: l, env: env).rawValue)), ("owner", owner),
-                    ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
-                    ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(ctx.range.contains(l.port))),
-                ])
-            }
-            let lastUsed: JSONValue = .object(book.lastUsed.sorted { $0.key < $1.key }.map { ($0.key, .uint(UInt64($0.value))) })
-            writeOut(JSONValue.object([("state", .string(ctx.store.path)), ("leases", .array(items)), ("lastUsed", lastUsed)]).serialized() + "\n")
+            let text = LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env, reader: reader)
+            writeOut(text + "\n")
             return
         }
         if leases.isEmpty {
@@ -52,4 +41,13 @@ struct Leases: ParsableCommand {
         if leases.contains(where: { !ctx.range.contains($0.port) }) { out += "* outside the pool \(ctx.range)\n" }
         writeOut(out)
     }
+}
+
+/// "in 42m", "3h ago": lease times as people read them.
+func relativeTime(_ t: Int64, now: Int64) -> String {
+    let d = t.subtractingReportingOverflow(now).partialValue
+    let a = d == .min ? Int64.max : abs(d)
+    let text: String
+    if a < 60 { text = "\(a)s" } else if a < 3600 { text = "\(a / 60)m" } else if a < 86400 { text = "\(a / 3600)h\((a % 3600) / 60)m" } else { text = "\(a / 86400)d" }
+    return d >= 0 ? "in " + text : text + " ago"
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PortDashCLI
 import PortKit
 
 struct Repair: ParsableCommand {

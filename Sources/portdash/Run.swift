@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLinux
+import PortDashCLI
 import PortKit
 
 struct Run: ParsableCommand {

@@ -72,17 +72,23 @@ public enum TestSupport {
     }
 
     /// The built `portdash` executable next to the test bundle.
-    public static var portdashBinary: String {
+    public static var portdashBinary: String { binary("portdash") }
+
+    /// The built `portdash-serve` executable next to the test bundle.
+    public static var serveBinary: String { binary("portdash-serve") }
+
+    /// An executable of this package, found in the nearest directory above the test bundle that has it.
+    public static func binary(_ name: String) -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         var dir = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ".build/debug/x"
         // …/debug/portdashPackageTests.xctest → …/debug
         while let slash = dir.lastIndex(of: "/") {
             dir = String(dir[..<slash])
-            if access(dir + "/portdash", X_OK) == 0 { return dir + "/portdash" }
+            if access(dir + "/" + name, X_OK) == 0 { return dir + "/" + name }
             if dir.isEmpty { break }
         }
-        return ".build/debug/portdash"
+        return ".build/debug/" + name
     }
 }
 

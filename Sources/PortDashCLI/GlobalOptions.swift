@@ -2,18 +2,20 @@ import ArgumentParser
 import PortKit
 
 /// Options every subcommand takes.
-struct GlobalOptions: ParsableArguments {
+public struct GlobalOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default 5000-5010, or $PORTDASH_RANGE).", valueName: "first-last"))
-    var range: String?
+    public var range: String?
 
     @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE); relative to the current directory.", valueName: "path"))
-    var state: String?
+    public var state: String?
 
     /// `portdash --range 3000-3010 status` as well as `portdash status --range …`:
     /// global options written before the verb are moved after it, where
     /// the verb's own parser reads them. Without a verb (the dashboard) the
     /// arguments stay as they are.
-    static func movedAfterVerb(_ args: [String], verbs: [String]) -> [String] {
+    public static func movedAfterVerb(_ args: [String], verbs: [String]) -> [String] {
         var globals: [String] = []
         var i = 0
         while i < args.count {
@@ -31,19 +33,19 @@ struct GlobalOptions: ParsableArguments {
         return [args[i]] + globals + args[(i + 1)...]
     }
 
-    func validate() throws {
+    public func validate() throws {
         _ = try resolvedRange()
         _ = try resolvedStatePath()
     }
 
     /// --state, else $PORTDASH_STATE, else the default; absolute. An empty
     /// value is a usage error (exit 64), not a silent fall back to the default.
-    func resolvedStatePath() throws -> String {
+    public func resolvedStatePath() throws -> String {
         try core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
     }
 
     /// --range, else $PORTDASH_RANGE, else 5000-5010.
-    func resolvedRange() throws -> PortRange {
+    public func resolvedRange() throws -> PortRange {
         do {
             if let range { return try PortRange(parsing: range) }
             if let env = environment("PORTDASH_RANGE"), !env.isEmpty {

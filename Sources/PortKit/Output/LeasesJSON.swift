@@ -1,0 +1,37 @@
+/// The documented JSON shape of `portdash leases --json` (README), built in
+/// one place for the command and for `serve`'s `/leases`: every lease of the
+/// state file in port order with its status now, and the names' last-used ports.
+public struct LeasesJSON: Sendable {
+    public let statePath: String
+    public let book: LeaseBook
+    public let range: PortRange
+
+    public init(statePath: String, book: LeaseBook, range: PortRange) {
+        self.statePath = statePath
+        self.book = book
+        self.range = range
+    }
+
+    /// The object; `env` says each lease's status, `reader` names owners.
+    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader()) -> JSONValue {
+        let items: [JSONValue] = book.leases.sorted { $0.port < $1.port }.map { l in
+            let owner: JSONValue = l.owner.map { o in
+                .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
+                         ("name", reader.name(of: o).map { .string($0) } ?? .null)])
+            } ?? .null
+            return .object([
+                ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),
+                ("status", .string(LeasePolicy.status(of: l, env: env).rawValue)), ("owner", owner),
+                ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
+                ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(range.contains(l.port))),
+            ])
+        }
+        let lastUsed: JSONValue = .object(book.lastUsed.sorted { $0.key < $1.key }.map { ($0.key, .uint(UInt64($0.value))) })
+        return .object([("state", .string(statePath)), ("leases", .array(items)), ("lastUsed", lastUsed)])
+    }
+
+    /// The text `leases --json` prints (without the newline).
+    public func encoded(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader()) -> String {
+        jsonValue(env: env, reader: reader).serialized()
+    }
+}

@@ -1,0 +1,34 @@
+import PortKit
+
+/// Every failure `portdash serve` reports before it serves: one line that
+/// names the problem and the fix, and a documented exit code.
+public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `--listen` is not ADDRESS:PORT.
+    case badListen(text: String, why: String)
+    /// `--listen` names an address other machines can reach, without `--allow-remote`.
+    case notLoopback(ListenAddress)
+    /// socket(2), bind(2) or listen(2) failed.
+    case cannotListen(ListenAddress, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .badListen(let text, let why):
+            return "--listen \(text): \(why); write ADDRESS:PORT, e.g. --listen 127.0.0.1:\(ListenAddress.defaultPort) or --listen [::1]:\(ListenAddress.defaultPort)"
+        case .notLoopback(let address):
+            return "--listen \(address) is not a loopback address: every machine that reaches it could read your processes' command lines; "
+                + "use 127.0.0.1 or [::1], or add --allow-remote if you mean it"
+        case .cannotListen(let address, let err):
+            let fix = err == EADDRINUSE ? "; something already listens there (portdash status \(address.port)), pick another with --listen"
+                : err == EADDRNOTAVAIL ? "; no interface has that address" : ""
+            return "cannot listen on \(address): \(Errno(err))\(fix)"
+        }
+    }
+
+    /// sysexits: 64 usage, 69 unavailable (the address is taken), 71 system error.
+    public var exitCode: Int32 {
+        switch self {
+        case .badListen, .notLoopback: return 64
+        case .cannotListen(_, let err): return err == EADDRINUSE || err == EADDRNOTAVAIL ? 69 : (err == EACCES ? 77 : 71)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// The bounds that keep `serve` small whatever its clients do (README, "serve").
+public struct ServeLimits: Sendable {
+    /// Connections served at once; the next ones are answered 503 and closed.
+    public var connections = 64
+    /// Connections beyond `connections` that still get their 503 (the rest are closed unanswered).
+    public var refusals = 256
+    /// Clients of /events at once (they count as connections too); beyond: 503.
+    public var subscribers = 16
+    /// Events (and heartbeats) waiting for one /events client; a client that
+    /// lets it fill is dropped, so a client that never reads costs at most this.
+    public var subscriberQueue = 256
+    /// Bytes of a request line and headers; beyond: 431.
+    public var headBytes = 8192
+    /// Header lines; beyond: 431.
+    public var headerLines = 64
+    /// Seconds for a whole request head to arrive (also how long an idle
+    /// keep-alive connection is kept); then the connection is closed.
+    public var headSeconds = 10.0
+    /// Seconds one write may wait for a client to take data; then it is dropped.
+    public var writeSeconds = 10.0
+    /// Seconds between SSE comment heartbeats on /events.
+    public var heartbeatSeconds = 15.0
+    /// `port` parameters in one /port-status query.
+    public var queryPorts = 64
+    /// Distinct on-demand scopes (?all=1, ?port=…) whose last refresh is kept.
+    public var cachedScopes = 16
+
+    public init() {}
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Dispatch
+import PortDashCLI
+import PortKit
+import PortServe
+
+/// `portdash serve` (the `portdash` binary execs this one, so that no other
+/// verb links or starts the HTTP server).
+@main
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portdash serve",
+        abstract: "Serve the pool's status, the leases, metrics and live events over HTTP, read-only.",
+        discussion: """
+            GET /port-status (as status --json; ?all=1, ?port=N&port=M), /leases (as leases --json), \
+            /metrics (Prometheus), /events (Server-Sent Events), /healthz. Loopback only unless --allow-remote; \
+            requests whose Host is not localhost, 127.0.0.1, [::1] or the listen address get 421. \
+            SIGINT or SIGTERM stops it with exit 0. Limits and details: README, section "serve".
+            Example: curl -s http://127.0.0.1:\(ListenAddress.defaultPort)/port-status
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("ADDRESS:PORT to listen on: 127.0.0.1:PORT or [::1]:PORT.",
+                               valueName: "address:port"))
+    var listen: String = "127.0.0.1:\(ListenAddress.defaultPort)"
+
+    @Flag(help: "Allow a --listen address that is not loopback (other machines could then read your processes' command lines).")
+    var allowRemote = false
+
+    @Option(help: "Seconds between refreshes of the pool (0.1 to 3600).")
+    var interval: Double = 1
+
+    func validate() throws {
+        guard interval.isFinite, interval >= 0.1, interval <= 3600 else {
+            throw ValidationError("--interval \(interval) is out of range; give seconds from 0.1 to 3600, e.g. --interval 1")
+        }
+    }
+
+    func run() async throws {
+        let ctx = try Context(global)
+        let address = try serveCore { () throws(ServeError) in
+            let a = try ListenAddress(parsing: listen)
+            if !a.isLoopback && !allowRemote { throw .notLoopback(a) }
+            return a
+        }
+        let server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval)
+        let fd = try serveCore { () throws(ServeError) in try server.bind() }
+        let range = ctx.range, every = interval
+        let task = Task {
+            await server.serve(on: fd) {
+                printError("portdash serve: listening on http://\(address) (pool \(range), every \(every)s); Ctrl-C stops")
+            }
+        }
+        ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
+        guard await task.value else {
+            printError("portdash serve: cannot set up the event loop (epoll): \(Errno(errno)); check the process's limits (ulimit -n)")
+            throw ExitCode(71)
+        }
+    }
+
+    /// The signal sources, kept for the life of the process: a source that is
+    /// released stops handling its signal, which stays ignored (an optimised
+    /// build may release a local right after its last use).
+    nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
+
+    /// SIGINT and SIGTERM cancel the server (exit 0 once it has stopped);
+    /// SIGPIPE is ignored (a client that left is a failed write, not a death).
+    static func stop(on signals: [Int32], _ action: @escaping @Sendable () -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        signalSources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
+    /// One-line usage errors, like `portdash` itself.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .success || message(for: error).isEmpty { exit(withError: error) }
+            let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            printError("portdash serve: " + line.replacingOccurrences("Error: ", "") + "; see: portdash serve --help")
+            exit(withError: ExitCode(64))
+        }
+    }
+}
+
+/// A ServeError becomes its one line and exit code.
+func serveCore<T>(_ body: () throws(ServeError) -> T) throws -> T {
+    switch Result(catching: body) {
+    case .success(let value): return value
+    case .failure(let error):
+        printError("portdash serve: \(error.description)")
+        throw ExitCode(error.exitCode)
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
