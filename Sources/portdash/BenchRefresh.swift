@@ -15,11 +15,15 @@ struct BenchRefresh: ParsableCommand {
     @Option(help: "Refreshes to time with listeners unchanged.")
     var iterations: Int = 200
 
+    @Flag(help: "Time the every-listener view (Tab) instead of the pool.")
+    var all = false
+
     func run() throws {
         let ctx = try Context(global)
         // The dashboard's own refresh path, not a copy of it.
         let refresher = Refresher.live(store: ctx.store)
-        func refresh() throws(PortKitError) -> PortSnapshot { try refresher.refresh(.pool(ctx.range)).snapshot }
+        let scope: ScanScope = all ? .listeners(within: nil, uid: nil, namespaces: true) : .pool(ctx.range)
+        func refresh() throws(PortKitError) -> PortSnapshot { try refresher.refresh(scope).snapshot }
         let result = try core { () throws(PortKitError) -> JSONValue in
             // The first refresh walks /proc in full; later ones re-verify.
             let t0 = monotonicSeconds()

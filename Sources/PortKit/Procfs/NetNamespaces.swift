@@ -11,10 +11,14 @@ public struct NetNamespace: Sendable, Equatable, Hashable {
 /// when "the server runs but I can't reach it". /proc/PID/net/tcp shows the
 /// table of PID's namespace, so one process per distinct /proc/PID/ns/net
 /// is read.
-public struct NetNamespaces: Sendable {
+///
+/// Each pid's namespace is read once and remembered (a process rarely
+/// changes namespace), so a refresh reads links only for new pids.
+public final class NetNamespaces: @unchecked Sendable {
     let root: ProcRoot
     /// Where `ip netns add NAME` bind-mounts named namespaces.
     let namedDirectory: String
+    private var known: [Int32: UInt64] = [:]
 
     public init(root: ProcRoot = .system, namedDirectory: String = "/run/netns") {
         self.root = root; self.namedDirectory = namedDirectory
@@ -40,16 +44,17 @@ public struct NetNamespaces: Sendable {
         return out
     }
 
-    /// inode → the first pid seen in that namespace.
+    /// inode → one pid in that namespace (the lowest, so the choice is stable).
     func oneProcessPerNamespace() -> [(UInt64, Int32)] {
-        var seen: [UInt64: Int32] = [:]
-        var order: [UInt64] = []
-        for pid in (try? root.pids()) ?? [] {
-            guard let inode = namespaceInode(of: String(pid)), seen[inode] == nil else { continue }
-            seen[inode] = pid
-            order.append(inode)
+        let pids = (try? root.pids()) ?? []
+        var now: [Int32: UInt64] = [:]
+        for pid in pids {
+            if let inode = known[pid] ?? namespaceInode(of: String(pid)) { now[pid] = inode }
         }
-        return order.map { ($0, seen[$0]!) }
+        known = now
+        var first: [UInt64: Int32] = [:]
+        for (pid, inode) in now where first[inode].map({ pid < $0 }) ?? true { first[inode] = pid }
+        return first.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// The N of "net:[N]", the link /proc/PID/ns/net points to.
