@@ -5,7 +5,7 @@
 #   bash screenshots/make.sh                    # uses .build/release or .build/debug
 #   PORTDASH_BIN=/path/to/portdash bash screenshots/make.sh
 #
-# Writes screenshots/{dashboard,conflict-details,help,kill-confirm,reserve-prompt}.png.
+# Writes screenshots/{dashboard,conflict-details,help,kill-confirm,reserve-prompt,every-listener,filter}.png.
 # Builds nothing. Touches no real state: the lease file lives in a temp dir,
 # and every process it starts (listeners, Xvfb, xterm) is stopped on exit.
 #
@@ -136,6 +136,8 @@ pick_range() {
     #   +7 foreign forked server (parent + child share the socket)  +8..+10 free
     P_HTTP=$((A + 1)); P_DB=$((A + 2)); P_WEB=$((A + 3)); P_V6=$((A + 4))
     P_FREE=$((A + 5)); P_API=$((A + 6)); P_FORK=$((A + 7))
+    # Outside the pool, for the every-listener view (Tab).
+    P_OUT=$((A + 100))
 }
 
 # ---------------------------------------------------------------- scene
@@ -174,13 +176,14 @@ start_scene() {
     spawn python3 -m http.server "$P_HTTP" --bind 127.0.0.1
     spawn python3 "$TMP/ipv6-echo.py" "$P_V6"
     spawn python3 "$TMP/prefork-worker.py" "$P_FORK"
+    spawn python3 -m http.server "$P_OUT" --bind 127.0.0.1
     "$BIN" reserve "${G[@]}" "$P_DB" db >/dev/null 2>>"$TMP/bg.log"
     spawn "$BIN" run "${G[@]}" web --preferred "$P_WEB" -- python3 -m http.server '{port}' --bind 127.0.0.1
     # The conflict: "api" is leased to a sleeping process, but a stranger holds the port.
     spawn sleep 3600
     "$BIN" lease "${G[@]}" api --pid "$LAST_PID" --preferred "$P_API" >/dev/null 2>>"$TMP/bg.log"
     spawn python3 "$TMP/stray-listener.py" "$P_API"
-    for p in "$P_HTTP" "$P_V6" "$P_FORK" "$P_WEB" "$P_API"; do
+    for p in "$P_HTTP" "$P_V6" "$P_FORK" "$P_WEB" "$P_API" "$P_OUT"; do
         wait_for "a listener on $p" 10 listening "$p"
     done
 }
@@ -319,6 +322,26 @@ shoot_kill_confirm() {
     wait_for_screen "the kill box closed" "!Kill what holds port"
 }
 
+# Every listener on the host (Tab), the one outside the pool among them; back.
+shoot_every_listener() {
+    key Tab
+    wait_for_screen "every listener" "every listener" "^$P_OUT +foreign +[0-9]" "^$P_FORK +foreign"
+    shot every-listener
+    key Tab
+    wait_for_screen "the pool again" "pool $RANGE" "!^$P_OUT "
+}
+
+# An active filter: only the python servers.
+shoot_filter() {
+    key slash
+    type_ http.server
+    key Return
+    wait_for_screen "the filter kept" 'filter "http.server"' "^$P_HTTP +foreign" "!^$P_V6 "
+    shot filter
+    key slash Escape
+    wait_for_screen "the filter cleared" "filter cleared" "^$P_V6 "
+}
+
 # Reserve prompt on a free port (+5); cancel.
 shoot_reserve_prompt() {
     key g j j j j j
@@ -358,6 +381,8 @@ main() {
     shoot_help
     shoot_kill_confirm
     shoot_reserve_prompt
+    shoot_every_listener
+    shoot_filter
     quit_dashboard
     log "done"
 }
