@@ -1,13 +1,16 @@
 """One level of the benchmark: load, correctness, timings, max RSS, refresh, idle CPU."""
 
 import os
+import shutil
 import statistics
+import tempfile
 import time
 
 from . import log
 from .config import level_description
 from .correctness import check_correctness
 from .dashboard import bench_refresh, dashboard_idle_cpu
+from .everylistener import idle_all_view, refresh_all, same_owners, timed_ratio
 from .load import count_load_connections, start_load, stop_load
 from .procfs import loadavg
 from .rss import rss_probes
@@ -35,7 +38,7 @@ def measure_level(level, args, tools, env, state_path, tmp, ss):
         res["loadavgAfter"] = loadavg()
         if proc.poll() is not None:
             raise RuntimeError("the load stopped before the level finished (raise --ttl)")
-        res["ok"] = res["correctness"]["ok"]
+        res["ok"] = res["correctness"]["ok"] and res["everyListener"]["ownersEqual"]
     finally:
         left = stop_load(proc)
         if left:
@@ -123,3 +126,17 @@ def measure_dashboard(level, res, portdash, env, args):
     res["benchRefresh"] = bench_refresh(portdash, env, args.timeout)
     log(f"[{level}] dashboard idle CPU over {args.idle_seconds} s ...")
     res["dashboardIdle"] = dashboard_idle_cpu(portdash, env, args.idle_seconds)
+    log(f"[{level}] every listener: status --all --json vs ss -ltnp, the every-listener view ...")
+    res["everyListener"] = measure_every_listener(portdash, env, args)
+
+
+def measure_every_listener(portdash, env, args):
+    """Issue 10's rows, on the load already running (see benchlib.everylistener)."""
+    ss = shutil.which("ss")
+    with tempfile.TemporaryDirectory(prefix="portdash-all-") as tmp:
+        mismatches = same_owners(portdash, env, ss)
+        out = {"ownersEqual": not mismatches, "mismatches": mismatches}
+        out.update(timed_ratio(portdash, env, tmp, args.runs, args.timeout))
+        out["refreshAll"] = refresh_all(portdash, env, args.timeout)
+        out["idleAllView"] = idle_all_view(portdash, env, args.idle_seconds) if args.idle_seconds > 0 else None
+    return out

@@ -66,7 +66,26 @@ def render(report):
     out += render_commands(report["config"])
     for level in report["config"]["levels"]:
         out += render_level(level, report["levels"].get(level))
+    out += render_every_listener(report)
     return "\n".join(out)
+
+
+def render_every_listener(report):
+    """Issue 10's table: status --all --json against ss -ltnp, and the every-listener view."""
+    out = ["## Every listener", "",
+           "`portdash status --all --json` against `ss -ltnp`, alternating whole processes (median of the "
+           "pairwise ratios); owners compared on every listening port; `bench-refresh --all` and the idle "
+           "dashboard on its every-listener view.", "",
+           "| level | portdash ms | ss -ltnp ms | ratio | same owners | refresh ms | idle CPU % |", "|---|---|---|---|---|---|---|"]
+    for level in report["config"]["levels"]:
+        e = (report["levels"].get(level) or {}).get("everyListener")
+        if not e:
+            continue
+        idle = e["idleAllView"]["cpuPercent"] if e.get("idleAllView") else None
+        out.append(f"| {level} | {fmt_ms(e['portdashMedianMs'])} | {fmt_ms(e['ssMedianMs'])} | {e['ratioMedian']:.2f} | "
+                   f"{'yes' if e['ownersEqual'] else 'NO'} | {fmt_ms(e['refreshAll']['refreshMedianMs'])} | "
+                   f"{'—' if idle is None else f'{idle:.2f}'} |")
+    return out + [""]
 
 
 def render_machine(m, cfg):
