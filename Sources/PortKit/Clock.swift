@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Wall-clock seconds since the epoch. The lease engine takes `now` as a
 /// parameter everywhere so tests inject their own.
 public func epochSeconds() -> Int64 {

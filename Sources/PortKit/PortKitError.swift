@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Every failure the core reports to a user. Each case renders as one line
 /// that names the problem and, where there is one, the fix.
 public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -185,9 +191,3 @@ func errnoName(_ err: Int32) -> String? {
     default: return nil
     }
 }
-
-#if canImport(Glibc)
-@_exported import Glibc
-#elseif canImport(Musl)
-@_exported import Musl
-#endif

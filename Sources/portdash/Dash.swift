@@ -1,6 +1,11 @@
 import ArgumentParser
 import PortDashUI
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 struct Dash: ParsableCommand {
     static let configuration = CommandConfiguration(

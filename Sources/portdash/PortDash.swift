@@ -1,5 +1,10 @@
 import ArgumentParser
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @main
 struct PortDash: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import CLinux
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,10 @@
 import ArgumentParser
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(

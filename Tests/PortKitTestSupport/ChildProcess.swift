@@ -1,4 +1,9 @@
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A real child process started with posix_spawn. Descriptors listed in
 /// `inherit` (child fd ← parent fd) are dup2'ed into it, so a test can hand

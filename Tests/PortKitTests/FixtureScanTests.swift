@@ -1,5 +1,10 @@
 import Testing
 @testable import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @Suite("Scanning a fixture /proc")
 struct FixtureScanTests {

@@ -1,4 +1,9 @@
 import CLinux
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Sends signals to exactly the process that was shown.
 ///

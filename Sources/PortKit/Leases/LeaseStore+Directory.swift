@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The state file's directory, like OpenSSH's StrictModes: whoever can write
 /// to the directory can replace the file (rename over it, unlink it), so the
 /// directory must be ours or root's and writable by nobody else, unless it

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Writer exclusion. Two locks, each checked after flock succeeds:
 ///
 /// 1. `<file>.lock`, as every portdash version takes it. If the file was

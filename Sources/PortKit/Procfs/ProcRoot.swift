@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Where /proc is. Injected so tests run the same code on a fixture tree
 /// (prometheus/procfs's `NewFS(mountPoint)`).
 public struct ProcRoot: Sendable, Equatable {

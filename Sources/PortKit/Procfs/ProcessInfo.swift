@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What portdash shows about one process.
 public struct ProcessDetails: Sendable, Equatable {
     public let pid: Int32

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// TCP states as numbered in the kernel's include/net/tcp_states.h, which is
 /// what /proc/net/tcp's `st` column and sock_diag's idiag_state carry.
 public enum TCPState: UInt8, Sendable, CaseIterable, Codable {

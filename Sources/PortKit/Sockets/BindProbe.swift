@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What one bind(2) attempt said.
 public enum BindOutcome: Sendable, Equatable, CustomStringConvertible {
     case free

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The dashboard's resolver: a refresh costs a few syscalls, not a /proc
 /// walk, while still finding every holder.
 ///

@@ -1,5 +1,10 @@
 import CLinux
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// One place a socket is held: a process and the descriptor number in it.
 public struct FDRef: Sendable, Hashable {

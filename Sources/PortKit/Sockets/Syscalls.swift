@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Each libc call the core needs, wrapped once: EINTR is retried here and
 /// failures come back as errno values, so callers decide what is a race
 /// (ENOENT, ESRCH: a process vanished) and what is a real error.
