@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// FileDescriptor, Errno and FilePath: the system calls swift-system covers.
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
 let package = Package(
     name: "portdash",
     platforms: [.macOS(.v13)],
@@ -10,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // ncurses, wrapped so that macros and mutable C globals become functions.
@@ -22,13 +26,13 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
 
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
-        .target(name: "PortKit", dependencies: ["CLinux"]),
+        .target(name: "PortKit", dependencies: ["CLinux", systemPackage]),
         // The dashboard: plain state + key handling + rendering; one file imports CNcurses.
-        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux"]),
+        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux", systemPackage]),
         .executableTarget(
             name: "portdash",
             dependencies: [
-                "PortKit", "PortDashUI",
+                "PortKit", "PortDashUI", systemPackage,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release build links the Swift runtime statically: start-up is
@@ -40,10 +44,10 @@ let package = Package(
                                           .when(platforms: [.linux], configuration: .release))]
         ),
 
-        .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
+        .target(name: "PortKitTestSupport", dependencies: ["PortKit", systemPackage], path: "Tests/PortKitTestSupport"),
         .testTarget(
             name: "PortKitTests",
-            dependencies: ["PortKit", "PortKitTestSupport"],
+            dependencies: ["PortKit", "PortKitTestSupport", systemPackage],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],

@@ -61,7 +61,7 @@ final class RunLoop {
             armIfDue()
             drawIfChanged()
             var fds = [pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: worker.wakeRead, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: worker.wakeRead.rawValue, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, nfds_t(fds.count), pollTimeout()) < 0 && errno != EINTR { return 0 }
             if fds[2].revents != 0 {

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,13 +9,13 @@ import Musl
 /// that names the problem and, where there is one, the fix.
 public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A /proc file could not be read at all (not Linux, /proc not mounted).
-    case procUnavailable(path: String, errno: Int32)
+    case procUnavailable(path: String, errno: Errno)
     /// A line of a /proc table did not have the expected shape.
     case malformedProcLine(file: String, line: Int, field: String, text: String)
     /// The port range given by the user is not usable.
     case invalidRange(String)
     /// A syscall failed in a way that is not a race or a permission matter.
-    case system(call: String, errno: Int32)
+    case system(call: String, errno: Errno)
     /// The lease state file cannot be used; nothing was written.
     case badStateFile(path: String, problem: String)
     /// --state or $PORTDASH_STATE cannot name a state file (empty, a directory).
@@ -23,7 +24,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
     /// read-only file system, no permission): nothing was changed.
-    case stateNotWritable(path: String, directory: String, errno: Int32)
+    case stateNotWritable(path: String, directory: String, errno: Errno)
     /// The state file's directory lets someone else replace the file
     /// (OpenSSH's StrictModes): writable by group or others without the
     /// sticky bit, or owned by another user than us or root.
@@ -145,12 +146,12 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Why a write failed, in words, with what to do about it.
-func notWritableReason(_ err: Int32, directory: String) -> String {
+func notWritableReason(_ err: Errno, directory: String) -> String {
     switch err {
-    case ENOSPC: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
-    case EDQUOT: return "your disk quota is used up on the device holding \(directory); free some space and retry"
-    case EROFS: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
-    case EACCES, EPERM: return "permission denied in \(directory); fix its permissions, or use another file with --state"
+    case .noSpace: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
+    case .diskQuotaExceeded: return "your disk quota is used up on the device holding \(directory); free some space and retry"
+    case .readOnlyFileSystem: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
+    case .permissionDenied, .notPermitted: return "permission denied in \(directory); fix its permissions, or use another file with --state"
     default: return errnoText(err)
     }
 }
@@ -167,27 +168,27 @@ func unsafeDirectoryText(_ directory: String, mode: UInt32, owner: UInt32) -> St
 }
 
 /// strerror(3) text with the symbolic name, e.g. "Address already in use (EADDRINUSE)".
-public func errnoText(_ err: Int32) -> String {
-    let text = String(cString: strerror(err))
+public func errnoText(_ err: Errno) -> String {
+    let text = String(cString: strerror(err.rawValue))
     if let name = errnoName(err) { return "\(text) (\(name))" }
     return text
 }
 
-func errnoName(_ err: Int32) -> String? {
+func errnoName(_ err: Errno) -> String? {
     switch err {
-    case EPERM: return "EPERM"
-    case ENOENT: return "ENOENT"
-    case ESRCH: return "ESRCH"
-    case EACCES: return "EACCES"
-    case EADDRINUSE: return "EADDRINUSE"
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL"
-    case EAFNOSUPPORT: return "EAFNOSUPPORT"
-    case EINVAL: return "EINVAL"
-    case EMFILE: return "EMFILE"
-    case ENOSPC: return "ENOSPC"
-    case EROFS: return "EROFS"
-    case EDQUOT: return "EDQUOT"
-    case EIO: return "EIO"
+    case .notPermitted: return "EPERM"
+    case .noSuchFileOrDirectory: return "ENOENT"
+    case .noSuchProcess: return "ESRCH"
+    case .permissionDenied: return "EACCES"
+    case .addressInUse: return "EADDRINUSE"
+    case .addressNotAvailable: return "EADDRNOTAVAIL"
+    case .addressFamilyNotSupported: return "EAFNOSUPPORT"
+    case .invalidArgument: return "EINVAL"
+    case .tooManyOpenFiles: return "EMFILE"
+    case .noSpace: return "ENOSPC"
+    case .readOnlyFileSystem: return "EROFS"
+    case .diskQuotaExceeded: return "EDQUOT"
+    case .ioError: return "EIO"
     default: return nil
     }
 }

@@ -156,8 +156,8 @@ extension PortScanner {
         if !host.isEmpty && probe.isFree && host.contains(where: { $0.socket.state == .listen }) {
             return "a listener is listed but bind succeeded: it may use SO_REUSEPORT or was closed mid-scan"
         }
-        if case .failed(let e) = probe.ipv4 { return "IPv4 bind failed: \(e)" }
-        if case .failed(let e) = probe.ipv6 { return "IPv6 bind failed: \(e)" }
+        if case .failed(let e) = probe.ipv4 { return "IPv4 bind failed: \(errnoText(e))" }
+        if case .failed(let e) = probe.ipv6 { return "IPv6 bind failed: \(errnoText(e))" }
         if host.contains(where: { $0.owners.isEmpty && $0.socket.inode != 0 }) {
             return viewerIsRoot
                 ? "some holders are not in this /proc (another pid namespace, or hidepid)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortKit
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -64,16 +65,10 @@ func printError(_ line: String) {
 }
 
 /// Writes to stdout in one syscall (no Foundation buffering on the hot path).
+/// A closed stdout (`| head`) is not an error worth a message.
 func writeOut(_ text: String) {
     var text = text
-    text.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(1, buf.baseAddress! + off, buf.count - off)
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
+    text.withUTF8 { buf in _ = try? FileDescriptor.standardOutput.writeAll(buf) }
 }
 
 func environment(_ name: String) -> String? {
