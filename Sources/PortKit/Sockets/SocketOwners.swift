@@ -94,7 +94,9 @@ public struct SocketOwners: Sendable {
     public func verify(_ ref: FDRef, inode: UInt64, procfd: FileDescriptor) -> Bool {
         var buf = [CChar](repeating: 0, count: 64)
         let path = "\(ref.pid)/fd/\(ref.fd)"
-        let read = buf.withUnsafeMutableBufferPointer { b in path.withCString { Syscalls.readLink(at: procfd, $0, into: b) } }
+        let read = buf.withUnsafeMutableBufferPointer { b in
+            path.withCString { Syscalls.readLink(at: procfd, $0, into: b.baseAddress!, capacity: b.count) }
+        }
         guard case .success(let n) = read, n > 0 else { return false }
         return buf.withUnsafeBufferPointer { p in
             p.withMemoryRebound(to: UInt8.self) { SocketOwners.socketInode(UnsafeBufferPointer(rebasing: $0[0..<n])) } } == inode
@@ -109,9 +111,9 @@ public struct SocketOwners: Sendable {
     /// readlinkat on each entry relative to that directory's descriptor.
     /// struct linux_dirent64: d_ino(0, 8) d_off(8, 8) d_reclen(16, 2) d_type(18, 1) d_name(19…).
     private func walk(_ pids: ArraySlice<Int32>, procfd: FileDescriptor, inodes: Set<UInt64>, into out: inout Partial) {
-        let dents = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
+        let dents = UnsafeMutableRawPointer.allocate(byteCount: 32 * 1024, alignment: 8)
         defer { dents.deallocate() }
-        let link = UnsafeMutableBufferPointer<CChar>.allocate(capacity: 64)
+        let link = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
         defer { link.deallocate() }
         let path = UnsafeMutablePointer<CChar>.allocate(capacity: 32)
         defer { path.deallocate() }
@@ -133,18 +135,18 @@ public struct SocketOwners: Sendable {
             case .failure: continue  // ENOENT/ESRCH: the process exited under us
             }
             defer { try? dir.close() }
-            while case .success(let n) = Syscalls.directoryEntries(dir, into: dents), n > 0 {
+            while case .success(let n) = Syscalls.directoryEntries(dir, into: dents, capacity: 32 * 1024), n > 0 {
                 var off = 0
                 while off < n {
-                    let rec = dents.baseAddress! + off
+                    let rec = dents + off
                     let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
                     let type = rec.load(fromByteOffset: 18, as: UInt8.self)
                     off += reclen
                     if type != UInt8(DT_LNK) { continue }  // "." and ".."
                     let name = (rec + 19).assumingMemoryBound(to: CChar.self)
                     // A socket link is "socket:[N]": at least 10 bytes.
-                    guard case .success(let r) = Syscalls.readLink(at: dir, name, into: link), r >= 10 else { continue }
-                    let inode = link.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: r) {
+                    guard case .success(let r) = Syscalls.readLink(at: dir, name, into: link, capacity: 64), r >= 10 else { continue }
+                    let inode = link.withMemoryRebound(to: UInt8.self, capacity: r) {
                         SocketOwners.socketInode(UnsafeBufferPointer(start: $0, count: r))
                     }
                     guard inode != 0, inodes.contains(inode) else { continue }

@@ -46,19 +46,20 @@ package enum Syscalls {
         retryingInterrupts { openat(dir.rawValue, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.map(FileDescriptor.init(rawValue:))
     }
 
-    /// readlinkat(2) relative to `dir` into `buffer`: the link's length,
-    /// cut at the buffer's size and not NUL-terminated.
+    /// readlinkat(2) relative to `dir` into `buffer` (`capacity` bytes): the
+    /// link's length, cut at the buffer's size and not NUL-terminated.
     @inline(__always)
     static func readLink(at dir: FileDescriptor, _ name: UnsafePointer<CChar>,
-                         into buffer: UnsafeMutableBufferPointer<CChar>) -> Result<Int, Errno> {
-        retryingInterrupts { readlinkat(dir.rawValue, name, buffer.baseAddress!, buffer.count) }
+                         into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Result<Int, Errno> {
+        retryingInterrupts { readlinkat(dir.rawValue, name, buffer, capacity) }
     }
 
-    /// getdents64(2) straight into `buffer`, without opendir's allocation,
-    /// fstat and fcntl per directory: bytes of linux_dirent64 records, 0 at the end.
+    /// getdents64(2) straight into `buffer` (`capacity` bytes), without
+    /// opendir's allocation, fstat and fcntl per directory: bytes of
+    /// linux_dirent64 records, 0 at the end.
     @inline(__always)
-    static func directoryEntries(_ dir: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
-        retryingInterrupts { pd_getdents64(dir.rawValue, buffer.baseAddress, UInt(buffer.count)) }
+    static func directoryEntries(_ dir: FileDescriptor, into buffer: UnsafeMutableRawPointer, capacity: Int) -> Result<Int, Errno> {
+        retryingInterrupts { pd_getdents64(dir.rawValue, buffer, UInt(capacity)) }
     }
 
     /// Reads a whole file. /proc files report size 0, so this reads until
