@@ -22,7 +22,7 @@ let package = Package(
             path: "Shims/CNcurses",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // Linux-only kernel interfaces: sock_diag (netlink) and the pidfd syscalls.
+        // Linux-only kernel interfaces: sock_diag (netlink), signalfd, the pidfd and getdents64 syscalls.
         .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
 
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
