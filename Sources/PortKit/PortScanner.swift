@@ -187,6 +187,6 @@ extension PortScanner where Resolver == SocketOwners {
     /// The scanner over the real system: sock_diag (or /proc/net/tcp), real
     /// binds, a full fd walk. On a fixture root it reads the fixture's tables.
     public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
-        self.init(root: root, source: FastSocketSource.best(root: root), probe: probe, resolver: SocketOwners(root: root))
+        self.init(root: root, source: SocketSources.best(root: root), probe: probe, resolver: SocketOwners(root: root))
     }
 }

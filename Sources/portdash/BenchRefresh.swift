@@ -49,7 +49,7 @@ struct BenchRefresh: ParsableCommand {
             }
             // Phase costs of one full, uncached scan (what `status` does).
             var plain = PortScanner()
-            let p0 = monotonicSeconds(); _ = try FastSocketSource.best().sockets(in: ctx.range)
+            let p0 = monotonicSeconds(); _ = try SocketSources.best().sockets(in: ctx.range)
             let p1 = monotonicSeconds(); for p in ctx.range.ports { _ = BindProbe().probe(p) }
             let p2 = monotonicSeconds(); _ = try SocketOwners().find([1])
             let p3 = monotonicSeconds(); _ = try plain.scan(ctx.range)

@@ -17,7 +17,7 @@ public final class SystemLeaseEnvironment: LeaseEnvironment {
         self.root = root
         self.reader = ProcessReader(root: root)
         self.probe = probe
-        self.sockets = FastSocketSource.best(root: root)
+        self.sockets = SocketSources.best(root: root)
         self.now = now
         self.holders = holders
     }
