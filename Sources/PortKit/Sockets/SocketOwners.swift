@@ -30,7 +30,6 @@ public struct SocketOwners: Sendable {
     public struct Result: Sendable {
         /// inode → every (pid, fd) holding it, in pid order.
         public var holders: [UInt64: [FDRef]] = [:]
-        /// Processes whose fd directory could not be read (another user's, without root).
         /// How many processes' descriptors could not be read (another user's, without root).
         public var unreadablePids: Int { unreadable.count }
         /// Which ones: the dashboard keeps this set across refreshes.
