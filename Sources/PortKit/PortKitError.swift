@@ -120,27 +120,23 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Exit status, following sysexits(3) so scripts can tell failures apart.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRange: return 64            // EX_USAGE
-        case .invalidName: return 64             // EX_USAGE
-        case .malformedProcLine: return 65       // EX_DATAERR
-        case .badStateFile: return 65            // EX_DATAERR
-        case .noSuchLease: return 66             // EX_NOINPUT
-        case .poolExhausted: return 69           // EX_UNAVAILABLE
-        case .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess:
-            return 69                            // EX_UNAVAILABLE: this request cannot be met now
-        case .nothingToKill: return 69           // EX_UNAVAILABLE
-        case .stillHeld: return 69               // EX_UNAVAILABLE: the port is still not free
-        case .needsTerminal: return 69           // EX_UNAVAILABLE
-        case .procUnavailable: return 71         // EX_OSERR
-        case .system: return 71                  // EX_OSERR
-        case .invalidStatePath: return 64        // EX_USAGE
-        case .stateFileTooLarge: return 65       // EX_DATAERR
-        case .stateNotWritable: return 73        // EX_CANTCREAT
-        case .unsafeStateDirectory: return 77    // EX_NOPERM
-        case .lockTimeout: return 75             // EX_TEMPFAIL
-        case .killRefused: return 77             // EX_NOPERM
-        case .permissionDenied: return 77        // EX_NOPERM
+        case .invalidRange, .invalidName, .invalidStatePath:
+            return 64  // EX_USAGE
+        case .malformedProcLine, .badStateFile, .stateFileTooLarge:
+            return 65  // EX_DATAERR
+        case .noSuchLease:
+            return 66  // EX_NOINPUT
+        case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
+             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal:
+            return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
+        case .procUnavailable, .system:
+            return 71  // EX_OSERR
+        case .stateNotWritable:
+            return 73  // EX_CANTCREAT
+        case .lockTimeout:
+            return 75  // EX_TEMPFAIL
+        case .unsafeStateDirectory, .killRefused, .permissionDenied:
+            return 77  // EX_NOPERM
         }
     }
 }
