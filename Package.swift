@@ -11,6 +11,9 @@ let staticRelease: [LinkerSetting] = [
                  .when(platforms: [.linux], configuration: .release)),
 ]
 
+// FileDescriptor, Errno and FilePath: the system calls swift-system covers.
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
 let package = Package(
     name: "portdash",
     platforms: [.macOS(.v13)],
@@ -23,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Only `portdash-serve` links it (its FlyingSocks layer: epoll, async sockets).
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // ncurses, wrapped so that macros and mutable C globals become functions.
@@ -31,21 +35,21 @@ let package = Package(
             path: "Shims/CNcurses",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // Linux-only kernel interfaces: sock_diag (netlink) and the pidfd syscalls.
+        // Linux-only kernel interfaces: sock_diag (netlink), signalfd, the pidfd and getdents64 syscalls.
         .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
 
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
-        .target(name: "PortKit", dependencies: ["CLinux"]),
+        .target(name: "PortKit", dependencies: ["CLinux", systemPackage]),
         // The dashboard: plain state + key handling + rendering; one file imports CNcurses.
-        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux"]),
+        .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux", systemPackage]),
         // What both executables share: global options, the context, one-line messages.
         .target(name: "PortDashCLI", dependencies: [
-            "PortKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PortKit", systemPackage, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(
             name: "portdash",
             dependencies: [
-                "PortKit", "PortDashUI", "PortDashCLI",
+                "PortKit", "PortDashUI", "PortDashCLI", systemPackage,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRelease
@@ -64,10 +68,10 @@ let package = Package(
             linkerSettings: staticRelease
         ),
 
-        .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
+        .target(name: "PortKitTestSupport", dependencies: ["PortKit", systemPackage], path: "Tests/PortKitTestSupport"),
         .testTarget(
             name: "PortKitTests",
-            dependencies: ["PortKit", "PortKitTestSupport"],
+            dependencies: ["PortKit", "PortKitTestSupport", systemPackage],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],

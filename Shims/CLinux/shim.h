@@ -1,20 +1,16 @@
 // Linux kernel interfaces that Swift's Glibc module does not expose:
-// the sock_diag netlink protocol (what `ss` uses) and the pidfd syscalls.
-// syscall(2) is variadic, which Swift cannot call, hence the wrappers.
+// sockaddr_nl for the sock_diag netlink protocol (what `ss` uses),
+// signalfd, and the pidfd and getdents64 syscalls. syscall(2) is variadic,
+// which Swift cannot call, hence the wrappers.
 #ifndef PORTDASH_CLINUX_SHIM_H
 #define PORTDASH_CLINUX_SHIM_H
 
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <signal.h>
-#include <errno.h>
 #include <sys/signalfd.h>
-#include <poll.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
-#include <linux/inet_diag.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -34,18 +30,13 @@ static inline int pd_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/// si_code and sender pid of a siginfo_t (union members are awkward from Swift).
+/// si_code of a siginfo_t (union members are awkward from Swift).
 static inline int pd_siginfo_code(const siginfo_t *info) { return info->si_code; }
-static inline pid_t pd_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 
 /// getdents64(2) straight into a caller's buffer: for walking /proc/PID/fd
 /// without opendir's allocation, fstat and fcntl per directory.
 static inline long pd_getdents64(int fd, void *buf, unsigned long len) {
     return syscall(SYS_getdents64, fd, buf, len);
 }
-
-/// NLMSG_* helpers are macros.
-static inline int pd_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
-static inline int pd_nlmsg_align(int len) { return NLMSG_ALIGN(len); }
 
 #endif

@@ -10,7 +10,6 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <ncursesw/curses.h>
-#include <locale.h>
 #include <ncursesw/term.h>
 
 /// Whether curses can draw on terminal type `term`: 0 yes, 1 the type is

@@ -3,6 +3,12 @@
 // as their line and exit code.
 import ArgumentParser
 import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Prints a core error as one line on stderr and exits with its code.
 public func fail(_ error: PortKitError) -> ExitCode {
@@ -21,14 +27,8 @@ public func printError(_ line: String) {
 /// Writes to stdout in one syscall (no Foundation buffering on the hot path).
 public func writeOut(_ text: String) {
     var text = text
-    text.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(1, buf.baseAddress! + off, buf.count - off)
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
+    // A closed stdout (`| head`) is not an error worth a message.
+    text.withUTF8 { buf in _ = try? FileDescriptor.standardOutput.writeAll(buf) }
 }
 
 public func environment(_ name: String) -> String? {

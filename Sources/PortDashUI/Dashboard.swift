@@ -1,11 +1,17 @@
 import CLinux
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The dashboard: a terminal, a scan worker and a run loop.
 public enum Dashboard {
     /// Runs until the user quits or a signal arrives; returns the exit status.
     public static func run(range: PortRange, store: LeaseStore, interval: Double) throws(PortKitError) -> Int32 {
         let sigfd = runLoopSignals()
+        defer { if sigfd >= 0 { close(sigfd) } }  // the run loop reads it; it is closed here, once
         let noColor = !(processEnvironment("NO_COLOR") ?? "").isEmpty
         let terminal = CursesTerminal(color: !noColor)
         // Every way out (quit, signal, an error thrown) passes here:

@@ -1,5 +1,10 @@
 import CLinux
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Polls the keyboard, the scan worker and the signals together; applies
 /// what arrives to the state; redraws when something changed.
@@ -56,7 +61,7 @@ final class RunLoop {
             armIfDue()
             drawIfChanged()
             var fds = [pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: worker.wakeRead, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: worker.wakeRead.rawValue, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, nfds_t(fds.count), pollTimeout()) < 0 && errno != EINTR { return 0 }
             if fds[2].revents != 0 {

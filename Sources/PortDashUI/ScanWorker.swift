@@ -1,5 +1,11 @@
 import Dispatch
 import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Scans off the main thread, so keys are answered at once even when a
 /// scan is slow. Results go into a mailbox and a byte into a pipe, which
@@ -17,17 +23,27 @@ final class ScanWorker: @unchecked Sendable {
     private let killQueue = DispatchQueue(label: "portdash.kill")
     private var mailbox: [Message] = []
     private var lock = pthread_mutex_t()
-    let wakeRead: Int32
-    private let wakeWrite: Int32
+    /// The pipe's ends, open as long as the worker lives: closed in deinit,
+    /// after the last queued scan or kill (each holds the worker) has posted.
+    let wakeRead: FileDescriptor
+    private let wakeWrite: FileDescriptor
 
     init(refresher: Refresher<CachingOwnerResolver>) {
         self.refresher = refresher
-        var fds: [Int32] = [0, 0]
-        pipe(&fds)
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
+        // Fails only when the process is out of descriptors, at start-up:
+        // then nothing else could work either (before, fd 0 was used silently).
+        let ends = try! FileDescriptor.pipe()
+        for fd in [ends.readEnd.rawValue, ends.writeEnd.rawValue] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = ends.readEnd
+        wakeWrite = ends.writeEnd
         pthread_mutex_init(&lock, nil)
+    }
+
+    deinit {
+        try? wakeRead.close()
+        try? wakeWrite.close()
     }
 
     func post(_ m: Message) {
@@ -35,12 +51,12 @@ final class ScanWorker: @unchecked Sendable {
         mailbox.append(m)
         pthread_mutex_unlock(&lock)
         var b: UInt8 = 1
-        _ = write(wakeWrite, &b, 1)
+        _ = write(wakeWrite.rawValue, &b, 1)
     }
 
     func take() -> [Message] {
         var sink = [UInt8](repeating: 0, count: 64)
-        while read(wakeRead, &sink, 64) > 0 {}
+        while read(wakeRead.rawValue, &sink, 64) > 0 {}
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         let out = mailbox

@@ -1,14 +1,21 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Every failure the core reports to a user. Each case renders as one line
 /// that names the problem and, where there is one, the fix.
 public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A /proc file could not be read at all (not Linux, /proc not mounted).
-    case procUnavailable(path: String, errno: Int32)
+    case procUnavailable(path: String, errno: Errno)
     /// A line of a /proc table did not have the expected shape.
     case malformedProcLine(file: String, line: Int, field: String, text: String)
     /// The port range given by the user is not usable.
     case invalidRange(String)
     /// A syscall failed in a way that is not a race or a permission matter.
-    case system(call: String, errno: Int32)
+    case system(call: String, errno: Errno)
     /// The lease state file cannot be used; nothing was written.
     case badStateFile(path: String, problem: String)
     /// --state or $PORTDASH_STATE cannot name a state file (empty, a directory).
@@ -17,7 +24,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
     /// read-only file system, no permission): nothing was changed.
-    case stateNotWritable(path: String, directory: String, errno: Int32)
+    case stateNotWritable(path: String, directory: String, errno: Errno)
     /// The state file's directory lets someone else replace the file
     /// (OpenSSH's StrictModes): writable by group or others without the
     /// sticky bit, or owned by another user than us or root.
@@ -113,38 +120,34 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Exit status, following sysexits(3) so scripts can tell failures apart.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRange: return 64            // EX_USAGE
-        case .invalidName: return 64             // EX_USAGE
-        case .malformedProcLine: return 65       // EX_DATAERR
-        case .badStateFile: return 65            // EX_DATAERR
-        case .noSuchLease: return 66             // EX_NOINPUT
-        case .poolExhausted: return 69           // EX_UNAVAILABLE
-        case .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess:
-            return 69                            // EX_UNAVAILABLE: this request cannot be met now
-        case .nothingToKill: return 69           // EX_UNAVAILABLE
-        case .stillHeld: return 69               // EX_UNAVAILABLE: the port is still not free
-        case .needsTerminal: return 69           // EX_UNAVAILABLE
-        case .procUnavailable: return 71         // EX_OSERR
-        case .system: return 71                  // EX_OSERR
-        case .invalidStatePath: return 64        // EX_USAGE
-        case .stateFileTooLarge: return 65       // EX_DATAERR
-        case .stateNotWritable: return 73        // EX_CANTCREAT
-        case .unsafeStateDirectory: return 77    // EX_NOPERM
-        case .lockTimeout: return 75             // EX_TEMPFAIL
-        case .killRefused: return 77             // EX_NOPERM
-        case .permissionDenied: return 77        // EX_NOPERM
+        case .invalidRange, .invalidName, .invalidStatePath:
+            return 64  // EX_USAGE
+        case .malformedProcLine, .badStateFile, .stateFileTooLarge:
+            return 65  // EX_DATAERR
+        case .noSuchLease:
+            return 66  // EX_NOINPUT
+        case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
+             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal:
+            return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
+        case .procUnavailable, .system:
+            return 71  // EX_OSERR
+        case .stateNotWritable:
+            return 73  // EX_CANTCREAT
+        case .lockTimeout:
+            return 75  // EX_TEMPFAIL
+        case .unsafeStateDirectory, .killRefused, .permissionDenied:
+            return 77  // EX_NOPERM
         }
     }
 }
 
 /// Why a write failed, in words, with what to do about it.
-func notWritableReason(_ err: Int32, directory: String) -> String {
+func notWritableReason(_ err: Errno, directory: String) -> String {
     switch err {
-    case ENOSPC: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
-    case EDQUOT: return "your disk quota is used up on the device holding \(directory); free some space and retry"
-    case EROFS: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
-    case EACCES, EPERM: return "permission denied in \(directory); fix its permissions, or use another file with --state"
+    case .noSpace: return "no space left on the device holding \(directory); free some space there (df -h \(directory)) and retry"
+    case .diskQuotaExceeded: return "your disk quota is used up on the device holding \(directory); free some space and retry"
+    case .readOnlyFileSystem: return "the file system holding \(directory) is read-only; remount it read-write, or use another file with --state"
+    case .permissionDenied, .notPermitted: return "permission denied in \(directory); fix its permissions, or use another file with --state"
     default: return errnoText(err)
     }
 }
@@ -161,33 +164,30 @@ func unsafeDirectoryText(_ directory: String, mode: UInt32, owner: UInt32) -> St
 }
 
 /// strerror(3) text with the symbolic name, e.g. "Address already in use (EADDRINUSE)".
-public func errnoText(_ err: Int32) -> String {
-    let text = String(cString: strerror(err))
+/// The same for a raw errno value (from a plain libc call).
+public func errnoText(_ code: Int32) -> String { errnoText(Errno(rawValue: code)) }
+
+public func errnoText(_ err: Errno) -> String {
+    let text = String(cString: strerror(err.rawValue))
     if let name = errnoName(err) { return "\(text) (\(name))" }
     return text
 }
 
-func errnoName(_ err: Int32) -> String? {
+func errnoName(_ err: Errno) -> String? {
     switch err {
-    case EPERM: return "EPERM"
-    case ENOENT: return "ENOENT"
-    case ESRCH: return "ESRCH"
-    case EACCES: return "EACCES"
-    case EADDRINUSE: return "EADDRINUSE"
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL"
-    case EAFNOSUPPORT: return "EAFNOSUPPORT"
-    case EINVAL: return "EINVAL"
-    case EMFILE: return "EMFILE"
-    case ENOSPC: return "ENOSPC"
-    case EROFS: return "EROFS"
-    case EDQUOT: return "EDQUOT"
-    case EIO: return "EIO"
+    case .notPermitted: return "EPERM"
+    case .noSuchFileOrDirectory: return "ENOENT"
+    case .noSuchProcess: return "ESRCH"
+    case .permissionDenied: return "EACCES"
+    case .addressInUse: return "EADDRINUSE"
+    case .addressNotAvailable: return "EADDRNOTAVAIL"
+    case .addressFamilyNotSupported: return "EAFNOSUPPORT"
+    case .invalidArgument: return "EINVAL"
+    case .tooManyOpenFiles: return "EMFILE"
+    case .noSpace: return "ENOSPC"
+    case .readOnlyFileSystem: return "EROFS"
+    case .diskQuotaExceeded: return "EDQUOT"
+    case .ioError: return "EIO"
     default: return nil
     }
 }
-
-#if canImport(Glibc)
-@_exported import Glibc
-#elseif canImport(Musl)
-@_exported import Musl
-#endif

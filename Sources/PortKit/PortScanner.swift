@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Resolves socket inodes to the processes holding them. The plain walker
 /// does a full /proc walk each time; the dashboard uses a caching one.
 public protocol OwnerResolving {
@@ -150,8 +156,8 @@ extension PortScanner {
         if !host.isEmpty && probe.isFree && host.contains(where: { $0.socket.state == .listen }) {
             return "a listener is listed but bind succeeded: it may use SO_REUSEPORT or was closed mid-scan"
         }
-        if case .failed(let e) = probe.ipv4 { return "IPv4 bind failed: \(e)" }
-        if case .failed(let e) = probe.ipv6 { return "IPv6 bind failed: \(e)" }
+        if case .failed(let e) = probe.ipv4 { return "IPv4 bind failed: \(errnoText(e))" }
+        if case .failed(let e) = probe.ipv6 { return "IPv6 bind failed: \(errnoText(e))" }
         if host.contains(where: { $0.owners.isEmpty && $0.socket.inode != 0 }) {
             return viewerIsRoot
                 ? "some holders are not in this /proc (another pid namespace, or hidepid)"
@@ -181,6 +187,6 @@ extension PortScanner where Resolver == SocketOwners {
     /// The scanner over the real system: sock_diag (or /proc/net/tcp), real
     /// binds, a full fd walk. On a fixture root it reads the fixture's tables.
     public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
-        self.init(root: root, source: FastSocketSource.best(root: root), probe: probe, resolver: SocketOwners(root: root))
+        self.init(root: root, source: SocketSources.best(root: root), probe: probe, resolver: SocketOwners(root: root))
     }
 }

@@ -1,4 +1,6 @@
-/// How a port stands (see the design guide).
+/// How a port stands: whether a lease of ours covers it, and whether
+/// someone else holds it (PortScanner.classify decides, LeasePolicy says
+/// what is a conflict).
 public enum PortState: String, Sendable, Codable, CaseIterable {
     /// No lease, and the bind probe succeeds.
     case free

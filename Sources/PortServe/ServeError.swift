@@ -1,4 +1,9 @@
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Every failure `portdash serve` reports before it serves: one line that
 /// names the problem and the fix, and a documented exit code.
@@ -20,7 +25,7 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotListen(let address, let err):
             let fix = err == EADDRINUSE ? "; something already listens there (portdash status \(address.port)), pick another with --listen"
                 : err == EADDRNOTAVAIL ? "; no interface has that address" : ""
-            return "cannot listen on \(address): \(Errno(err))\(fix)"
+            return "cannot listen on \(address): \(errnoText(err))\(fix)"
         }
     }
 

@@ -3,6 +3,11 @@ import Dispatch
 import PortDashCLI
 import PortKit
 import PortServe
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `portdash serve` (the `portdash` binary execs this one, so that no other
 /// verb links or starts the HTTP server).
@@ -54,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
         guard await task.value else {
-            printError("portdash serve: cannot set up the event loop (epoll): \(Errno(errno)); check the process's limits (ulimit -n)")
+            printError("portdash serve: cannot set up the event loop (epoll): \(errnoText(errno)); check the process's limits (ulimit -n)")
             throw ExitCode(71)
         }
     }

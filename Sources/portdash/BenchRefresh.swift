@@ -1,6 +1,11 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Measures the dashboard's refresh in-process (issue: speed). Hidden from
 /// the help: it is for `bench/run.py`, not for users.
@@ -49,7 +54,7 @@ struct BenchRefresh: ParsableCommand {
             }
             // Phase costs of one full, uncached scan (what `status` does).
             var plain = PortScanner()
-            let p0 = monotonicSeconds(); _ = try FastSocketSource.best().sockets(in: ctx.range)
+            let p0 = monotonicSeconds(); _ = try SocketSources.best().sockets(in: ctx.range)
             let p1 = monotonicSeconds(); for p in ctx.range.ports { _ = BindProbe().probe(p) }
             let p2 = monotonicSeconds(); _ = try SocketOwners().find([1])
             let p3 = monotonicSeconds(); _ = try plain.scan(ctx.range)

@@ -2,6 +2,11 @@ import ArgumentParser
 import PortDashUI
 import PortDashCLI
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 struct Dash: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,12 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @main
 struct PortDash: ParsableCommand {

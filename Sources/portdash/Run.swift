@@ -2,6 +2,12 @@ import ArgumentParser
 import CLinux
 import PortDashCLI
 import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +38,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let ctx = try Context(global)
         let env = ctx.environment()
-        guard let me = env.owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: ENOENT)) }
+        guard let me = env.owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
 
         // Block the signals we forward before the child exists, so none is lost;
         // the child gets a clean mask and default handlers.
@@ -63,8 +69,8 @@ struct Run: ParsableCommand {
         case .success(let pid): child = pid
         case .failure(let e):
             releaseIfOurs(ctx, owner: me)
-            printError("portdash: cannot run \(argv[0]): \(e); check the command name and your PATH")
-            throw ExitCode(e.rawValue == ENOENT ? 127 : 126)
+            printError("portdash: cannot run \(argv[0]): \(errnoText(e)); check the command name and your PATH")
+            throw ExitCode(e == .noSuchFileOrDirectory ? 127 : 126)
         }
         // Re-bind the lease to the child, which is what really uses the port.
         var childOwner = me
@@ -103,8 +109,8 @@ struct Run: ParsableCommand {
         var mask = mask
         while true {
             var info = siginfo_t()
-            let sig = sigwaitinfo(&mask, &info)
-            if sig < 0 { continue }  // EINTR
+            // EINTR is retried; no other failure is possible with this mask.
+            guard case .success(let sig) = Syscalls.retryingInterrupts({ sigwaitinfo(&mask, &info) }) else { continue }
             if sig == SIGCHLD {
                 var status: Int32 = 0
                 let r = waitpid(child, &status, WNOHANG)
@@ -159,7 +165,7 @@ struct Run: ParsableCommand {
         defer { envp.forEach { free($0) }; args.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, argv[0], nil, &attr, args, envp)
-        return rc == 0 ? .success(pid) : .failure(Errno(rc))
+        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 }
 

@@ -1,6 +1,11 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `portdash serve …` runs `portdash-serve …` from the same directory, so the
 /// HTTP server is neither linked into nor started by any other verb.
@@ -21,7 +26,7 @@ struct Serve: ParsableCommand {
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
         argv.append(nil)
         execv(path, argv)
-        printError("portdash: cannot run \(path): \(Errno(errno)); check that it is an executable built for this machine")
+        printError("portdash: cannot run \(path): \(errnoText(errno)); check that it is an executable built for this machine")
         throw ExitCode(71)
     }
 

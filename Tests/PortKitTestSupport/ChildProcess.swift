@@ -1,4 +1,9 @@
 import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A real child process started with posix_spawn. Descriptors listed in
 /// `inherit` (child fd ← parent fd) are dup2'ed into it, so a test can hand
@@ -102,7 +107,7 @@ public final class ChildProcess {
     public func wait() -> Int32 {
         if reaped { return exitStatus }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = Syscalls.retryingInterrupts { waitpid(pid, &status, 0) }
         reaped = true
         let sig = status & 0x7f
         exitStatus = sig == 0 ? (status >> 8) & 0xff : 128 + sig

@@ -1,6 +1,12 @@
 import PortKit
 import Dispatch
 import Synchronization
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A small tmpfs of our own, for a full disk and a read-only file system.
 /// Mounting needs root (CI runs the suite as root); elsewhere `make` prints
@@ -14,7 +20,7 @@ public final class TmpfsMount {
     public static func make(at path: String, bytes: Int, for test: String) -> TmpfsMount? {
         mkdir(path, 0o700)
         if mount("tmpfs", path, "tmpfs", 0, "size=\(bytes),mode=0700") != 0 {
-            print("skipped \(test): cannot mount a tmpfs at \(path): \(errnoText(errno)) (needs root)")
+            print("skipped \(test): cannot mount a tmpfs at \(path): \(errnoText(Errno(rawValue: errno))) (needs root)")
             return nil
         }
         return TmpfsMount(path: path)
@@ -23,7 +29,7 @@ public final class TmpfsMount {
     /// mount -o remount,ro. False (and a printed reason) if not permitted.
     public func remountReadOnly(for test: String) -> Bool {
         if mount("tmpfs", path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil) == 0 { return true }
-        print("skipped \(test): cannot remount \(path) read-only: \(errnoText(errno))")
+        print("skipped \(test): cannot remount \(path) read-only: \(errnoText(Errno(rawValue: errno)))")
         return false
     }
 

@@ -1,4 +1,10 @@
 import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A real listening TCP socket owned by the test process, closed on deinit.
 public final class Listener {
@@ -12,7 +18,7 @@ public final class Listener {
         family = isV6 ? .ipv6 : .ipv4
         self.port = port
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Errno(errno) }
+        guard fd >= 0 else { throw Errno(rawValue: errno) }
         var on: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         var rc: Int32
@@ -34,7 +40,7 @@ public final class Listener {
         guard rc == 0, listen(fd, 16) == 0 else {
             let e = errno
             Glibc.close(fd)
-            throw Errno(e)
+            throw Errno(rawValue: e)
         }
     }
 

@@ -1,4 +1,5 @@
 import PortKit
+import SystemPackage
 
 /// The fixture /proc tree checked in beside the tests.
 let fixtureProc: String = {

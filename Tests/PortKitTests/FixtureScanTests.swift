@@ -1,5 +1,11 @@
 import Testing
 @testable import PortKit
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @Suite("Scanning a fixture /proc")
 struct FixtureScanTests {
@@ -82,7 +88,7 @@ struct FixtureScanTests {
 
     @Test("a bind error other than EADDRINUSE is reported and the port is not called free")
     func probeFailure() throws {
-        let s = try scan(FakeProbe(inUse: [5000, 5001, 5002, 5003, 5004, 5005, 5006], failures: [5008: Errno(EACCES)]))
+        let s = try scan(FakeProbe(inUse: [5000, 5001, 5002, 5003, 5004, 5005, 5006], failures: [5008: .permissionDenied]))
         let p = try #require(s.report(5008))
         #expect(p.state == .foreign)
         #expect(p.note?.contains("EACCES") == true)
@@ -113,7 +119,7 @@ struct FixtureScanTests {
             try scanner.scan(.default)
         } throws: { error in
             guard case .procUnavailable(let path, let err) = error as? PortKitError else { return false }
-            return path == "/nonexistent/proc/net/tcp" && err == ENOENT
+            return path == "/nonexistent/proc/net/tcp" && err == .noSuchFileOrDirectory
                 && (error as! PortKitError).description.contains("/proc mounted")
         }
     }

@@ -17,7 +17,7 @@ struct SanitizedTests {
         #expect(sanitized(input) == expected)
         // Idempotent: sanitizing twice changes nothing more.
         #expect(sanitized(sanitized(input)) == expected)
-        #expect(!sanitized(input).unicodeScalars.contains { needsEscape($0) })
+        #expect(!sanitized(input).unicodeScalars.contains { TerminalText.needsEscape($0) })
     }
 
     @Test("JSON escapes what a terminal might obey, and nothing is lost")

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Refuses a kill before any signal: pid 0 and 1, portdash itself, any of
 /// its ancestors (the shell or terminal it runs in), and a pid whose start
 /// time is no longer the one shown (the pid was reused).

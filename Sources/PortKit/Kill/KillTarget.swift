@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A process as it was shown to the user: the signal goes to this process
 /// or to none (never to another process that reused the pid).
 public struct KillTarget: Sendable, Equatable {

@@ -1,4 +1,9 @@
-import CLinux
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Sends signals to exactly the process that was shown.
 ///
@@ -89,40 +94,45 @@ public struct ProcessKiller: Sendable {
     struct Handle {
         let target: KillTarget
         let reader: ProcessReader
-        let pidfd: Int32
+        /// nil: no pidfd support (ENOSYS), so kill(2) after a start-time check.
+        /// Closed once, by `close()`: the handle owns it.
+        let pidfd: FileDescriptor?
 
         /// nil: the process exited before it could be pinned.
         init?(_ target: KillTarget, reader: ProcessReader) throws(PortKitError) {
             self.target = target
             self.reader = reader
-            let fd = pd_pidfd_open(target.pid)
-            if fd < 0 && errno == ESRCH { return nil }
-            pidfd = fd  // -1: no pidfd support (ENOSYS), fall back to checked kill(2)
+            switch Syscalls.openPidfd(target.pid) {
+            case .success(let fd): pidfd = fd
+            case .failure(.noSuchProcess): return nil
+            case .failure: pidfd = nil
+            }
             // Checked after the pidfd exists, so the pidfd is known to name the shown process.
             guard let st = reader.stat(target.pid), st.startTime == target.startTime else {
-                if fd >= 0 { Glibc.close(fd) }
+                close()
                 throw .killRefused("pid \(target.pid) is now a different process; nothing was signalled")
             }
         }
 
         func send(_ sig: Int32) throws(PortKitError) {
-            let rc: Int32
-            if pidfd >= 0 {
-                rc = pd_pidfd_send_signal(pidfd, sig)
+            let sent: Result<Void, Errno>
+            if let pidfd {
+                sent = Syscalls.sendSignal(sig, through: pidfd)
             } else {
                 guard reader.stat(target.pid)?.startTime == target.startTime else {
                     throw .killRefused("pid \(target.pid) is now a different process; nothing was signalled")
                 }
-                rc = kill(target.pid, sig)
+                sent = Syscalls.sendSignal(sig, to: target.pid)
             }
-            if rc == 0 { return }
-            switch errno {
-            case EPERM:
+            switch sent {
+            case .success:
+                return
+            case .failure(.notPermitted):
                 throw .permissionDenied("not permitted to signal pid \(target.pid) (\(sanitized(target.name)), user \(target.user)); it belongs to another user: run portdash as that user or as root")
-            case ESRCH:
+            case .failure(.noSuchProcess):
                 return  // exited in between: the goal is met
-            default:
-                throw .system(call: "signal \(target.pid)", errno: errno)
+            case .failure(let e):
+                throw .system(call: "signal \(target.pid)", errno: e)
             }
         }
 
@@ -147,15 +157,15 @@ public struct ProcessKiller: Sendable {
                 if live.isEmpty || left <= 0 { return }
                 progress(left)
                 let slice = max(Int32(min(left, 0.1) * 1000), 1)
-                var fds = live.map { pollfd(fd: $0.handle.pidfd, events: Int16(POLLIN), revents: 0) }
-                if live.allSatisfy({ $0.handle.pidfd >= 0 }) {
-                    _ = poll(&fds, nfds_t(fds.count), slice)
+                let pidfds = live.compactMap(\.handle.pidfd)
+                if pidfds.count == live.count {
+                    _ = Syscalls.waitReadable(pidfds, milliseconds: slice)
                 } else {
                     usleep(UInt32(slice) * 1000)
                 }
             }
         }
 
-        func close() { if pidfd >= 0 { Glibc.close(pidfd) } }
+        func close() { try? pidfd?.close() }
     }
 }

@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The state file's directory, like OpenSSH's StrictModes: whoever can write
 /// to the directory can replace the file (rename over it, unlink it), so the
 /// directory must be ours or root's and writable by nobody else, unless it
@@ -20,7 +27,7 @@ extension LeaseStore {
                 chmod(prefix, 0o700)
                 try checkDirectory(prefix)  // ours and private, unless someone raced us to it
             } else if errno != EEXIST {
-                throw .stateNotWritable(path: path, directory: parentDirectory(of: prefix), errno: errno)
+                throw .stateNotWritable(path: path, directory: parentDirectory(of: prefix), errno: Errno(rawValue: errno))
             }
         }
     }
@@ -32,7 +39,7 @@ extension LeaseStore {
         var st = stat()
         guard stat(dir, &st) == 0 else {
             if errno == ENOENT { return }
-            throw .badStateFile(path: path, problem: "its directory \(dir) cannot be read: \(errnoText(errno))")
+            throw .badStateFile(path: path, problem: "its directory \(dir) cannot be read: \(errnoText(Errno(rawValue: errno)))")
         }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
         let openToOthers = st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0

@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Writer exclusion. Two locks, each checked after flock succeeds:
 ///
 /// 1. `<file>.lock`, as every portdash version takes it. If the file was
@@ -11,22 +18,22 @@
 ///    happens to the lock file.
 extension LeaseStore {
     /// The lock file, locked and checked. Throws `.lockTimeout` at `deadline`.
-    func acquireLock(until deadline: Double) throws(PortKitError) -> Int32 {
+    func acquireLock(until deadline: Double) throws(PortKitError) -> FileDescriptor {
         while true {
-            let fd: Int32
-            switch Sys.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600) {
+            let fd: FileDescriptor
+            switch Syscalls.open(FilePath(lockPath), .readWrite, [.create, .noFollow], permissions: .ownerReadWrite) {
             case .success(let f): fd = f
-            case .failure(let e) where e.rawValue == ELOOP:
+            case .failure(.tooManySymbolicLinkLevels):
                 throw .badStateFile(path: lockPath, problem: "is a symbolic link; portdash will not follow it. Remove it: rm \(lockPath)")
             case .failure(let e):
-                throw .stateNotWritable(path: path, directory: directory, errno: e.rawValue)
+                throw .stateNotWritable(path: path, directory: directory, errno: e)
             }
             if try lockStill(fd, at: lockPath, until: deadline) { return fd }
         }
     }
 
     /// The state file, locked and checked; created (empty) first if absent.
-    func lockStateFile(until deadline: Double) throws(PortKitError) -> Int32 {
+    func lockStateFile(until deadline: Double) throws(PortKitError) -> FileDescriptor {
         while true {
             if let fd = try lockExistingStateFile(until: deadline) { return fd }
             try createEmpty()
@@ -35,51 +42,47 @@ extension LeaseStore {
     }
 
     /// The state file, locked and checked; nil if there is none.
-    func lockExistingStateFile(until deadline: Double) throws(PortKitError) -> Int32? {
+    func lockExistingStateFile(until deadline: Double) throws(PortKitError) -> FileDescriptor? {
         while true {
             var st = stat()
             if lstat(path, &st) != 0 {
                 if errno == ENOENT { return nil }
-                throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(errno))")
+                throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(Errno(rawValue: errno)))")
             }
             try checkOwnership(st)
             // Read-write although we only read through it: flock on NFS is a
             // byte-range lock, and an exclusive one needs a descriptor open for writing.
-            switch Sys.open(path, O_RDWR | O_NOFOLLOW) {
+            switch Syscalls.open(FilePath(path), .readWrite, .noFollow) {
             case .success(let fd):
                 if try lockStill(fd, at: path, until: deadline) { return fd }
-            case .failure(let e) where e.rawValue == ENOENT:
+            case .failure(.noSuchFileOrDirectory):
                 try checkDeadline(deadline)  // moved aside between lstat and open: look again
-            case .failure(let e) where e.rawValue == EROFS:
-                throw .stateNotWritable(path: path, directory: directory, errno: e.rawValue)
+            case .failure(.readOnlyFileSystem):
+                throw .stateNotWritable(path: path, directory: directory, errno: .readOnlyFileSystem)
             case .failure(let e):
-                throw .badStateFile(path: path, problem: "cannot be opened: \(e)")
+                throw .badStateFile(path: path, problem: "cannot be opened: \(errnoText(e))")
             }
         }
     }
 
     /// Waits for flock on `fd`, then: true if `fd` is still the file at
-    /// `file` (keep it), false if not (closed: the caller locks again).
-    /// Closes `fd` before throwing.
-    func lockStill(_ fd: Int32, at file: String, until deadline: Double) throws(PortKitError) -> Bool {
-        do throws(PortKitError) {
-            try waitForFlock(fd, file, until: deadline)
-            if try isStill(fd, at: file) { return true }
-            close(fd)
-            try checkDeadline(deadline)
-            return false
-        } catch {
-            close(fd)
-            throw error
-        }
+    /// `file` (the caller keeps it), false if not (the caller locks again).
+    /// Takes `fd` over: closed here unless true is returned, thrown or not.
+    func lockStill(_ fd: FileDescriptor, at file: String, until deadline: Double) throws(PortKitError) -> Bool {
+        var kept = false
+        defer { if !kept { try? fd.close() } }
+        try waitForFlock(fd, file, until: deadline)
+        kept = try isStill(fd, at: file)
+        if !kept { try checkDeadline(deadline) }
+        return kept
     }
 
     /// flock with a bounded wait: poll LOCK_NB with growing sleeps, so a stuck
     /// holder yields a clear error rather than a hang.
-    func waitForFlock(_ fd: Int32, _ file: String, until deadline: Double) throws(PortKitError) {
+    func waitForFlock(_ fd: FileDescriptor, _ file: String, until deadline: Double) throws(PortKitError) {
         var pause: UInt32 = 500  // µs
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { throw .system(call: "flock \(file)", errno: errno) }
+        while case .failure(let e) = Syscalls.tryLockExclusive(fd) {
+            guard e == .wouldBlock else { throw .system(call: "flock \(file)", errno: e) }
             try checkDeadline(deadline)
             // Jitter keeps 50 waiters from waking in lockstep.
             usleep(pause + UInt32.random(in: 0...pause))
@@ -89,9 +92,9 @@ extension LeaseStore {
 
     /// Same device and inode through the descriptor and through the path;
     /// and then it must be a regular file of ours, as the state file is.
-    func isStill(_ fd: Int32, at file: String) throws(PortKitError) -> Bool {
+    func isStill(_ fd: FileDescriptor, at file: String) throws(PortKitError) -> Bool {
         var held = stat(), there = stat()
-        guard fstat(fd, &held) == 0, lstat(file, &there) == 0 else { return false }
+        guard fstat(fd.rawValue, &held) == 0, lstat(file, &there) == 0 else { return false }
         guard held.st_dev == there.st_dev && held.st_ino == there.st_ino else { return false }
         if held.st_mode & S_IFMT != S_IFREG || held.st_uid != geteuid() {
             throw .badStateFile(path: file, problem: "is not a regular file of yours (uid \(held.st_uid)); remove it: rm \(file)")

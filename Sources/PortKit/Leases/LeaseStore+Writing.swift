@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Writing: every byte goes to a temporary file beside the state file first,
 /// so the state file itself is only ever replaced whole. A failure the system
 /// reports (full disk, read-only file system) is `.stateNotWritable`, never
@@ -7,7 +14,7 @@ extension LeaseStore {
     func write(_ bytes: [UInt8]) throws(PortKitError) {
         let temp = try writeTemporary(bytes)
         if rename(temp, path) != 0 {
-            let e = errno
+            let e = Errno(rawValue: errno)
             unlink(temp)
             throw .stateNotWritable(path: path, directory: directory, errno: e)
         }
@@ -21,7 +28,7 @@ extension LeaseStore {
         let temp = try writeTemporary(LeaseBook().encoded(), durably: false)
         defer { unlink(temp) }
         if link(temp, path) != 0 && errno != EEXIST {
-            throw .stateNotWritable(path: path, directory: directory, errno: errno)
+            throw .stateNotWritable(path: path, directory: directory, errno: Errno(rawValue: errno))
         }
     }
 
@@ -31,29 +38,32 @@ extension LeaseStore {
         let temp = directory + "/." + baseName + ".tmp." + String(getpid())
         removeStaleTemporaries()
         unlink(temp)
-        let fd: Int32
-        switch Sys.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) {
+        let fd: FileDescriptor
+        switch Syscalls.open(FilePath(temp), .writeOnly, [.create, .exclusiveCreate, .noFollow], permissions: .ownerReadWrite) {
         case .success(let f): fd = f
-        case .failure(let e): throw .stateNotWritable(path: path, directory: directory, errno: e.rawValue)
+        case .failure(let e): throw .stateNotWritable(path: path, directory: directory, errno: e)
         }
-        fchmod(fd, 0o600)
-        var failure: Int32 = 0
-        if case .failure(let e) = Sys.writeAll(fd, bytes) { failure = e.rawValue }
-        if failure == 0 && durably && fsync(fd) != 0 { failure = errno }
-        // close reports delayed write errors on some file systems (NFS).
-        if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
-        if failure != 0 {
+        fchmod(fd.rawValue, 0o600)
+        // closeAfter: close reports delayed write errors on some file
+        // systems (NFS), so its error counts, after any of the writes'.
+        let written = Syscalls.catching {
+            try fd.closeAfter {
+                try fd.writeAll(bytes)
+                if durably { try Syscalls.sync(fd).get() }
+            }
+        }
+        // An interrupted close(2) has closed the descriptor all the same
+        // (Linux); writeAll and sync retry EINTR themselves.
+        if case .failure(let e) = written, e != .interrupted {
             unlink(temp)
-            throw .stateNotWritable(path: path, directory: directory, errno: failure)
+            throw .stateNotWritable(path: path, directory: directory, errno: e)
         }
         return temp
     }
 
     func syncDirectory() {
-        if case .success(let dfd) = Sys.open(directory, O_RDONLY | O_DIRECTORY) {
-            fsync(dfd)
-            close(dfd)
-        }
+        guard case .success(let dir) = Syscalls.open(FilePath(directory), .readOnly, .directory) else { return }
+        _ = try? dir.closeAfter { _ = Syscalls.sync(dir) }
     }
 
     /// Temporaries left by a writer killed mid-write: those whose pid is no

@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The state file on disk: validated reads, locked read-modify-writes,
 /// crash-safe replacement.
 ///
@@ -52,31 +59,31 @@ public final class LeaseStore: @unchecked Sendable {
         var st = stat()
         if lstat(path, &st) != 0 {
             if errno == ENOENT { return nil }
-            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(errno))")
+            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(Errno(rawValue: errno)))")
         }
         try checkOwnership(st)
-        let fd: Int32
-        switch Sys.open(path, O_RDONLY | O_NOFOLLOW) {
+        let fd: FileDescriptor
+        switch Syscalls.open(FilePath(path), .readOnly, .noFollow) {
         case .success(let f): fd = f
-        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be opened: \(e)")
+        case .failure(let e): throw .badStateFile(path: path, problem: "cannot be opened: \(errnoText(e))")
         }
-        defer { close(fd) }
+        defer { try? fd.close() }
         return try readWhole(fd)
     }
 
     /// All of the file, or an error naming its size: never a prefix.
-    func readWhole(_ fd: Int32) throws(PortKitError) -> [UInt8] {
+    func readWhole(_ fd: FileDescriptor) throws(PortKitError) -> [UInt8] {
         var st = stat()
-        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        let size = fstat(fd.rawValue, &st) == 0 ? Int(st.st_size) : 0
         let limit = LeaseStore.sizeLimit
         if size > limit { throw .stateFileTooLarge(path: path, size: Int64(size), limit: Int64(limit)) }
-        switch Sys.readAll(fd, limit: limit + 1, expected: size + 1) {
+        switch Syscalls.readAll(fd, limit: limit + 1, expected: size + 1) {
         case .success(let bytes) where bytes.count > limit:  // it grew while we read
             throw .stateFileTooLarge(path: path, size: Int64(max(size, bytes.count)), limit: Int64(limit))
         case .success(let bytes):
             return bytes
         case .failure(let e):
-            throw .badStateFile(path: path, problem: "cannot be read: \(e)")
+            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(e))")
         }
     }
 
@@ -101,9 +108,9 @@ public final class LeaseStore: @unchecked Sendable {
         try ensureDirectory()
         let deadline = monotonicSeconds() + lockTimeout
         let lock = try acquireLock(until: deadline)
-        defer { close(lock) }  // closing a descriptor releases its flock
+        defer { try? lock.close() }  // closing a descriptor releases its flock
         let data = try lockStateFile(until: deadline)
-        defer { close(data) }
+        defer { try? data.close() }
         // Read through the locked descriptor: the very file we hold the lock on.
         var book = try decode(readWhole(data))
         let before = book
@@ -121,19 +128,19 @@ public final class LeaseStore: @unchecked Sendable {
         try ensureDirectory()
         let deadline = monotonicSeconds() + lockTimeout
         let lock = try acquireLock(until: deadline)
-        defer { close(lock) }
+        defer { try? lock.close() }
         // Only a file whose *contents* are bad is moved aside; a symlink, a
         // directory, another user's file, a file over the size limit or a
         // read error is reported as is.
         guard let data = try lockExistingStateFile(until: deadline) else { return nil }
-        defer { close(data) }
+        defer { try? data.close() }
         let bytes = try readWhole(data)
         if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
         var backup = path + ".bad-" + String(now)
         var n = 1
         while access(backup, F_OK) == 0 { backup = path + ".bad-" + String(now) + "-" + String(n); n += 1 }
         if rename(path, backup) != 0 {
-            throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(errno))")
+            throw .badStateFile(path: path, problem: "cannot move it aside to \(backup): \(errnoText(Errno(rawValue: errno)))")
         }
         try createEmpty()
         return backup

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Where the state file lives: --state, else $PORTDASH_STATE, else
 /// $XDG_STATE_HOME/portdash/leases.json (XDG Base Directory: the variable is
 /// used only when it is an absolute path), else ~/.local/state/portdash/leases.json.

@@ -17,7 +17,7 @@ public final class SystemLeaseEnvironment: LeaseEnvironment {
         self.root = root
         self.reader = ProcessReader(root: root)
         self.probe = probe
-        self.sockets = FastSocketSource.best(root: root)
+        self.sockets = SocketSources.best(root: root)
         self.now = now
         self.holders = holders
     }
@@ -45,7 +45,7 @@ public final class SystemLeaseEnvironment: LeaseEnvironment {
     public func availability(_ port: UInt16) -> PortAvailability {
         let result = probed(port)
         if result.isFree { return .free }
-        if case .failed(let e) = result.ipv4, !result.isInUse { return .busy(holder: "bind failed: \(e)", pids: []) }
+        if case .failed(let e) = result.ipv4, !result.isInUse { return .busy(holder: "bind failed: \(errnoText(e))", pids: []) }
         guard let report = holders(port) else { return .busy(holder: "in use", pids: []) }
         return .busy(holder: report.holderSummary, pids: report.owners.map(\.pid))
     }

@@ -63,8 +63,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if needsEscape(u) {
-                    out += "\\u" + hexDigits(u.value, width: 4).lowercased()
+                if TerminalText.needsEscape(u) {
+                    out += "\\u" + TerminalText.hexDigits(u.value, width: 4).lowercased()
                 } else {
                     out.unicodeScalars.append(u)
                 }

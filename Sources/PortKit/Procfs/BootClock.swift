@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Turns /proc/PID/stat start times (clock ticks after boot) into wall time,
 /// using `btime` from /proc/stat (proc(5): "boot time, in seconds since the epoch").
 public final class BootClock: Sendable {

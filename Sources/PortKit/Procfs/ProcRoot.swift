@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Where /proc is. Injected so tests run the same code on a fixture tree
 /// (prometheus/procfs's `NewFS(mountPoint)`).
 public struct ProcRoot: Sendable, Equatable {
@@ -8,20 +15,20 @@ public struct ProcRoot: Sendable, Equatable {
 
     /// Reads `<root>/<relative>` whole.
     public func read(_ relative: String) -> Result<[UInt8], Errno> {
-        Sys.readFile(AT_FDCWD, path + "/" + relative)
+        Syscalls.readFile(FilePath(path).appending(relative))
     }
 
     /// Opens the root as a directory descriptor for *at() calls.
-    func openDirectory() throws(PortKitError) -> Int32 {
-        switch path.withCString({ Sys.openat(AT_FDCWD, $0, O_RDONLY | O_DIRECTORY) }) {
+    func openDirectory() throws(PortKitError) -> FileDescriptor {
+        switch Syscalls.open(FilePath(path), .readOnly, .directory) {
         case .success(let fd): return fd
-        case .failure(let e): throw .procUnavailable(path: path, errno: e.rawValue)
+        case .failure(let e): throw .procUnavailable(path: path, errno: e)
         }
     }
 
     /// The numeric entries of the root: the pids, in directory order.
     public func pids() throws(PortKitError) -> [Int32] {
-        guard let dir = opendir(path) else { throw .procUnavailable(path: path, errno: errno) }
+        guard let dir = opendir(path) else { throw .procUnavailable(path: path, errno: Errno(rawValue: errno)) }
         defer { closedir(dir) }
         var pids: [Int32] = []
         pids.reserveCapacity(512)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The leases in force, read from the state file for each refresh: parsed
 /// again only when the file changed (inode, size, mtime), and while the file
 /// is damaged, the leases of the last good read, unchanged (no expiry

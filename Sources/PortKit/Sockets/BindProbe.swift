@@ -1,3 +1,10 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What one bind(2) attempt said.
 public enum BindOutcome: Sendable, Equatable, CustomStringConvertible {
     case free
@@ -13,7 +20,7 @@ public enum BindOutcome: Sendable, Equatable, CustomStringConvertible {
         case .free: return "free"
         case .inUse: return "in use"
         case .unsupported: return "unsupported"
-        case .failed(let e): return "error: \(e)"
+        case .failed(let e): return "error: \(errnoText(e))"
         }
     }
 }
@@ -52,11 +59,13 @@ public struct BindProbe: PortProbing {
     }
 
     public func bind(_ port: UInt16, family: Int32) -> BindOutcome {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 {
-            return errno == EAFNOSUPPORT ? .unsupported : .failed(Errno(errno))
+        let fd: FileDescriptor
+        switch Syscalls.openSocket(family, Int32(SOCK_STREAM.rawValue), 0) {
+        case .success(let s): fd = s
+        case .failure(.addressFamilyNotSupported): return .unsupported
+        case .failure(let e): return .failed(e)
         }
-        defer { close(fd) }
+        defer { try? fd.close() }
         var rc: Int32
         if family == AF_INET {
             var addr = sockaddr_in()
@@ -65,26 +74,26 @@ public struct BindProbe: PortProbing {
             addr.sin_addr = in_addr(s_addr: 0)  // INADDR_ANY
             rc = withUnsafePointer(to: &addr) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
         } else {
             var on: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(fd.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)
             addr.sin6_port = port.bigEndian
             rc = withUnsafePointer(to: &addr) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
                 }
             }
         }
         if rc == 0 { return .free }
-        switch errno {
-        case EADDRINUSE: return .inUse
-        case EADDRNOTAVAIL where family == AF_INET6: return .unsupported
-        default: return .failed(Errno(errno))
+        switch Errno(rawValue: errno) {
+        case .addressInUse: return .inUse
+        case .addressNotAvailable where family == AF_INET6: return .unsupported
+        case let e: return .failed(e)
         }
     }
 }

@@ -58,7 +58,7 @@ public struct CachingOwnerResolver: OwnerResolving {
         var holders: [UInt64: [FDRef]] = [:]
         var lost = Set<UInt64>()  // known, but no reference verifies any more (fd moved, holder gone)
         let procfd = try walker.root.openDirectory()
-        defer { close(procfd) }
+        defer { try? procfd.close() }
         for inode in inodes {
             guard let refs = known[inode] else { continue }
             let still = refs.filter { walker.verify($0, inode: inode, procfd: procfd) }

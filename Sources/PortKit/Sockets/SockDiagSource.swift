@@ -1,4 +1,9 @@
-import CLinux
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Reads TCP sockets through NETLINK_SOCK_DIAG (inet_diag), what `ss` uses.
 /// A bytecode filter makes the kernel return only sockets whose local port
@@ -32,9 +37,12 @@ public struct SockDiagSource: SocketTableSource {
     static let bcSLE: UInt8 = 3                   // INET_DIAG_BC_S_LE
 
     public func sockets(in range: PortRange) throws(PortKitError) -> [TCPSocket] {
-        let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), SockDiagSource.netlinkSockDiag)
-        guard fd >= 0 else { throw .system(call: "socket(AF_NETLINK, NETLINK_SOCK_DIAG)", errno: errno) }
-        defer { close(fd) }
+        let fd: FileDescriptor
+        switch Syscalls.openSocket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue), SockDiagSource.netlinkSockDiag) {
+        case .success(let s): fd = s
+        case .failure(let e): throw .system(call: "socket(AF_NETLINK, NETLINK_SOCK_DIAG)", errno: e)
+        }
+        defer { try? fd.close() }
         var all: [TCPSocket] = []
         for (af, family) in [(UInt8(AF_INET), AddressFamily.ipv4), (UInt8(AF_INET6), .ipv6)] {
             all += try dump(fd, af: af, family: family, range: range)
@@ -68,27 +76,19 @@ public struct SockDiagSource: SocketTableSource {
         return b
     }
 
-    func dump(_ fd: Int32, af: UInt8, family: AddressFamily, range: PortRange) throws(PortKitError) -> [TCPSocket] {
+    func dump(_ fd: FileDescriptor, af: UInt8, family: AddressFamily, range: PortRange) throws(PortKitError) -> [TCPSocket] {
         let seq = UInt32(truncatingIfNeeded: Int(af) &* 7919 &+ Int(getpid()))
         let req = SockDiagSource.request(af: af, range: range, seq: seq, states: states)
-        var kernel = sockaddr_nl()
-        kernel.nl_family = sa_family_t(AF_NETLINK)
-        let sent = req.withUnsafeBytes { raw in
-            withUnsafePointer(to: &kernel) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-                }
-            }
-        }
-        guard sent == req.count else { throw .system(call: "sendto(NETLINK_SOCK_DIAG)", errno: errno) }
+        // A netlink datagram goes whole or not at all.
+        if case .failure(let e) = Syscalls.sendToKernel(fd, req) { throw .system(call: "sendto(NETLINK_SOCK_DIAG)", errno: e) }
 
         var out: [TCPSocket] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system(call: "recv(NETLINK_SOCK_DIAG)", errno: errno)
+            let n: Int
+            switch Syscalls.receive(fd, into: &buffer) {
+            case .success(let received): n = received
+            case .failure(let e): throw .system(call: "recv(NETLINK_SOCK_DIAG)", errno: e)
             }
             var off = 0
             while off + 16 <= n {
@@ -99,7 +99,7 @@ public struct SockDiagSource: SocketTableSource {
                 if type == SockDiagSource.nlmsgError {
                     let err = -buffer.load(off + 16, as: Int32.self)
                     if err == 0 { return out }
-                    throw .system(call: "NETLINK_SOCK_DIAG dump", errno: err)
+                    throw .system(call: "NETLINK_SOCK_DIAG dump", errno: Errno(rawValue: err))
                 }
                 if let s = SockDiagSource.parse(buffer, at: off + 16, length: len - 16, family: family), range.contains(s.local.port) {
                     out.append(s)

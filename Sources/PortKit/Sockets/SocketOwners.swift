@@ -1,5 +1,10 @@
-import CLinux
 import Dispatch
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// One place a socket is held: a process and the descriptor number in it.
 public struct FDRef: Sendable, Hashable {
@@ -12,7 +17,8 @@ public struct FDRef: Sendable, Hashable {
 /// /proc/PID/fd (each socket reads back as "socket:[INODE]").
 ///
 /// This is the hot path of every scan (about 6 µs per process and 1.8 µs per
-/// fd on this kind of machine), so it is written against the C calls:
+/// fd on this kind of machine), so it is written against the bare calls
+/// (Syscalls' inlined wrappers): getdents64 into one reused buffer, and
 /// readlinkat relative to an open /proc/PID/fd directory descriptor (cheaper
 /// than full paths), no Foundation, no String per link, and the pids split
 /// over the machine's cores. A process that vanishes or is not ours to read
@@ -24,7 +30,6 @@ public struct SocketOwners: Sendable {
     public struct Result: Sendable {
         /// inode → every (pid, fd) holding it, in pid order.
         public var holders: [UInt64: [FDRef]] = [:]
-        /// Processes whose fd directory could not be read (another user's, without root).
         /// How many processes' descriptors could not be read (another user's, without root).
         public var unreadablePids: Int { unreadable.count }
         /// Which ones: the dashboard keeps this set across refreshes.
@@ -40,7 +45,7 @@ public struct SocketOwners: Sendable {
         var result = Result()
         if inodes.isEmpty { return result }
         let procfd = try root.openDirectory()
-        defer { close(procfd) }
+        defer { try? procfd.close() }
         let all: [Int32]
         if let pids { all = pids } else { all = try root.pids() }
         result.scannedPids = all.count
@@ -85,11 +90,13 @@ public struct SocketOwners: Sendable {
 
     /// Re-reads one known link: is `ref` still the socket `inode`? One
     /// readlinkat, which is what lets the dashboard skip full walks.
-    public func verify(_ ref: FDRef, inode: UInt64, procfd: Int32) -> Bool {
+    public func verify(_ ref: FDRef, inode: UInt64, procfd: FileDescriptor) -> Bool {
         var buf = [CChar](repeating: 0, count: 64)
         let path = "\(ref.pid)/fd/\(ref.fd)"
-        let n = path.withCString { readlinkat(procfd, $0, &buf, buf.count) }
-        guard n > 0 else { return false }
+        let read = buf.withUnsafeMutableBufferPointer { b in
+            path.withCString { Syscalls.readLink(at: procfd, $0, into: b.baseAddress!, capacity: b.count) }
+        }
+        guard case .success(let n) = read, n > 0 else { return false }
         return buf.withUnsafeBufferPointer { p in
             p.withMemoryRebound(to: UInt8.self) { SocketOwners.socketInode(UnsafeBufferPointer(rebasing: $0[0..<n])) } } == inode
     }
@@ -102,7 +109,7 @@ public struct SocketOwners: Sendable {
     /// Reads each /proc/PID/fd with getdents64 into one reused buffer and
     /// readlinkat on each entry relative to that directory's descriptor.
     /// struct linux_dirent64: d_ino(0, 8) d_off(8, 8) d_reclen(16, 2) d_type(18, 1) d_name(19…).
-    private func walk(_ pids: ArraySlice<Int32>, procfd: Int32, inodes: Set<UInt64>, into out: inout Partial) {
+    private func walk(_ pids: ArraySlice<Int32>, procfd: FileDescriptor, inodes: Set<UInt64>, into out: inout Partial) {
         let dents = UnsafeMutableRawPointer.allocate(byteCount: 32 * 1024, alignment: 8)
         defer { dents.deallocate() }
         let link = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
@@ -120,14 +127,14 @@ public struct SocketOwners: Sendable {
                 while n > 0 { n -= 1; path[len] = CChar(bitPattern: d[n]); len += 1 }
             }
             path[len] = 47; path[len + 1] = 102; path[len + 2] = 100; path[len + 3] = 0  // "/fd"
-            let dirfd = Glibc.openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dirfd < 0 {
-                if errno == EACCES || errno == EPERM { out.unreadable.append(pid) }
-                continue  // ENOENT/ESRCH: the process exited under us
+            let dir: FileDescriptor
+            switch Syscalls.openDirectory(at: procfd, path) {
+            case .success(let d): dir = d
+            case .failure(.permissionDenied), .failure(.notPermitted): out.unreadable.append(pid); continue
+            case .failure: continue  // ENOENT/ESRCH: the process exited under us
             }
-            while true {
-                let n = pd_getdents64(dirfd, dents, 32 * 1024)
-                if n <= 0 { break }
+            defer { try? dir.close() }
+            while case .success(let n) = Syscalls.directoryEntries(dir, into: dents, capacity: 32 * 1024), n > 0 {
                 var off = 0
                 while off < n {
                     let rec = dents + off
@@ -136,9 +143,8 @@ public struct SocketOwners: Sendable {
                     off += reclen
                     if type != UInt8(DT_LNK) { continue }  // "." and ".."
                     let name = (rec + 19).assumingMemoryBound(to: CChar.self)
-                    let r = readlinkat(dirfd, name, link, 64)
                     // A socket link is "socket:[N]": at least 10 bytes.
-                    guard r >= 10 else { continue }
+                    guard case .success(let r) = Syscalls.readLink(at: dir, name, into: link, capacity: 64), r >= 10 else { continue }
                     let inode = link.withMemoryRebound(to: UInt8.self, capacity: r) {
                         SocketOwners.socketInode(UnsafeBufferPointer(start: $0, count: r))
                     }
@@ -146,7 +152,6 @@ public struct SocketOwners: Sendable {
                     out.holders[inode, default: []].append(FDRef(pid: pid, fd: Int32(atoi(name))))
                 }
             }
-            close(dirfd)
         }
     }
 

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Where the scanner gets the TCP sockets bound to the range's ports.
 public protocol SocketTableSource: Sendable {
     func sockets(in range: PortRange) throws(PortKitError) -> [TCPSocket]
@@ -36,8 +38,8 @@ public struct ProcNetTCPSource: SocketTableSource {
                 all += try NetTCPTable.parse(bytes, family: family, file: root.path + "/" + file, ports: range.ports)
             case .failure(let e):
                 // No tcp6 just means IPv6 is disabled; no tcp means no usable /proc.
-                if family == .ipv6 && e == .noEntry { continue }
-                throw .procUnavailable(path: root.path + "/" + file, errno: e.rawValue)
+                if family == .ipv6 && e == .noSuchFileOrDirectory { continue }
+                throw .procUnavailable(path: root.path + "/" + file, errno: e)
             }
         }
         return NetTCPTable.unique(all)

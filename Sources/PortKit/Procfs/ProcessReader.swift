@@ -1,0 +1,54 @@
+/// Reads processes from a proc root. Every read tolerates the process
+/// vanishing or being unreadable: the result is nil, not an error.
+public struct ProcessReader: Sendable {
+    public let root: ProcRoot
+    public init(root: ProcRoot = .system) { self.root = root }
+
+    public func stat(_ pid: Int32) -> ProcStat? {
+        let file = "\(pid)/stat"
+        guard case .success(let bytes) = root.read(file) else { return nil }
+        return try? ProcStat.parse(bytes, file: root.path + "/" + file)
+    }
+
+    /// The command name of a lease's owner, or nil if that process (pid and
+    /// start time) is no longer running.
+    public func name(of owner: LeaseOwner) -> String? {
+        stat(owner.pid).flatMap { $0.startTime == owner.startTime ? $0.comm : nil }
+    }
+
+    /// The start time, or nil if the process is gone (or a zombie is being reaped).
+    public func startTime(_ pid: Int32) -> UInt64? { stat(pid)?.startTime }
+
+    public func details(_ pid: Int32, users: UserNames = .shared) -> ProcessDetails? {
+        guard let stat = stat(pid) else { return nil }
+        var uid: UInt32 = UInt32.max
+        if case .success(let bytes) = root.read("\(pid)/status"),
+           let status = try? ProcStatus.parse(bytes, file: "\(pid)/status") {
+            uid = status.effectiveUID
+        }
+        var cmdline: [String] = []
+        if case .success(let bytes) = root.read("\(pid)/cmdline") { cmdline = ProcCmdline.parse(bytes) }
+        return ProcessDetails(pid: pid, ppid: stat.ppid, name: stat.comm, uid: uid,
+                              user: uid == UInt32.max ? "?" : users.name(uid),
+                              cmdline: cmdline, startTime: stat.startTime)
+    }
+
+    /// Is this exact process (pid and start time, field 22) still running?
+    /// A zombie no longer counts: it holds no sockets and will never listen.
+    public func isRunning(_ owner: LeaseOwner) -> Bool {
+        guard let stat = stat(owner.pid) else { return false }
+        return stat.startTime == owner.startTime && stat.state != "Z"
+    }
+
+    /// The chain of parents from `pid` (exclusive) up to pid 1.
+    public func ancestors(of pid: Int32) -> [Int32] {
+        var chain: [Int32] = []
+        var current = pid
+        while current > 1, chain.count < 4096, let s = stat(current) {
+            current = s.ppid
+            if current <= 0 { break }
+            chain.append(current)
+        }
+        return chain
+    }
+}
