@@ -15,6 +15,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidStatePath(String)
     /// The state file is larger than portdash reads; none of it was read.
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
+    /// A change would make the state file larger than portdash reads; not written.
+    case stateWouldBeTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
     /// read-only file system, no permission): nothing was changed.
     case stateNotWritable(path: String, directory: String, errno: Int32)
@@ -70,6 +72,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .stateFileTooLarge(let path, let size, let limit):
             return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
                 + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
+        case .stateWouldBeTooLarge(let path, let size, let limit):
+            return "not writing the state file \(path): it would be \(size) bytes, more than the \(limit >> 20) MiB portdash reads; nothing was changed. Release leases you no longer need (portdash leases)"
         case .stateNotWritable(let path, let directory, let err):
             return "cannot write the state file \(path): \(notWritableReason(err, directory: directory)); nothing was changed"
         case .unsafeStateDirectory(let directory, let mode, let owner):
@@ -90,7 +94,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .boundLeaseBlocked(let service, let obstacle, let pid):
             return "\(service)'s port \(obstacle); it is bound to pid \(pid), so it is not moved"
         case .portUnavailable(.leased(let port, let service, let kind)):
-            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service)"
+            // A project's lease ("web · shop@main") is released by its port.
+            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service.contains(" · ") ? String(port) : service)"
         case .portUnavailable(.held(let port, let holder, _)):
             return "port \(port) is held by \(holder); stop it, or reserve another port"
         case .noSuchProcess(let pid):
@@ -130,6 +135,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidStatePath: return 64        // EX_USAGE
         case .stateFileTooLarge: return 65       // EX_DATAERR
         case .stateNotWritable: return 73        // EX_CANTCREAT
+        case .stateWouldBeTooLarge: return 73    // EX_CANTCREAT
         case .unsafeStateDirectory: return 77    // EX_NOPERM
         case .lockTimeout: return 75             // EX_TEMPFAIL
         case .killRefused: return 77             // EX_NOPERM

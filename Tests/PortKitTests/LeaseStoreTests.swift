@@ -49,7 +49,7 @@ struct LeaseStoreTests {
         BadFile(name: "not JSON", content: "hello world\n", says: "not valid JSON"),
         BadFile(name: "a JSON array", content: "[1, 2]", says: "the wrong type"),
         BadFile(name: "no version", content: "{\"leases\": []}", says: "no \"version\""),
-        BadFile(name: "newer version", content: "{\"version\": 2, \"leases\": [], \"lastUsed\": {}}", says: "schema version 2"),
+        BadFile(name: "newer version", content: "{\"version\": 3, \"leases\": [], \"lastUsed\": []}", says: "schema version 3, this portdash reads versions 1 to 2; a newer portdash wrote it"),
         BadFile(name: "port of the wrong type", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": \"5000\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port above 65535", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 70000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port 0", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 0, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "port 0"),
@@ -127,7 +127,7 @@ struct LeaseStoreTests {
 
     @Test("unknown fields survive decode and encode, numbers as written")
     func unknownFields() throws {
-        let text = "{\"version\": 1, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": {}}"
+        let text = "{\"version\": 2, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": []}"
         let book = try LeaseBook.decode(Array(text.utf8))
         let out = String(decoding: book.encoded(), as: UTF8.self)
         #expect(out.contains("\"future\"") && out.contains("1.50") && out.contains("123456789012345678901234"))
@@ -135,7 +135,7 @@ struct LeaseStoreTests {
         #expect(try LeaseBook.decode(book.encoded()) == book)
         // Nesting is not a reason to refuse a valid file: 500 levels are read (and kept).
         let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
-        let nested = try LeaseBook.decode(Array("{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"x\": \(deep)}".utf8))
+        let nested = try LeaseBook.decode(Array("{\"version\": 2, \"leases\": [], \"lastUsed\": [], \"x\": \(deep)}".utf8))
         let inner = String(repeating: "[", count: 499) + String(repeating: "]", count: 499)
         #expect(String(decoding: nested.encoded(), as: UTF8.self).contains(inner))
         #expect(try LeaseBook.decode(nested.encoded()) == nested)
