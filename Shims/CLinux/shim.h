@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sys/signalfd.h>
 #include <poll.h>
+#include <spawn.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
@@ -42,6 +43,14 @@ static inline pid_t pd_siginfo_pid(const siginfo_t *info) { return info->si_pid;
 /// without opendir's allocation, fstat and fcntl per directory.
 static inline long pd_getdents64(int fd, void *buf, unsigned long len) {
     return syscall(SYS_getdents64, fd, buf, len);
+}
+
+/// posix_spawn_file_actions_addchdir_np (glibc 2.29): the child starts in
+/// `path` without the parent changing its own directory. Declared here
+/// because Swift's Glibc module does not define _GNU_SOURCE.
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+static inline int pd_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
 /// NLMSG_* helpers are macros.
