@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // ncurses, wrapped so that macros and mutable C globals become functions.
@@ -25,10 +26,13 @@ let package = Package(
         .target(name: "PortKit", dependencies: ["CLinux"]),
         // The dashboard: plain state + key handling + rendering; one file imports CNcurses.
         .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux"]),
+        // Projects: portdash.toml, Procfile, the user's config, and running a
+        // project's services (`up`, `env`, `wait`). The only importer of TOMLKit.
+        .target(name: "PortProject", dependencies: ["PortKit", "CLinux", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "portdash",
             dependencies: [
-                "PortKit", "PortDashUI",
+                "PortKit", "PortDashUI", "PortProject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release build links the Swift runtime statically: start-up is
@@ -48,6 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
+        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]

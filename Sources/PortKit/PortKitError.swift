@@ -54,6 +54,19 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case stillHeld(port: UInt16, by: String)
     /// The dashboard was started where it cannot draw.
     case needsTerminal(why: String)
+    /// A project file (portdash.toml, Procfile) or the user's config cannot
+    /// be used: the file, the line (when there is one) and the problem.
+    case badProjectFile(path: String, line: Int?, problem: String)
+    /// No portdash.toml or Procfile in the directory or any parent.
+    case noProject(directory: String)
+    /// A service named on the command line that the project does not have.
+    case unknownService(name: String, project: String, known: [String])
+    /// The pool cannot hold every port a project's services need: nothing was leased.
+    case projectPortsShort(project: String, needed: Int, short: [String], range: PortRange, obstacles: [Obstacle])
+    /// A service did not become ready in time.
+    case serviceNotReady(service: String, port: UInt16, seconds: Double)
+    /// `wait` gave up.
+    case waitTimedOut(what: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -112,6 +125,21 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
         case .needsTerminal(let why):
             return "\(why); for scripts use: portdash status --json"
+        case .badProjectFile(let path, let line, let problem):
+            return "\(path)\(line.map { " line \($0)" } ?? ""): \(problem); nothing was started"
+        case .noProject(let directory):
+            return "no portdash.toml or Procfile in \(directory) or any directory above it; write one (see: portdash up --help)"
+        case .unknownService(let name, let project, let known):
+            return "\(project) has no service \"\(name)\"; its services are: \(known.joined(separator: ", "))"
+        case .projectPortsShort(let project, let needed, let short, let range, let obstacles):
+            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
+            return "the pool \(range) cannot hold the \(needed) ports \(project) needs: no port for \(short.joined(separator: ", "))\(who); "
+                + "nothing was leased or started. Release ports (portdash leases), or widen the pool with --range or [pool] in portdash.toml"
+        case .serviceNotReady(let service, let port, let seconds):
+            return "\(service) did not listen on port \(port) within \(secondsText(seconds)) s; stopped everything. "
+                + "Check that it serves on $PORT, raise --timeout, or set ready = \"none\" for it"
+        case .waitTimedOut(let what, let seconds):
+            return "\(what) after \(secondsText(seconds)) s"
         }
     }
 
@@ -130,6 +158,12 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nothingToKill: return 69           // EX_UNAVAILABLE
         case .stillHeld: return 69               // EX_UNAVAILABLE: the port is still not free
         case .needsTerminal: return 69           // EX_UNAVAILABLE
+        case .badProjectFile: return 65          // EX_DATAERR
+        case .noProject: return 66               // EX_NOINPUT
+        case .unknownService: return 64          // EX_USAGE
+        case .projectPortsShort: return 69       // EX_UNAVAILABLE
+        case .serviceNotReady: return 69         // EX_UNAVAILABLE
+        case .waitTimedOut: return 69            // EX_UNAVAILABLE
         case .procUnavailable: return 71         // EX_OSERR
         case .system: return 71                  // EX_OSERR
         case .invalidStatePath: return 64        // EX_USAGE
@@ -142,6 +176,11 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .permissionDenied: return 77        // EX_NOPERM
         }
     }
+}
+
+/// 30, 2.5, 0.25: seconds as people write them.
+public func secondsText(_ s: Double) -> String {
+    s == s.rounded() && abs(s) < 1e9 ? String(Int(s)) : String(s)
 }
 
 /// Why a write failed, in words, with what to do about it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortKit
+import PortProject
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
@@ -42,20 +43,19 @@ struct GlobalOptions: ParsableArguments {
         try core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
     }
 
-    /// --range, else $PORTDASH_RANGE, else 5000-5010.
-    func resolvedRange() throws -> PortRange {
-        do {
-            if let range { return try PortRange(parsing: range) }
-            if let env = environment("PORTDASH_RANGE"), !env.isEmpty {
-                do { return try PortRange(parsing: env) } catch {
-                    throw PortKitError.invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)")
-                }
-            }
-            return .default
-        } catch let error as PortKitError {
-            // One line, not ArgumentParser's error-plus-usage block: scripts
-            // and people both read the first line only.
-            throw fail(error)
-        }
+    /// --range, else $PORTDASH_RANGE, else the project file's [pool], else
+    /// the user's config, else 5000-5010.
+    func resolvedRange() throws -> PortRange { try rangeSetting().value }
+
+    /// The range and where it came from (`portdash config`). One line, not
+    /// ArgumentParser's error-plus-usage block: scripts and people both read
+    /// the first line only.
+    func rangeSetting() throws -> Setting<PortRange> {
+        try core { () throws(PortKitError) in try settings().range(flag: range) }
+    }
+
+    /// The layers below the command line: environment, project file, user config.
+    func settings() -> Settings {
+        Settings(environment: processEnvironment, directory: StatePath.currentDirectory())
     }
 }
