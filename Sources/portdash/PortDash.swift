@@ -22,7 +22,7 @@ struct PortDash: ParsableCommand {
             77 not permitted (kill refused, unsafe state directory).
             """,
         version: "0.1.0",
-        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, Env.self, BenchRefresh.self],
+        subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self, Up.self, Env.self, Wait.self, ConfigCommand.self, BenchRefresh.self],
         defaultSubcommand: Dash.self
     )
 
