@@ -44,7 +44,7 @@ let package = Package(
                                           .when(platforms: [.linux], configuration: .release))]
         ),
 
-        .target(name: "PortKitTestSupport", dependencies: ["PortKit"], path: "Tests/PortKitTestSupport"),
+        .target(name: "PortKitTestSupport", dependencies: ["PortKit", "CLinux"], path: "Tests/PortKitTestSupport"),
         .testTarget(
             name: "PortKitTests",
             dependencies: ["PortKit", "PortKitTestSupport"],

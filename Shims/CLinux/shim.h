@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
@@ -52,6 +53,11 @@ extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *acti
 static inline int pd_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become our
+/// children rather than init's, so we reap them (no zombie keeps a stopped
+/// service's process group alive) and see every one of them end.
+static inline int pd_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 /// NLMSG_* helpers are macros.
 static inline int pd_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }

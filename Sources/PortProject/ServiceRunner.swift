@@ -54,6 +54,7 @@ public final class ServiceRunner {
         sigemptyset(&mask)
         for s in ChildSignals.cancelling + [SIGCHLD] { sigaddset(&mask, s) }
         signal(SIGPIPE, SIG_IGN)  // stdout closed: drop output, keep supervising
+        _ = pd_set_child_subreaper()
         let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         defer { close(sfd) }
         while phase != .done {
