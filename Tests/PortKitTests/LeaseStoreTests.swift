@@ -226,3 +226,38 @@ struct LeaseStoreTests {
 extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
+
+@Suite("project leases in the book")
+struct ProjectLeaseBookTests {
+    @Test("keys: the same service in two projects and by name alone are three leases; each remembers its own port")
+    func keys() throws {
+        var book = LeaseBook()
+        let a = LeaseProject(root: "/src/shop", name: "shop@main"), b = LeaseProject(root: "/src/shop-2", name: "shop-2@x")
+        book.leases = [Lease(service: "web", port: 5000, kind: .lease, granted: 1),
+                       Lease(service: "web", port: 5001, kind: .lease, granted: 1, project: a),
+                       Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: b)]
+        var debug = b
+        debug.portName = "debug"
+        book.leases.append(Lease(service: "web", port: 5003, kind: .lease, granted: 1, project: debug))
+        try book.validate()
+        #expect(book.leases.map(\.label) == ["web", "web · shop@main", "web · shop-2@x", "web.debug · shop-2@x"])
+        book.lastUsed[LeaseKey(service: "web", project: "/src/shop")] = 5001
+        book.lastUsed["web"] = 5000
+        let again = try LeaseBook.decode(book.encoded())
+        #expect(again == book)
+        #expect(again.lease(for: LeaseKey(service: "web", project: "/src/shop-2", portName: "debug"))?.port == 5003)
+        #expect(again.lastUsed[LeaseKey(service: "web", project: "/src/shop")] == 5001 && again.lastUsed["web"] == 5000)
+        book.leases.append(Lease(service: "web", port: 5004, kind: .lease, granted: 1, project: a))
+        #expect(throws: LeaseBookProblem.self) { try book.validate() }
+    }
+
+    @Test("version 1 is read, with lastUsed as an object of names; written as version 2 with lastUsed as entries")
+    func versionOne() throws {
+        let v1 = "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {\"a\": 5000, \"b\": 5001}}"
+        let book = try LeaseBook.decode(Array(v1.utf8))
+        #expect(book.version == 1 && book.lastUsed["b"] == 5001)
+        let text = String(decoding: book.encoded(), as: UTF8.self)
+        #expect(text.contains("\"version\": 2") && text.contains("{\"service\": \"b\", \"port\": 5001}"))
+        #expect(throws: LeaseBookProblem.self) { try LeaseBook.decode(Array("{\"version\": 2, \"leases\": [], \"lastUsed\": {}}".utf8)) }
+    }
+}
