@@ -10,11 +10,13 @@ enum FileText {
         case absent
     }
 
-    /// The file as UTF-8 text; `.absent` when there is no such file.
-    static func read(_ path: String) throws(PortKitError) -> Outcome {
+    /// The file as UTF-8 text; `.absent` when there is no such file, or
+    /// (`deniedIsAbsent`) one we may not read: a user config under a $HOME
+    /// that is not ours (a command run as another user) is not our config.
+    static func read(_ path: String, deniedIsAbsent: Bool = false) throws(PortKitError) -> Outcome {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return .absent }
+            if errno == ENOENT || errno == ENOTDIR || (deniedIsAbsent && errno == EACCES) { return .absent }
             throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))")
         }
         defer { close(fd) }

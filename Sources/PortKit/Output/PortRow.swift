@@ -16,7 +16,7 @@ public struct PortRow: Sendable, Equatable {
     /// project's "web.debug · shop@feature-x"); narrow terminals
     /// lose ADDRESS first, then USER, SERVICE, PROCESS and PID.
     public static let table = TextTable([
-        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 32, dropOrder: 4),
+        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 40, dropOrder: 4),
         .init("PID", cap: 13, dropOrder: 2), .init("USER", cap: 10, dropOrder: 5), .init("PROCESS", cap: 15, dropOrder: 3),
         .init("ADDRESS", cap: 40, dropOrder: 6), .init("COMMAND"),
     ])
