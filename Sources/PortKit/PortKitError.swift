@@ -103,7 +103,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reservationBlocked(let service, let obstacle):
             return "\(service)'s reserved port: \(obstacle); stop that process, or release the reservation"
         case .leasedToRunningProcess(let service, let pid, let port):
-            return "\(service) is leased to a running process (pid \(pid)) on \(port); use another name, or stop that process"
+            // A project's port ("api · shop@main"): another `up` of this checkout runs it.
+            return "\(service) is leased to a running process (pid \(pid)) on \(port); "
+                + (service.contains(" · ") ? "it runs already (another portdash up of this checkout?): stop that one first" : "use another name, or stop that process")
         case .boundLeaseBlocked(let service, let obstacle, let pid):
             return "\(service)'s port \(obstacle); it is bound to pid \(pid), so it is not moved"
         case .portUnavailable(.leased(let port, let service, let kind)):

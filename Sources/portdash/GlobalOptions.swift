@@ -4,7 +4,7 @@ import PortProject
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default 5000-5010, or $PORTDASH_RANGE).", valueName: "first-last"))
+    @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default: $PORTDASH_RANGE, the project's [pool] range, the user config's, 5000-5010).", valueName: "first-last"))
     var range: String?
 
     @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE); relative to the current directory.", valueName: "path"))

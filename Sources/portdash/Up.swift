@@ -19,6 +19,15 @@ struct Up: ParsableCommand {
             Exit: 128+N after signal N; the status of the service that ended (128+N if signal N ended it); \
             69 when the pool cannot hold every port or a service never got ready; 65 for a bad project file; \
             64 for an unknown service; 66 when there is no project file.
+
+            A portdash.toml (the README's "Projects" has it all):
+              [services.api]
+              command = "python3 -m http.server {port} --bind 127.0.0.1"
+              [services.web]
+              command = "npm run dev -- --port $PORT"
+              depends_on = ["api"]
+              ports = ["debug"]
+              env = { API_URL = "http://127.0.0.1:{api.port}" }
             """)
 
     @OptionGroup var global: GlobalOptions
