@@ -39,8 +39,12 @@ let package = Package(
             // most of a `status` call (about 5 ms instead of 8 ms measured), and
             // the binary runs without the toolchain's libraries. ncursesw stays
             // a dynamic system library. Debug builds and `swift test` are as before.
+            // TOMLKit (PortProject) imports Foundation's Data, so the static
+            // Foundation comes with CoreFoundation and ICU behind it.
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections",
-                                           "-Xlinker", "-lswiftSynchronization"],
+                                           "-Xlinker", "-lswiftSynchronization",
+                                           "-Xlinker", "-lCoreFoundation", "-Xlinker", "-lFoundationInternationalization",
+                                           "-Xlinker", "-l_FoundationICU"],
                                           .when(platforms: [.linux], configuration: .release))]
         ),
 

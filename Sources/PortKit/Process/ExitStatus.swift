@@ -1,3 +1,5 @@
+import CLinux
+
 /// How a child ended, from waitpid's status.
 public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
