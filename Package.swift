@@ -5,11 +5,11 @@ import PackageDescription
 // `status` call (about 5 ms instead of 8 ms measured), and the binary runs
 // without the toolchain's libraries. ncursesw stays a dynamic system library.
 // Debug builds and `swift test` are as before.
-let staticRelease: [LinkerSetting] = [
-    .unsafeFlags(["-static-stdlib", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections",
-                  "-Xlinker", "-lswiftSynchronization"],
-                 .when(platforms: [.linux], configuration: .release)),
-]
+func staticRelease(extra: [String] = []) -> [LinkerSetting] {
+    let libraries = ["-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"] + extra
+    return [.unsafeFlags(["-static-stdlib"] + libraries.flatMap { ["-Xlinker", $0] },
+                         .when(platforms: [.linux], configuration: .release))]
+}
 
 // FileDescriptor, Errno and FilePath: the system calls swift-system covers.
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
@@ -27,6 +27,8 @@ let package = Package(
         // Only `portdash-serve` links it (its FlyingSocks layer: epoll, async sockets).
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Only PortProject imports it (portdash.toml, the user's config).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // ncurses, wrapped so that macros and mutable C globals become functions.
@@ -44,15 +46,20 @@ let package = Package(
         .target(name: "PortDashUI", dependencies: ["PortKit", "CNcurses", "CLinux", systemPackage]),
         // What both executables share: global options, the context, one-line messages.
         .target(name: "PortDashCLI", dependencies: [
-            "PortKit", systemPackage, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PortKit", "PortProject", systemPackage, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Projects: portdash.toml, Procfile, the user's config, and running a
+        // project's services (`up`, `env`, `wait`). The only importer of TOMLKit.
+        .target(name: "PortProject", dependencies: ["PortKit", "CLinux", systemPackage, .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "portdash",
             dependencies: [
-                "PortKit", "PortDashUI", "PortDashCLI", systemPackage,
+                "PortKit", "PortDashUI", "PortDashCLI", "PortProject", systemPackage,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: staticRelease
+            // TOMLKit imports Foundation's Data, so the static Foundation comes
+            // with CoreFoundation and ICU behind it.
+            linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
         ),
         // `portdash serve`: the read-only HTTP service, in a library of its own
         // so that the `portdash` binary never links the server.
@@ -65,10 +72,11 @@ let package = Package(
                 "PortServe", "PortDashCLI", "PortKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: staticRelease
+            // PortDashCLI reads the project's [pool] through TOMLKit, hence Foundation.
+            linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
         ),
 
-        .target(name: "PortKitTestSupport", dependencies: ["PortKit", systemPackage], path: "Tests/PortKitTestSupport"),
+        .target(name: "PortKitTestSupport", dependencies: ["PortKit", "CLinux", systemPackage], path: "Tests/PortKitTestSupport"),
         .testTarget(
             name: "PortKitTests",
             dependencies: ["PortKit", "PortKitTestSupport", systemPackage],
@@ -77,6 +85,7 @@ let package = Package(
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "PortServeTests", dependencies: ["PortServe", "PortKitTestSupport"]),
+        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]

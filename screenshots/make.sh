@@ -3,9 +3,10 @@
 # xterm under Xvfb, keys sent with xdotool, captured with ImageMagick `import`.
 #
 #   bash screenshots/make.sh                    # uses .build/release or .build/debug
+#   bash screenshots/make.sh projects           # only the two-checkouts shot
 #   PORTDASH_BIN=/path/to/portdash bash screenshots/make.sh
 #
-# Writes screenshots/{dashboard,conflict-details,help,kill-confirm,reserve-prompt,every-listener,filter}.png.
+# Writes screenshots/{dashboard,conflict-details,help,kill-confirm,reserve-prompt,every-listener,filter,projects}.png.
 # Builds nothing. Touches no real state: the lease file lives in a temp dir,
 # and every process it starts (listeners, Xvfb, xterm) is stopped on exit.
 #
@@ -54,6 +55,7 @@ install_missing_tools() {
     [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]] || need+=(fonts-dejavu-core)
     command -v python3 >/dev/null || need+=(python3)
     command -v ss      >/dev/null || need+=(iproute2)
+    command -v git     >/dev/null || need+=(git)
     (( ${#need[@]} )) || return 0
     log "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -186,6 +188,32 @@ start_scene() {
     for p in "$P_HTTP" "$P_V6" "$P_FORK" "$P_WEB" "$P_API" "$P_OUT"; do
         wait_for "a listener on $p" 10 listening "$p"
     done
+}
+
+# One repository in two checkouts (main, and a feature-x worktree), each
+# running `portdash up` on the same pool: six ports, two projects.
+start_project_scene() {
+    local repo="$TMP/shop" wt="$TMP/shop-feature-x"
+    mkdir -p "$repo"
+    git -C "$repo" init -q -b main
+    cat >"$repo/portdash.toml" <<'EOF'
+[services.api]
+command = "python3 -m http.server {port} --bind 127.0.0.1"
+
+[services.web]
+command = "python3 -m http.server {port} --bind 127.0.0.1"
+depends_on = ["api"]
+ports = ["debug"]
+env = { API_URL = "http://127.0.0.1:{api.port}" }
+EOF
+    git -C "$repo" add portdash.toml
+    git -C "$repo" -c user.name=demo -c user.email=demo@example.com commit -qm shop
+    git -C "$repo" worktree add -q -b feature-x "$wt" 2>>"$TMP/bg.log"
+    # One after the other, so that main gets the first three ports.
+    spawn env -C "$repo" "$BIN" up --range "$RANGE"
+    wait_for "main's services" 30 listening $((A + 1))
+    spawn env -C "$wt" "$BIN" up --range "$RANGE"
+    wait_for "feature-x's services" 30 listening $((A + 4))
 }
 
 # ---------------------------------------------------------------- X + xterm
@@ -353,6 +381,18 @@ shoot_reserve_prompt() {
     wait_for_screen "the prompt cancelled" "reserve cancelled"
 }
 
+# Both checkouts' services, feature-x's web (+4) selected with its details.
+shoot_projects() {
+    wait_for_screen "both checkouts on the dashboard" "6 ours" "^$A +ours +api · shop@main" \
+        "^$((A + 4)) +ours +web · shop-feature-x@feature-x +[0-9]"
+    key g j j j j
+    key Return
+    wait_for_screen "the details of $((A + 4))" "^ $((A + 4)) details" "readiness: port"
+    shot projects
+    key Return
+    wait_for_screen "the details closed" "!^ $((A + 4)) details"
+}
+
 # xterm closes with the dashboard, maybe before the key-up: ignore that error.
 quit_dashboard() {
     xdotool key --window "$WID" q >/dev/null 2>&1 || true
@@ -368,21 +408,29 @@ main() {
     TMP=$(mktemp -d /tmp/portdash-shots.XXXXXX)
     trap cleanup EXIT
     trap 'exit 130' INT TERM HUP
-    pick_range
     export PORTDASH_STATE="$TMP/state/leases.json"
     mkdir -p "$TMP/state"
-    log "range $RANGE, state $PORTDASH_STATE"
-    start_scene
     start_x
+    if [[ ${1:-} != projects ]]; then
+        pick_range
+        log "range $RANGE, state $PORTDASH_STATE"
+        start_scene
+        start_xterm
+        wait_for_scene
+        shoot_dashboard
+        shoot_conflict_details
+        shoot_help
+        shoot_kill_confirm
+        shoot_reserve_prompt
+        shoot_every_listener
+        shoot_filter
+        quit_dashboard
+    fi
+    pick_range       # the scene's range is still held: a new one
+    log "projects: range $RANGE"
+    start_project_scene
     start_xterm
-    wait_for_scene
-    shoot_dashboard
-    shoot_conflict_details
-    shoot_help
-    shoot_kill_confirm
-    shoot_reserve_prompt
-    shoot_every_listener
-    shoot_filter
+    shoot_projects
     quit_dashboard
     log "done"
 }

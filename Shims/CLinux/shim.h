@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <spawn.h>
+#include <sys/prctl.h>
 #include <linux/netlink.h>
 
 #ifndef SYS_pidfd_open
@@ -38,5 +40,18 @@ static inline int pd_siginfo_code(const siginfo_t *info) { return info->si_code;
 static inline long pd_getdents64(int fd, void *buf, unsigned long len) {
     return syscall(SYS_getdents64, fd, buf, len);
 }
+
+/// posix_spawn_file_actions_addchdir_np (glibc 2.29): the child starts in
+/// `path` without the parent changing its own directory. Declared here
+/// because Swift's Glibc module does not define _GNU_SOURCE.
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+static inline int pd_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become our
+/// children rather than init's, so we reap them (no zombie keeps a stopped
+/// service's process group alive) and see every one of them end.
+static inline int pd_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 #endif

@@ -1,11 +1,12 @@
 import ArgumentParser
 import PortKit
+import PortProject
 
 /// Options every subcommand takes.
 public struct GlobalOptions: ParsableArguments {
     public init() {}
 
-    @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default 5000-5010, or $PORTDASH_RANGE).", valueName: "first-last"))
+    @Option(name: .long, help: ArgumentHelp("The port pool, FIRST-LAST (default: $PORTDASH_RANGE, the project's [pool] range, the user config's, 5000-5010).", valueName: "first-last"))
     public var range: String?
 
     @Option(name: .long, help: ArgumentHelp("The lease state file (default $XDG_STATE_HOME/portdash/leases.json, or $PORTDASH_STATE); relative to the current directory.", valueName: "path"))
@@ -44,20 +45,19 @@ public struct GlobalOptions: ParsableArguments {
         try core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
     }
 
-    /// --range, else $PORTDASH_RANGE, else 5000-5010.
-    public func resolvedRange() throws -> PortRange {
-        do {
-            if let range { return try PortRange(parsing: range) }
-            if let env = environment("PORTDASH_RANGE"), !env.isEmpty {
-                do { return try PortRange(parsing: env) } catch {
-                    throw PortKitError.invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)")
-                }
-            }
-            return .default
-        } catch let error as PortKitError {
-            // One line, not ArgumentParser's error-plus-usage block: scripts
-            // and people both read the first line only.
-            throw fail(error)
-        }
+    /// --range, else $PORTDASH_RANGE, else the project file's [pool], else
+    /// the user's config, else 5000-5010.
+    public func resolvedRange() throws -> PortRange { try rangeSetting().value }
+
+    /// The range and where it came from (`portdash config`). One line, not
+    /// ArgumentParser's error-plus-usage block: scripts and people both read
+    /// the first line only.
+    public func rangeSetting() throws -> Setting<PortRange> {
+        try core { () throws(PortKitError) in try settings().range(flag: range) }
+    }
+
+    /// The layers below the command line: environment, project file, user config.
+    public func settings() -> Settings {
+        Settings(environment: processEnvironment, directory: StatePath.currentDirectory())
     }
 }

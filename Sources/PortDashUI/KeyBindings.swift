@@ -73,7 +73,7 @@ public enum KeyBindings {
             if refusedWhileDamaged("reserve", &s) || refusedOutsidePool("reserve", &s) { return .redraw }
             let port = s.selectedPort
             if let lease = s.selectedReport?.lease, lease.kind == .reservation {
-                s.message = ("\(port) is already reserved for \(lease.service)", .error)
+                s.message = ("\(port) is already reserved for \(lease.label)", .error)
                 return .redraw
             }
             s.mode = .reservePrompt(port: port, text: s.selectedReport?.lease?.service ?? "")

@@ -206,17 +206,18 @@ public struct Renderer: Sendable {
         lines.append(("state \(r.state.rawValue)   bind probe: IPv4 \(r.probe.ipv4), IPv6 \(r.probe.ipv6)   \(conns) connection\(conns == 1 ? "" : "s")",
                       .normal))
         if let l = r.lease {
-            var t = "lease: \(l.service) (\(l.kind.rawValue), \(r.leaseStatus?.rawValue ?? "?"))"
+            var t = "lease: \(l.label) (\(l.kind.rawValue), \(r.leaseStatus?.rawValue ?? "?"))"
             if let o = l.owner { t += ", bound to pid \(o.pid)" }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
+            if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {
             lines.append(("no lease", .dim))
         }
         if r.state == .conflict, let l = r.lease {
             let holder = r.holderSummary
             let owner = l.owner.map { "pid \($0.pid)" } ?? "its owner"
-            lines.append(("conflict: held by \(holder), which is neither the leaseholder (\(owner), \(l.service)) nor a child of it", .conflict))
+            lines.append(("conflict: held by \(holder), which is neither the leaseholder (\(owner), \(l.label)) nor a child of it", .conflict))
         }
         for o in r.owners {
             let fds = r.sockets.flatMap { $0.refs.filter { $0.pid == o.pid }.map { String($0.fd) } }
@@ -245,6 +246,19 @@ public struct Renderer: Sendable {
         }
         if let note = r.note { lines.append(("note: " + note, .foreign)) }
         return Renderer.wrap(lines, width: width)
+    }
+
+    /// A project's port: where the project is, which service and port, its
+    /// command, and whether it is ready (for `ready = "port"`: its own
+    /// process listens on its main port).
+    func projectLines(_ p: LeaseProject, service: String, report r: PortReport) -> [(String, Style)] {
+        var lines: [(String, Style)] = [("project \(p.name) at \(p.root)   service \(service)" + (p.portName.map { ", port \"\($0)\"" } ?? ", main port"), .normal)]
+        if let c = p.command { lines.append(("command: " + c, .dim)) }
+        guard p.portName == nil, let ready = p.ready else { return lines }
+        let listening = !r.listeners.isEmpty && r.state == .ours
+        let readiness = ready == "port" ? (listening ? "ready (its process listens here)" : "not ready: nothing of its own listens here yet") : "none (ready once started)"
+        lines.append(("readiness: \(ready) — \(readiness)", listening || ready != "port" ? .ours : .foreign))
+        return lines
     }
 
     func drawEvents(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {

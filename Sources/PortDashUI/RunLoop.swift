@@ -216,7 +216,7 @@ final class RunLoop {
                 try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.release(String(port), in: &book) }
             }
             switch r {
-            case .success(let lease): state.message = ("released \(port) (\(lease.service))", .ok)
+            case .success(let lease): state.message = ("released \(port) (\(lease.label))", .ok)
             case .failure(let e): state.message = (e.description, .error)
             }
         case .kill(let port, let targets, let signal):

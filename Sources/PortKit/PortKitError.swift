@@ -22,6 +22,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidStatePath(String)
     /// The state file is larger than portdash reads; none of it was read.
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
+    /// A change would make the state file larger than portdash reads; not written.
+    case stateWouldBeTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
     /// read-only file system, no permission): nothing was changed.
     case stateNotWritable(path: String, directory: String, errno: Errno)
@@ -59,6 +61,19 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case stillHeld(port: UInt16, by: String)
     /// The dashboard was started where it cannot draw.
     case needsTerminal(why: String)
+    /// A project file (portdash.toml, Procfile) or the user's config cannot
+    /// be used: the file, the line (when there is one) and the problem.
+    case badProjectFile(path: String, line: Int?, problem: String)
+    /// No portdash.toml or Procfile in the directory or any parent.
+    case noProject(directory: String)
+    /// A service named on the command line that the project does not have.
+    case unknownService(name: String, project: String, known: [String])
+    /// The pool cannot hold every port a project's services need: nothing was leased.
+    case projectPortsShort(project: String, needed: Int, short: [String], range: PortRange, obstacles: [Obstacle])
+    /// A service did not become ready in time.
+    case serviceNotReady(service: String, port: UInt16, seconds: Double)
+    /// `wait` gave up.
+    case waitTimedOut(what: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -77,6 +92,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .stateFileTooLarge(let path, let size, let limit):
             return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
                 + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
+        case .stateWouldBeTooLarge(let path, let size, let limit):
+            return "not writing the state file \(path): it would be \(size) bytes, more than the \(limit >> 20) MiB portdash reads; nothing was changed. Release leases you no longer need (portdash leases)"
         case .stateNotWritable(let path, let directory, let err):
             return "cannot write the state file \(path): \(notWritableReason(err, directory: directory)); nothing was changed"
         case .unsafeStateDirectory(let directory, let mode, let owner):
@@ -93,11 +110,14 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reservationBlocked(let service, let obstacle):
             return "\(service)'s reserved port: \(obstacle); stop that process, or release the reservation"
         case .leasedToRunningProcess(let service, let pid, let port):
-            return "\(service) is leased to a running process (pid \(pid)) on \(port); use another name, or stop that process"
+            // A project's port ("api · shop@main"): another `up` of this checkout runs it.
+            return "\(service) is leased to a running process (pid \(pid)) on \(port); "
+                + (service.contains(" · ") ? "it runs already (another portdash up of this checkout?): stop that one first" : "use another name, or stop that process")
         case .boundLeaseBlocked(let service, let obstacle, let pid):
             return "\(service)'s port \(obstacle); it is bound to pid \(pid), so it is not moved"
         case .portUnavailable(.leased(let port, let service, let kind)):
-            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service)"
+            // A project's lease ("web · shop@main") is released by its port.
+            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service.contains(" · ") ? String(port) : service)"
         case .portUnavailable(.held(let port, let holder, _)):
             return "port \(port) is held by \(holder); stop it, or reserve another port"
         case .noSuchProcess(let pid):
@@ -114,24 +134,39 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
         case .needsTerminal(let why):
             return "\(why); for scripts use: portdash status --json"
+        case .badProjectFile(let path, let line, let problem):
+            return "\(path)\(line.map { " line \($0)" } ?? ""): \(problem); nothing was started"
+        case .noProject(let directory):
+            return "no portdash.toml or Procfile in \(directory) or any directory above it; write one (see: portdash up --help)"
+        case .unknownService(let name, let project, let known):
+            return "\(project) has no service \"\(name)\"; its services are: \(known.joined(separator: ", "))"
+        case .projectPortsShort(let project, let needed, let short, let range, let obstacles):
+            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
+            return "the pool \(range) cannot hold the \(needed) ports \(project) needs: no port for \(short.joined(separator: ", "))\(who); "
+                + "nothing was leased or started. Release ports (portdash leases), or widen the pool with --range or [pool] in portdash.toml"
+        case .serviceNotReady(let service, let port, let seconds):
+            return "\(service) did not listen on port \(port) within \(secondsText(seconds)) s; stopped everything. "
+                + "Check that it serves on $PORT, raise --timeout, or set ready = \"none\" for it"
+        case .waitTimedOut(let what, let seconds):
+            return "\(what) after \(secondsText(seconds)) s"
         }
     }
 
     /// Exit status, following sysexits(3) so scripts can tell failures apart.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRange, .invalidName, .invalidStatePath:
+        case .invalidRange, .invalidName, .invalidStatePath, .unknownService:
             return 64  // EX_USAGE
-        case .malformedProcLine, .badStateFile, .stateFileTooLarge:
+        case .malformedProcLine, .badStateFile, .stateFileTooLarge, .badProjectFile:
             return 65  // EX_DATAERR
-        case .noSuchLease:
+        case .noSuchLease, .noProject:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal:
+             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut:
             return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
         case .procUnavailable, .system:
             return 71  // EX_OSERR
-        case .stateNotWritable:
+        case .stateNotWritable, .stateWouldBeTooLarge:
             return 73  // EX_CANTCREAT
         case .lockTimeout:
             return 75  // EX_TEMPFAIL
@@ -139,6 +174,11 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return 77  // EX_NOPERM
         }
     }
+}
+
+/// 30, 2.5, 0.25: seconds as people write them.
+public func secondsText(_ s: Double) -> String {
+    s == s.rounded() && abs(s) < 1e9 ? String(Int(s)) : String(s)
 }
 
 /// Why a write failed, in words, with what to do about it.

@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import PortProject
 
 struct Dash: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,11 +16,13 @@ struct Dash: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Seconds between scans (0.25 to 60).")
-    var interval: Double = 1
+    @Option(help: "Seconds between scans, 0.25 to 60 (default 1, or $PORTDASH_INTERVAL, or [dashboard] interval in the user's config).")
+    var interval: Double?
 
     func validate() throws {
-        if !(interval >= 0.25 && interval <= 60) { throw ValidationError("--interval must be between 0.25 and 60 seconds, e.g. --interval 1") }
+        if let interval, !Settings.intervalRange.contains(interval) {
+            throw ValidationError("--interval must be between 0.25 and 60 seconds, e.g. --interval 1")
+        }
     }
 
     func run() throws {
@@ -28,8 +31,9 @@ struct Dash: ParsableCommand {
             throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
         if let why = CursesTerminal.cannotDraw(term: environment("TERM")) { throw fail(.needsTerminal(why: why)) }
+        let seconds = try core { () throws(PortKitError) in try global.settings().interval(flag: interval).value }
         let code = try core { () throws(PortKitError) in
-            try Dashboard.run(range: ctx.range, store: ctx.store, interval: interval)
+            try Dashboard.run(range: ctx.range, store: ctx.store, interval: seconds)
         }
         if code != 0 { throw ExitCode(code) }
     }

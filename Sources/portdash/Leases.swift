@@ -5,7 +5,8 @@ import PortKit
 struct Leases: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
-        abstract: "List leases and reservations with their status (reserved, active, idle, expired) and owner.")
+        abstract: "List leases and reservations with their status (reserved, active, idle, expired) and owner.",
+        discussion: "A project's ports show with their project: \"web · shop@feature-x\" (directory and git branch).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -17,29 +18,30 @@ struct Leases: ParsableCommand {
         let book = try core { () throws(PortKitError) in try ctx.store.load() }
         let env = ctx.environment()
         let leases = book.leases.sorted { $0.port < $1.port }
-        let reader = ProcessReader()
         if json {
-            let text = LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env, reader: reader)
-            writeOut(text + "\n")
-            return
-        }
-        if leases.isEmpty {
+            writeOut(LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env) + "\n")
+        } else if leases.isEmpty {
             writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
-            return
+        } else {
+            writeOut(table(leases, ctx: ctx, env: env))
         }
+    }
+
+    func table(_ leases: [Lease], ctx: Context, env: SystemLeaseEnvironment) -> String {
+        let reader = ProcessReader()
         var rows: [[String]] = []
         for l in leases {
             let owner = l.owner.map { o -> String in
                 return reader.name(of: o).map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
-            rows.append([l.service, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
+            rows.append([l.label, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
                          LeasePolicy.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
         }
         let table = TextTable(["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"].map { TextTable.Column($0) })
         var out = table.render(rows, width: nil)
         if leases.contains(where: { !ctx.range.contains($0.port) }) { out += "* outside the pool \(ctx.range)\n" }
-        writeOut(out)
+        return out
     }
 }
 

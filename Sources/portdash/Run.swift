@@ -42,10 +42,7 @@ struct Run: ParsableCommand {
 
         // Block the signals we forward before the child exists, so none is lost;
         // the child gets a clean mask and default handlers.
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for s in Run.forwarded + [SIGCHLD] { sigaddset(&mask, s) }
-        sigprocmask(SIG_BLOCK, &mask, nil)
+        let mask = ChildSignals.block(ChildSignals.forwarded + [SIGCHLD])
 
         let grant = try core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
@@ -56,7 +53,7 @@ struct Run: ParsableCommand {
         // Ctrl-C (or a kill) while we waited for the lock: do not start at all.
         var pending = sigset_t()
         sigpending(&pending)
-        if let sig = Run.cancelling.first(where: { sigismember(&pending, $0) == 1 }) {
+        if let sig = ChildSignals.cancelling.first(where: { sigismember(&pending, $0) == 1 }) {
             releaseIfOurs(ctx, owner: me)
             printError("portdash: \(signalName(sig)) before \(command[0]) started; nothing was run, the lease is released")
             throw ExitCode(128 + sig)
@@ -65,7 +62,8 @@ struct Run: ParsableCommand {
         let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
 
         let child: pid_t
-        switch spawn(argv, port: port) {
+        let request = SpawnRequest(argv: argv, environment: childEnvironment(setting: [("PORT", String(port))]))
+        switch ChildSpawn.spawn(request) {
         case .success(let pid): child = pid
         case .failure(let e):
             releaseIfOurs(ctx, owner: me)
@@ -78,7 +76,7 @@ struct Run: ParsableCommand {
             childOwner = o
             _ = try? core { () throws(PortKitError) in
                 try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
-                    if let i = book.leases.firstIndex(where: { $0.service == name && $0.owner == me }) {
+                    if let i = book.leases.firstIndex(where: { $0.key == LeaseKey(service: name) && $0.owner == me }) {
                         book.leases[i].owner = o
                     }
                 }
@@ -92,16 +90,6 @@ struct Run: ParsableCommand {
         throw ExitCode(status)
     }
 
-    /// Signals that stop a run before its command starts.
-    static let cancelling = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
-    /// Passed on to the child: every catchable signal whose default action
-    /// ends a process (so no signal can end portdash and leave the child
-    /// running with its lease), and SIGWINCH. Not SIGPIPE (our own write to a
-    /// closed pipe raises it) and not the fault signals (ILL, SEGV, BUS, FPE, SYS,
-    /// TRAP, ABRT), which are about portdash itself.
-    static let forwarded = cancelling + [SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
-                                         SIGIO, SIGPWR, SIGSTKFLT, SIGWINCH]
-
     /// Waits for the child, passing on signals sent to us by other processes.
     /// A signal from the terminal (Ctrl-C) already reached the child through
     /// its process group, so it is not sent twice.
@@ -114,10 +102,7 @@ struct Run: ParsableCommand {
             if sig == SIGCHLD {
                 var status: Int32 = 0
                 let r = waitpid(child, &status, WNOHANG)
-                if r == child {
-                    let termsig = status & 0x7f
-                    return termsig == 0 ? (status >> 8) & 0xff : 128 + termsig
-                }
+                if r == child { return ExitStatus(waitStatus: status).code }
                 continue
             }
             // si_code <= 0: sent by kill(2)/sigqueue(2)/tgkill(2). A signal from
@@ -135,51 +120,5 @@ struct Run: ParsableCommand {
                 }
             }
         }
-    }
-
-    func spawn(_ argv: [String], port: UInt16) -> Result<pid_t, Errno> {
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        // Every signal back to its default: ignored dispositions survive exec.
-        var dflt = sigset_t()
-        sigfillset(&dflt)
-        sigdelset(&dflt, SIGKILL)
-        sigdelset(&dflt, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attr, &dflt)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var envp: [UnsafeMutablePointer<CChar>?] = []
-        var e = environ
-        while let p = e.pointee {
-            if strncmp(p, "PORT=", 5) != 0 { envp.append(strdup(p)) }
-            e += 1
-        }
-        envp.append(strdup("PORT=\(port)"))
-        envp.append(nil)
-        var args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        args.append(nil)
-        defer { envp.forEach { free($0) }; args.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], nil, &attr, args, envp)
-        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
-    }
-}
-
-extension String {
-    /// Every occurrence of `target` replaced (no Foundation on this path).
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

@@ -4,10 +4,15 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinux
 
 /// A real child process started with posix_spawn. Descriptors listed in
 /// `inherit` (child fd ← parent fd) are dup2'ed into it, so a test can hand
 /// a listening socket to a child without leaking any other descriptor.
+/// `directory` is its working directory; `outputFile` takes its stdout and
+/// stderr (appended, so a test can read it while the child runs);
+/// `newProcessGroup` makes it a process group leader, as a shell makes a
+/// foreground job (a Ctrl-C is then `kill(-pid, SIGINT)`).
 public final class ChildProcess {
     public let pid: pid_t
     private var outFD: Int32 = -1
@@ -16,7 +21,8 @@ public final class ChildProcess {
     private var exitStatus: Int32 = 0
 
     public init(_ argv: [String], environment: [String: String] = [:], inherit: [Int32: Int32] = [:],
-                captureOutput: Bool = false, stdin: String? = nil) {
+                captureOutput: Bool = false, stdin: String? = nil, directory: String? = nil,
+                outputFile: String? = nil, newProcessGroup: Bool = false) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -25,6 +31,9 @@ public final class ChildProcess {
             cloexecPipe(&outPipe); cloexecPipe(&errPipe)
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        } else if let outputFile {
+            posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
         } else {
             // Never let a child hold the test runner's stdout: `swift test`
             // waits for EOF on it, so a stray child would stall the whole run.
@@ -38,6 +47,7 @@ public final class ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
         for (childFD, parentFD) in inherit { posix_spawn_file_actions_adddup2(&actions, parentFD, childFD) }
+        if let directory { pd_spawn_addchdir(&actions, directory) }
 
         var env: [String: String] = [:]
         var e = environ
@@ -63,7 +73,8 @@ public final class ChildProcess {
         sigdelset(&all, SIGKILL); sigdelset(&all, SIGSTOP)
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newProcessGroup ? POSIX_SPAWN_SETPGROUP : 0)))
+        if newProcessGroup { posix_spawnattr_setpgroup(&attr, 0) }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, argv[0], &actions, &attr, cargs, cenv)
         precondition(rc == 0, "posix_spawnp \(argv[0]) failed: \(rc)")

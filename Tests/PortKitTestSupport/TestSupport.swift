@@ -70,9 +70,9 @@ public enum TestSupport {
 
     /// Runs a command to completion; returns (status, stdout, stderr).
     @discardableResult
-    public static func runCommand(_ argv: [String], environment: [String: String] = [:], stdin: String? = nil)
+    public static func runCommand(_ argv: [String], environment: [String: String] = [:], stdin: String? = nil, directory: String? = nil)
         -> (status: Int32, stdout: String, stderr: String) {
-        let child = ChildProcess(argv, environment: environment, captureOutput: true, stdin: stdin)
+        let child = ChildProcess(argv, environment: environment, captureOutput: true, stdin: stdin, directory: directory)
         return child.waitForExit()
     }
 

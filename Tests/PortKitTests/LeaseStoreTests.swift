@@ -54,7 +54,7 @@ struct LeaseStoreTests {
         BadFile(name: "not JSON", content: "hello world\n", says: "not valid JSON"),
         BadFile(name: "a JSON array", content: "[1, 2]", says: "the wrong type"),
         BadFile(name: "no version", content: "{\"leases\": []}", says: "no \"version\""),
-        BadFile(name: "newer version", content: "{\"version\": 2, \"leases\": [], \"lastUsed\": {}}", says: "schema version 2"),
+        BadFile(name: "newer version", content: "{\"version\": 3, \"leases\": [], \"lastUsed\": []}", says: "schema version 3, this portdash reads versions 1 to 2; a newer portdash wrote it"),
         BadFile(name: "port of the wrong type", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": \"5000\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port above 65535", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 70000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port 0", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 0, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "port 0"),
@@ -132,7 +132,7 @@ struct LeaseStoreTests {
 
     @Test("unknown fields survive decode and encode, numbers as written")
     func unknownFields() throws {
-        let text = "{\"version\": 1, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": {}}"
+        let text = "{\"version\": 2, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": []}"
         let book = try LeaseBook.decode(Array(text.utf8))
         let out = String(decoding: book.encoded(), as: UTF8.self)
         #expect(out.contains("\"future\"") && out.contains("1.50") && out.contains("123456789012345678901234"))
@@ -140,7 +140,7 @@ struct LeaseStoreTests {
         #expect(try LeaseBook.decode(book.encoded()) == book)
         // Nesting is not a reason to refuse a valid file: 500 levels are read (and kept).
         let deep = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
-        let nested = try LeaseBook.decode(Array("{\"version\": 1, \"leases\": [], \"lastUsed\": {}, \"x\": \(deep)}".utf8))
+        let nested = try LeaseBook.decode(Array("{\"version\": 2, \"leases\": [], \"lastUsed\": [], \"x\": \(deep)}".utf8))
         let inner = String(repeating: "[", count: 499) + String(repeating: "]", count: 499)
         #expect(String(decoding: nested.encoded(), as: UTF8.self).contains(inner))
         #expect(try LeaseBook.decode(nested.encoded()) == nested)
@@ -230,4 +230,39 @@ struct LeaseStoreTests {
 
 extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+@Suite("project leases in the book")
+struct ProjectLeaseBookTests {
+    @Test("keys: the same service in two projects and by name alone are three leases; each remembers its own port")
+    func keys() throws {
+        var book = LeaseBook()
+        let a = LeaseProject(root: "/src/shop", name: "shop@main"), b = LeaseProject(root: "/src/shop-2", name: "shop-2@x")
+        book.leases = [Lease(service: "web", port: 5000, kind: .lease, granted: 1),
+                       Lease(service: "web", port: 5001, kind: .lease, granted: 1, project: a),
+                       Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: b)]
+        var debug = b
+        debug.portName = "debug"
+        book.leases.append(Lease(service: "web", port: 5003, kind: .lease, granted: 1, project: debug))
+        try book.validate()
+        #expect(book.leases.map(\.label) == ["web", "web · shop@main", "web · shop-2@x", "web.debug · shop-2@x"])
+        book.lastUsed[LeaseKey(service: "web", project: "/src/shop")] = 5001
+        book.lastUsed["web"] = 5000
+        let again = try LeaseBook.decode(book.encoded())
+        #expect(again == book)
+        #expect(again.lease(for: LeaseKey(service: "web", project: "/src/shop-2", portName: "debug"))?.port == 5003)
+        #expect(again.lastUsed[LeaseKey(service: "web", project: "/src/shop")] == 5001 && again.lastUsed["web"] == 5000)
+        book.leases.append(Lease(service: "web", port: 5004, kind: .lease, granted: 1, project: a))
+        #expect(throws: LeaseBookProblem.self) { try book.validate() }
+    }
+
+    @Test("version 1 is read, with lastUsed as an object of names; written as version 2 with lastUsed as entries")
+    func versionOne() throws {
+        let v1 = "{\"version\": 1, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {\"a\": 5000, \"b\": 5001}}"
+        let book = try LeaseBook.decode(Array(v1.utf8))
+        #expect(book.version == 1 && book.lastUsed["b"] == 5001)
+        let text = String(decoding: book.encoded(), as: UTF8.self)
+        #expect(text.contains("\"version\": 2") && text.contains("{\"service\": \"b\", \"port\": 5001}"))
+        #expect(throws: LeaseBookProblem.self) { try LeaseBook.decode(Array("{\"version\": 2, \"leases\": [], \"lastUsed\": {}}".utf8)) }
+    }
 }

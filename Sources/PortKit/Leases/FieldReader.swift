@@ -35,6 +35,12 @@ struct FieldReader {
         return s
     }
 
+    func optionalString(_ key: String) throws(LeaseBookProblem) -> String? {
+        guard let v = optional(key) else { return nil }
+        guard case .string(let s) = v else { throw wrongType(key, v, expected: "a string") }
+        return s
+    }
+
     func integer(_ key: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(LeaseBookProblem) -> Int64 {
         try FieldReader.integer(try required(key, expected: "a number"), named: name(key), in: range)
     }

@@ -13,13 +13,13 @@ struct GrantAttempt<Env: LeaseEnvironment> {
 
     init(request: LeaseRequest, book: LeaseBook, range: PortRange, env: Env) {
         self.request = request; self.book = book; self.range = range; self.env = env
-        existing = book.lease(for: request.service)
+        existing = book.lease(for: request.key)
     }
 
     mutating func run() throws(PortKitError) -> Grant {
         if let existing, let g = try renew(existing) { return g }
         if let g = consider(request.preferred, .preferred) { return g }
-        if let g = consider(book.lastUsed[request.service], .lastUsed) { return g }
+        if let g = consider(book.lastUsed[request.key], .lastUsed) { return g }
         if let g = firstFree() { return g }
         throw .poolExhausted(range: range, obstacles: obstacles.sorted { $0.port < $1.port })
     }
@@ -31,15 +31,15 @@ struct GrantAttempt<Env: LeaseEnvironment> {
     /// without --pid just reads it back.
     mutating func renew(_ existing: Lease) throws(PortKitError) -> Grant? {
         if existing.kind == .reservation {
-            if let o = obstacle(existing.port, existingOK: true) { throw .reservationBlocked(service: request.service, obstacle: o) }
+            if let o = obstacle(existing.port, existingOK: true) { throw .reservationBlocked(service: request.label, obstacle: o) }
             return take(existing.port, .renewed)
         }
         if let owner = existing.owner, env.isAlive(owner), request.owner != owner {
             if request.owner != nil {
-                throw .leasedToRunningProcess(service: request.service, pid: owner.pid, port: existing.port)
+                throw .leasedToRunningProcess(service: existing.label, pid: owner.pid, port: existing.port)
             }
             if let o = obstacle(existing.port, existingOK: true) {
-                throw .boundLeaseBlocked(service: request.service, obstacle: o, pid: owner.pid)
+                throw .boundLeaseBlocked(service: existing.label, obstacle: o, pid: owner.pid)
             }
             return Grant(lease: existing, reason: .renewed, skipped: [])
         }
@@ -49,7 +49,8 @@ struct GrantAttempt<Env: LeaseEnvironment> {
     /// Step 4, the first free port, sparing ports other services used last
     /// (so they get them back, Kea's affinity) until nothing else is left.
     mutating func firstFree() -> Grant? {
-        let remembered = Set(book.lastUsed.filter { $0.key != request.service }.values)
+        let key = request.key
+        let remembered = Set(book.lastUsed.filter { $0.key != key }.values)
         for spareRemembered in [true, false] {
             for port in range.ports where !tried.contains(port) && !(spareRemembered && remembered.contains(port)) {
                 if let g = consider(port, .pool) { return g }
@@ -72,8 +73,8 @@ struct GrantAttempt<Env: LeaseEnvironment> {
     /// nil if the port can be granted to this service. The leaseholder
     /// itself listening there is a renewal, not an obstacle.
     func obstacle(_ port: UInt16, existingOK: Bool) -> Obstacle? {
-        if let other = book.lease(on: port), other.service != request.service {
-            return .leased(port: port, to: other.service, kind: other.kind)
+        if let other = book.lease(on: port), other.key != request.key {
+            return .leased(port: port, to: other.label, kind: other.kind)
         }
         guard case .busy(let holder, let pids) = env.availability(port) else { return nil }
         if existingOK, let owner = request.owner ?? existing?.owner, LeasePolicy.allLeaseholders(pids, owner: owner, env: env) {
@@ -85,16 +86,18 @@ struct GrantAttempt<Env: LeaseEnvironment> {
     /// Writes the lease for `port` into the book.
     mutating func take(_ port: UInt16, _ reason: Grant.Reason) -> Grant {
         var lease = existing?.port == port ? existing! : Lease(service: request.service, port: port, kind: .lease, granted: env.now)
+        // The project's name follows its branch; the command, its latest form.
+        lease.project = request.project
         if lease.kind == .lease {
             if let owner = request.owner { lease.owner = owner }
             let ttl = request.ttl ?? lease.ttl ?? (lease.owner == nil ? LeasePool.defaultTTL : nil)
             lease.ttl = ttl
             lease.expires = ttl.map { env.now.addingSaturating($0) }
         }
-        let service = request.service
-        book.leases.removeAll { $0.service == service }
+        let key = request.key
+        book.leases.removeAll { $0.key == key }
         book.leases.append(lease)
-        book.lastUsed[request.service] = port
+        book.lastUsed[key] = port
         return Grant(lease: lease, reason: reason, skipped: skipped)
     }
 }

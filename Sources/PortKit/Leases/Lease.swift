@@ -27,13 +27,26 @@ public struct Lease: Sendable, Equatable {
     /// The TTL the lease was granted with, reapplied on renewal.
     public var ttl: Int64?
 
+    /// The project and port name of a project's lease; nil for a lease by name alone.
+    public var project: LeaseProject?
+
     /// Fields this version does not know, kept for the version that wrote them.
     public var extra: [JSONMember] = []
 
     public init(service: String, port: UInt16, kind: Kind, granted: Int64, expires: Int64? = nil,
-                owner: LeaseOwner? = nil, ttl: Int64? = nil) {
+                owner: LeaseOwner? = nil, ttl: Int64? = nil, project: LeaseProject? = nil) {
         self.service = service; self.port = port; self.kind = kind; self.granted = granted
-        self.expires = expires; self.owner = owner; self.ttl = ttl
+        self.expires = expires; self.owner = owner; self.ttl = ttl; self.project = project
+    }
+
+    /// Whose lease this is: one per key in a book.
+    public var key: LeaseKey { LeaseKey(service: service, project: project?.root, portName: project?.portName) }
+
+    /// The service as people read it: "web", or "web · shop@feature-x" and
+    /// "web.debug · shop@feature-x" for a project's ports.
+    public var label: String {
+        guard let project else { return service }
+        return (project.portName.map { service + "." + $0 } ?? service) + " · " + project.name
     }
 }
 
@@ -62,7 +75,7 @@ extension LeaseOwner {
 }
 
 extension Lease {
-    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner"]
+    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner", "project"]
 
     init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
         let f = try FieldReader(node, path: path)
@@ -77,6 +90,7 @@ extension Lease {
         expires = try f.optionalInteger("expires")
         ttl = try f.optionalInteger("ttl")
         owner = try f.optional("owner").map { (o: JSONNode) throws(LeaseBookProblem) in try LeaseOwner(json: o, path: f.name("owner")) }
+        project = try f.optional("project").map { (p: JSONNode) throws(LeaseBookProblem) in try LeaseProject(json: p, path: f.name("project")) }
         extra = f.unknown(besides: Lease.fields)
     }
 
@@ -87,6 +101,7 @@ extension Lease {
         if let expires { m.append(JSONMember("expires", .integer(expires))) }
         if let ttl { m.append(JSONMember("ttl", .integer(ttl))) }
         if let owner { m.append(JSONMember("owner", owner.json)) }
+        if let project { m.append(JSONMember("project", project.json)) }
         return .object(m + extra)
     }
 }

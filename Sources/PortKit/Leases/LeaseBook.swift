@@ -1,29 +1,39 @@
 /// The lease database as stored in the state file (README: "The state file").
 ///
 ///     {
-///       "version": 1,
+///       "version": 2,
 ///       "leases": [
-///         {"service": "web", "port": 5001, "kind": "lease", "granted": 1795760000, "expires": 1795763600, "ttl": 3600, "owner": {"pid": 4242, "startTime": 123456}}
+///         {"service": "web", "port": 5001, "kind": "lease", "granted": 1795760000, "expires": 1795763600, "ttl": 3600, "owner": {"pid": 4242, "startTime": 123456}},
+///         {"service": "api", "port": 5002, "kind": "lease", "granted": 1795760000, "owner": {"pid": 4250, "startTime": 123470},
+///          "project": {"root": "/home/ann/shop", "name": "shop@main", "command": "python3 api.py", "ready": "port"}}
 ///       ],
-///       "lastUsed": {
-///         "web": 5001
-///       }
+///       "lastUsed": [
+///         {"service": "web", "port": 5001},
+///         {"service": "api", "project": "/home/ann/shop", "port": 5002}
+///       ]
 ///     }
+///
+/// Version 1 (before projects) had no `project` and an object of names for
+/// `lastUsed`; it is read as it is and written as version 2 on the next change.
 ///
 /// Read with a strict parser of our own rather than JSONDecoder, which keeps
 /// one of two duplicate keys silently, drops fields it does not know (a newer
 /// portdash's data) and calls out-of-range numbers "not valid JSON".
 public struct LeaseBook: Sendable, Equatable {
-    public static let currentVersion = 1
+    public static let currentVersion = 2
+    /// Versions this portdash reads; older ones are upgraded when next written.
+    public static let readableVersions = 1...2
     /// Ten years: longer is a typo, and keeps time arithmetic far from overflow.
     public static let maxTTL: Int64 = 10 * 365 * 86400
     /// 9999-12-31.
     public static let maxTime: Int64 = 253_402_300_799
     static let fields = ["version", "leases", "lastUsed"]
 
+    /// The version the file had when read (a new book: the current one).
+    /// Every write is in the current version.
     public var version: Int
     public var leases: [Lease]
-    /// service → the port it last held: after a release or an expiry the
+    /// lease key → the port it last held: after a release or an expiry the
     /// service still prefers it (Kea's hold-reclaimed affinity).
     public var lastUsed: RecentPorts
     /// Top-level fields this version does not know, kept for the version that wrote them.
@@ -35,7 +45,9 @@ public struct LeaseBook: Sendable, Equatable {
         self.lastUsed = lastUsed
     }
 
-    public func lease(for service: String) -> Lease? { leases.first { $0.service == service } }
+    /// The lease of a service by name alone (not a project's).
+    public func lease(for service: String) -> Lease? { lease(for: LeaseKey(service: service)) }
+    public func lease(for key: LeaseKey) -> Lease? { leases.first { $0.key == key } }
     public func lease(on port: UInt16) -> Lease? { leases.first { $0.port == port } }
 
     // MARK: reading and writing
@@ -55,22 +67,23 @@ public struct LeaseBook: Sendable, Equatable {
         // The version first, so a newer file is reported as such, not as a type error.
         guard top.optional("version") != nil else { throw LeaseBookProblem("has no \"version\" field; it is not a portdash state file") }
         let version = try top.integer("version")
-        guard version == LeaseBook.currentVersion else {
-            throw LeaseBookProblem("has schema version \(version), this portdash reads version \(LeaseBook.currentVersion); use the portdash that wrote it")
+        guard version >= Int64(LeaseBook.readableVersions.lowerBound) && version <= Int64(LeaseBook.readableVersions.upperBound) else {
+            throw LeaseBookProblem("has schema version \(version), this portdash reads versions \(LeaseBook.readableVersions.lowerBound) to \(LeaseBook.currentVersion)"
+                + (version > Int64(LeaseBook.currentVersion) ? "; a newer portdash wrote it: use that one" : "; use the portdash that wrote it"))
         }
         self.version = Int(version)
         leases = []
         for (i, item) in try top.array("leases").enumerated() {
             leases.append(try Lease(json: item, path: "leases[\(i)]"))
         }
-        lastUsed = try RecentPorts(json: top.optional("lastUsed"))
+        lastUsed = try RecentPorts(json: top.optional("lastUsed"), version: Int(version))
         extra = top.unknown(besides: LeaseBook.fields)
     }
 
-    /// Stable, readable bytes: one lease per line in port order, lastUsed in
-    /// order of use, unknown fields after the known ones.
+    /// Stable, readable bytes in the current version: one lease per line in
+    /// port order, lastUsed in order of use, unknown fields after the known ones.
     public func encoded() -> [UInt8] {
-        let members = [JSONMember("version", .integer(version)),
+        let members = [JSONMember("version", .integer(LeaseBook.currentVersion)),
                        JSONMember("leases", .array(leases.sorted { $0.port < $1.port }.map(\.json))),
                        JSONMember("lastUsed", lastUsed.json)] + extra
         var out = ""
@@ -81,12 +94,13 @@ public struct LeaseBook: Sendable, Equatable {
     /// Checks what the types alone cannot: port numbers, uniqueness, names.
     public func validate() throws(LeaseBookProblem) {
         var ports = Set<UInt16>()
-        var names = Set<String>()
+        var keys = Set<LeaseKey>()
         for (i, l) in leases.enumerated() {
             if l.port == 0 { throw LeaseBookProblem("leases[\(i)]: port 0 is not a port") }
             if let why = ServiceName.problem(l.service) { throw LeaseBookProblem("leases[\(i)]: service \(why)") }
-            if !ports.insert(l.port).inserted { throw LeaseBookProblem("port \(l.port) is leased twice (leases[\(i)] \"\(l.service)\")") }
-            if !names.insert(l.service).inserted { throw LeaseBookProblem("service \"\(l.service)\" has two leases (leases[\(i)])") }
+            if let why = l.project?.problem() { throw LeaseBookProblem("leases[\(i)]: \(why)") }
+            if !ports.insert(l.port).inserted { throw LeaseBookProblem("port \(l.port) is leased twice (leases[\(i)] \"\(l.label)\")") }
+            if !keys.insert(l.key).inserted { throw LeaseBookProblem("service \"\(l.label)\" has two leases (leases[\(i)])") }
             if l.kind == .reservation && (l.expires != nil) { throw LeaseBookProblem("leases[\(i)]: a reservation cannot expire") }
             if let o = l.owner, o.pid <= 0 { throw LeaseBookProblem("leases[\(i)]: owner pid \(o.pid) is not a process") }
             if let ttl = l.ttl, ttl <= 0 || ttl > LeaseBook.maxTTL {
@@ -97,9 +111,11 @@ public struct LeaseBook: Sendable, Equatable {
             }
             if let o = l.owner, o.startTime > UInt64(Int64.max) { throw LeaseBookProblem("leases[\(i)]: owner startTime \(o.startTime) is out of range") }
         }
-        for (name, port) in lastUsed {
-            if port == 0 { throw LeaseBookProblem("lastUsed[\"\(name)\"]: port 0 is not a port") }
-            if let why = ServiceName.problem(name) { throw LeaseBookProblem("lastUsed: service \(why)") }
+        for (key, port) in lastUsed {
+            if port == 0 { throw LeaseBookProblem("lastUsed[\"\(key)\"]: port 0 is not a port") }
+            if let why = ServiceName.problem(key.service) { throw LeaseBookProblem("lastUsed: service \(why)") }
+            if let root = key.project, !root.hasPrefix("/") { throw LeaseBookProblem("lastUsed: project \"\(sanitized(String(root.prefix(64))))\" is not an absolute path") }
+            if let p = key.portName, let why = ServiceName.problem(p) { throw LeaseBookProblem("lastUsed: port \(why)") }
         }
     }
 }

@@ -4,9 +4,15 @@ public struct LeaseRequest: Sendable {
     public var preferred: UInt16?
     public var owner: LeaseOwner?
     public var ttl: Int64?
-    public init(service: String, preferred: UInt16? = nil, owner: LeaseOwner? = nil, ttl: Int64? = nil) {
-        self.service = service; self.preferred = preferred; self.owner = owner; self.ttl = ttl
+    /// A project's port: its key holds the project root and port name.
+    public var project: LeaseProject?
+    public init(service: String, preferred: UInt16? = nil, owner: LeaseOwner? = nil, ttl: Int64? = nil, project: LeaseProject? = nil) {
+        self.service = service; self.preferred = preferred; self.owner = owner; self.ttl = ttl; self.project = project
     }
+
+    public var key: LeaseKey { LeaseKey(service: service, project: project?.root, portName: project?.portName) }
+    /// As the lease will be shown: "web", "web.debug · shop@main".
+    public var label: String { Lease(service: service, port: 1, kind: .lease, granted: 0, project: project).label }
 }
 
 /// The answer to a request.
@@ -41,7 +47,7 @@ public struct LeasePool: Sendable {
         for var lease in book.leases {
             if LeasePolicy.isExpired(lease, env: env) {
                 expired.append(lease)
-                book.lastUsed[lease.service] = lease.port
+                book.lastUsed[lease.key] = lease.port
                 continue
             }
             if lease.owner == nil, let expires = lease.expires, env.now >= expires {
@@ -60,6 +66,7 @@ public struct LeasePool: Sendable {
     /// the range.
     public func grant(_ request: LeaseRequest, in book: inout LeaseBook, env: some LeaseEnvironment) throws(PortKitError) -> Grant {
         if let why = ServiceName.problem(request.service) { throw .invalidName(problem: why) }
+        if let why = request.project?.problem() { throw .invalidName(problem: why) }
         if let p = request.preferred, !range.contains(p) { throw .outsidePool(port: p, range: range, reserving: false) }
         reap(&book, env: env)
         var attempt = GrantAttempt(request: request, book: book, range: range, env: env)
@@ -75,8 +82,9 @@ public struct LeasePool: Sendable {
         if let why = ServiceName.problem(service) { throw .invalidName(problem: why) }
         guard range.contains(port) else { throw .outsidePool(port: port, range: range, reserving: true) }
         reap(&book, env: env)
-        if let other = book.lease(on: port), other.service != service {
-            throw .portUnavailable(.leased(port: port, to: other.service, kind: other.kind))
+        let key = LeaseKey(service: service)
+        if let other = book.lease(on: port), other.key != key {
+            throw .portUnavailable(.leased(port: port, to: other.label, kind: other.kind))
         }
         if case .busy(let holder, let pids) = env.availability(port) {
             let ownHolder = book.lease(on: port)?.owner.map { LeasePolicy.allLeaseholders(pids, owner: $0, env: env) } ?? false
@@ -85,7 +93,7 @@ public struct LeasePool: Sendable {
         if let previous = book.lease(for: service), previous.port != port {
             book.lastUsed[service] = previous.port
         }
-        book.leases.removeAll { $0.service == service || $0.port == port }
+        book.leases.removeAll { $0.key == key || $0.port == port }
         let lease = Lease(service: service, port: port, kind: .reservation, granted: env.now)
         book.leases.append(lease)
         book.lastUsed[service] = port
@@ -103,8 +111,8 @@ public struct LeasePool: Sendable {
             lease = book.lease(for: target)
         }
         guard let lease else { throw .noSuchLease(target.allSatisfy(\.isNumber) ? "port \(target)" : "\"\(target)\"") }
-        book.leases.removeAll { $0.service == lease.service }
-        book.lastUsed[lease.service] = lease.port
+        book.leases.removeAll { $0.key == lease.key }
+        book.lastUsed[lease.key] = lease.port
         return lease
     }
 }

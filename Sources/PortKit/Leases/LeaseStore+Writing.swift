@@ -61,6 +61,19 @@ extension LeaseStore {
         return temp
     }
 
+    /// Before the first write over a file of an older version: a copy of it
+    /// as `<file>.v1` (for version 1), so the older portdash's file is not
+    /// lost with the upgrade. Once: a copy already there is left alone.
+    func keepOldVersion(_ bytes: [UInt8], version: Int) throws(PortKitError) {
+        let copy = path + ".v" + String(version)
+        let temp = try writeTemporary(bytes)
+        defer { unlink(temp) }
+        // link(2) fails rather than replace an earlier copy.
+        if link(temp, copy) != 0 && errno != EEXIST {
+            throw .stateNotWritable(path: path, directory: directory, errno: Errno(rawValue: errno))
+        }
+    }
+
     func syncDirectory() {
         guard case .success(let dir) = Syscalls.open(FilePath(directory), .readOnly, .directory) else { return }
         _ = try? dir.closeAfter { _ = Syscalls.sync(dir) }

@@ -112,12 +112,18 @@ public final class LeaseStore: @unchecked Sendable {
         let data = try lockStateFile(until: deadline)
         defer { try? data.close() }
         // Read through the locked descriptor: the very file we hold the lock on.
-        var book = try decode(readWhole(data))
+        let bytes = try readWhole(data)
+        var book = try decode(bytes)
         let before = book
         let result = try body(&book)
         if book != before {
             try book.validate(path: path)
-            try write(book.encoded())
+            let encoded = book.encoded()
+            if encoded.count > LeaseStore.sizeLimit {
+                throw .stateWouldBeTooLarge(path: path, size: Int64(encoded.count), limit: Int64(LeaseStore.sizeLimit))
+            }
+            if before.version < LeaseBook.currentVersion { try keepOldVersion(bytes, version: before.version) }
+            try write(encoded)
         }
         return result
     }

@@ -24,10 +24,21 @@ public struct LeasesJSON: Sendable {
                 ("status", .string(LeasePolicy.status(of: l, env: env).rawValue)), ("owner", owner),
                 ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
                 ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(range.contains(l.port))),
+                ("label", .string(l.label)), ("project", l.project.map(JSONValue.init(project:)) ?? .null),
             ])
         }
-        let lastUsed: JSONValue = .object(book.lastUsed.sorted { $0.key < $1.key }.map { ($0.key, .uint(UInt64($0.value))) })
-        return .object([("state", .string(statePath)), ("leases", .array(items)), ("lastUsed", lastUsed)])
+        return .object([("state", .string(statePath)), ("leases", .array(items))] + lastUsedPairs())
+    }
+
+    /// `lastUsed` keeps its shape (names alone); a project's ports are in `projectLastUsed`.
+    func lastUsedPairs() -> [(String, JSONValue)] {
+        let plain = book.lastUsed.entries.filter { $0.key.project == nil }.sorted { $0.key.service < $1.key.service }
+        let projects = book.lastUsed.entries.filter { $0.key.project != nil }.sorted { LeaseKey.ordered($0.key, $1.key) }
+        let projectLastUsed: JSONValue = .array(projects.map { e in
+            .object([("service", .string(e.key.service)), ("project", .string(e.key.project ?? "")),
+                     ("portName", e.key.portName.map { .string($0) } ?? .null), ("port", .uint(UInt64(e.value)))])
+        })
+        return [("lastUsed", .object(plain.map { ($0.key.service, .uint(UInt64($0.value))) })), ("projectLastUsed", projectLastUsed)]
     }
 
     /// The text `leases --json` prints (without the newline).

@@ -12,10 +12,11 @@ public struct PortRow: Sendable, Equatable {
 
     public subscript(_ column: Column) -> String { cells[column.rawValue] }
 
-    /// The columns: caps keep room for the command line; narrow terminals
+    /// The columns: caps keep room for the command line (SERVICE holds a
+    /// project's "web.debug · shop@feature-x"); narrow terminals
     /// lose ADDRESS first, then USER, SERVICE, PROCESS and PID.
     public static let table = TextTable([
-        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 24, dropOrder: 4),
+        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 40, dropOrder: 4),
         .init("PID", cap: 13, dropOrder: 2), .init("USER", cap: 10, dropOrder: 5), .init("PROCESS", cap: 15, dropOrder: 3),
         .init("ADDRESS", cap: 40, dropOrder: 6), .init("COMMAND"),
     ])
@@ -24,7 +25,7 @@ public struct PortRow: Sendable, Equatable {
         port = p.port
         state = p.state
         let holder = PortRow.holderCells(p)
-        cells = [String(p.port), p.state.rawValue, p.lease?.service ?? "", holder.pids, holder.user, holder.process,
+        cells = [String(p.port), p.state.rawValue, p.lease?.label ?? "", holder.pids, holder.user, holder.process,
                  PortRow.addressCell(p), holder.command].map(sanitized)
     }
 

@@ -25,6 +25,13 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         /// Set for a listener in another network namespace.
         public var netns: Netns?
     }
+    public struct ProjectInfo: Codable, Sendable, Equatable {
+        public var root: String
+        public var name: String
+        public var portName: String?
+        public var command: String?
+        public var ready: String?
+    }
     public struct LeaseInfo: Codable, Sendable, Equatable {
         public var service: String
         public var kind: String
@@ -33,6 +40,9 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var startTime: UInt64?
         public var granted: Int64
         public var expires: Int64?
+        /// "web", or "web · shop@feature-x" for a project's port.
+        public var label: String
+        public var project: ProjectInfo?
     }
     public struct Probe: Codable, Sendable, Equatable { public var ipv4: String; public var ipv6: String }
     public struct Port: Codable, Sendable, Equatable {
@@ -63,7 +73,10 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                 port: p.port, state: p.state.rawValue,
                 lease: p.lease.map { l in
                     LeaseInfo(service: l.service, kind: l.kind.rawValue, status: (p.leaseStatus ?? .idle).rawValue,
-                              pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires)
+                              pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires,
+                              label: l.label, project: l.project.map {
+                                  ProjectInfo(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready)
+                              })
                 },
                 sockets: p.sockets.map { s in
                     Socket(
@@ -121,6 +134,10 @@ extension SnapshotJSON.LeaseInfo {
             ("startTime", startTime.map { .uint($0) } ?? .null),
             ("granted", .int(granted)),
             ("expires", expires.map { .int($0) } ?? .null),
+            ("label", .string(label)),
+            ("project", project.map {
+                JSONValue(project: LeaseProject(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready))
+            } ?? .null),
         ])
     }
 }

@@ -31,22 +31,22 @@ public struct PortEvent: Sendable, Equatable {
         if let held = holderChange(port, from: a, to: b) { out.append(held) }
         if a.state != .conflict && b.state == .conflict {
             out.append(PortEvent(port: port, kind: .conflict,
-                                 text: "\(port) CONFLICT: leased to \(b.lease?.service ?? "?") but held by \(b.holderSummary)",
+                                 text: "\(port) CONFLICT: leased to \(b.lease?.label ?? "?") but held by \(b.holderSummary)",
                                  state: b.state, service: b.lease?.service, pids: b.owners.map(\.pid)))
         }
         return out
     }
 
     static func leaseChanges(_ port: UInt16, from a: PortReport, to b: PortReport) -> [PortEvent] {
-        guard a.lease?.service != b.lease?.service || a.lease?.kind != b.lease?.kind else { return [] }
+        guard a.lease?.key != b.lease?.key || a.lease?.kind != b.lease?.kind else { return [] }
         if let l = b.lease {
             let reserved = l.kind == .reservation
             return [PortEvent(port: port, kind: reserved ? .reserved : .leased,
-                              text: "\(port) \(reserved ? "reserved for" : "leased to") \(l.service)",
+                              text: "\(port) \(reserved ? "reserved for" : "leased to") \(l.label)",
                               state: b.state, service: l.service, pids: [])]
         }
         guard let l = a.lease else { return [] }
-        return [PortEvent(port: port, kind: .released, text: "\(port) released (was \(l.service))",
+        return [PortEvent(port: port, kind: .released, text: "\(port) released (was \(l.label))",
                           state: b.state, service: l.service, pids: [])]
     }
 

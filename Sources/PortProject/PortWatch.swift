@@ -1,0 +1,53 @@
+import PortKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Waits for a port to listen (or to stop listening) by polling the socket
+/// table — sock_diag where the kernel has it, as `status` reads it — never
+/// by connecting, which a server would see as a client.
+public struct PortWatch {
+    public enum Target {
+        case port(UInt16)
+        /// A project's port, looked up in the state file at each poll (it
+        /// may not be leased yet when the wait starts).
+        case lease(LeaseKey)
+    }
+
+    let sockets: any SocketTableSource
+    let leases: LeaseReader
+    /// Seconds between polls.
+    public var interval = 0.05
+
+    public init(store: LeaseStore, root: ProcRoot = .system) {
+        sockets = SocketSources.best(root: root)
+        leases = LeaseReader(store: store, root: root)
+    }
+
+    /// True once the condition holds, false at `timeout` seconds.
+    public func wait(for target: Target, free: Bool, timeout: Double) throws(PortKitError) -> Bool {
+        let deadline = monotonicSeconds() + timeout
+        while true {
+            if let port = try port(of: target), try isListening(port) != free { return true }
+            if monotonicSeconds() >= deadline { return false }
+            usleep(UInt32(interval * 1_000_000))
+        }
+    }
+
+    public func port(of target: Target) throws(PortKitError) -> UInt16? {
+        switch target {
+        case .port(let p): return p
+        case .lease(let key):
+            let (live, damage) = leases.read()
+            if let damage { throw damage.error }
+            return live.first { $0.key == key }?.port
+        }
+    }
+
+    /// A LISTEN socket on the port, IPv4 or IPv6.
+    public func isListening(_ port: UInt16) throws(PortKitError) -> Bool {
+        try sockets.sockets(in: PortRange(uncheckedFirst: port, last: port)).contains { $0.state == .listen }
+    }
+}

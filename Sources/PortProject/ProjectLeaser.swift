@@ -1,0 +1,121 @@
+import PortKit
+
+/// What a project's leasing gave: the ports of the services asked for, and
+/// those other services of the project hold already (for their <SERVICE>_PORT).
+public struct ProjectPorts: Sendable {
+    public var granted: [ServicePort: UInt16]
+    public var others: [ServicePort: UInt16]
+    /// Candidates passed over because a foreign process held them.
+    public var skipped: [Obstacle]
+    /// Ports a service prefers that lie outside the pool (not asked for).
+    public var outsidePool: [(service: String, port: UInt16)]
+
+    /// Every port known, granted or held.
+    public var all: [ServicePort: UInt16] { others.merging(granted) { a, _ in a } }
+}
+
+/// Leases a project's ports: every port in one locked update of the state
+/// file, all or none, so that a project never starts half-served.
+public struct ProjectLeaser {
+    public let project: Project
+    public let pool: LeasePool
+    public let store: LeaseStore
+    public let env: any LeaseEnvironment
+
+    public init(project: Project, pool: LeasePool, store: LeaseStore, env: any LeaseEnvironment) {
+        self.project = project; self.pool = pool; self.store = store; self.env = env
+    }
+
+    /// The ports of `services`: each main port, then its named ones.
+    public func ports(of services: [String]) -> [ServicePort] {
+        services.compactMap(project.service).flatMap { s in
+            [ServicePort(service: s.name)] + s.ports.map { ServicePort(service: s.name, name: $0) }
+        }
+    }
+
+    /// Leases `ports` for `owner` (nil: a TTL lease, as `lease` gives).
+    public func lease(_ ports: [ServicePort], owner: LeaseOwner?) throws(PortKitError) -> ProjectPorts {
+        let env = self.env
+        return try store.update { (book: inout LeaseBook) throws(PortKitError) -> ProjectPorts in
+            var result = ProjectPorts(granted: [:], others: [:], skipped: [], outsidePool: [])
+            var short: [String] = []
+            var obstacles: [Obstacle] = []
+            for p in ports {
+                let request = self.request(p, owner: owner, result: &result)
+                do throws(PortKitError) {
+                    let grant = try pool.grant(request, in: &book, env: env)
+                    result.granted[p] = grant.lease.port
+                    result.skipped += grant.skipped
+                } catch {
+                    guard case .poolExhausted(_, let o) = error else { throw error }
+                    short.append(p.description)
+                    obstacles = o
+                }
+            }
+            if !short.isEmpty {
+                throw .projectPortsShort(project: project.name, needed: ports.count, short: short, range: pool.range, obstacles: obstacles)
+            }
+            fillCommands(&book, result.granted)
+            result.others = held(in: book).filter { result.granted[$0.key] == nil }
+            return result
+        }
+    }
+
+    func request(_ p: ServicePort, owner: LeaseOwner?, result: inout ProjectPorts) -> LeaseRequest {
+        let spec = project.service(p.service)!
+        var preferred = p.name == nil ? spec.preferred : nil
+        if let want = preferred, !pool.range.contains(want) {
+            result.outsidePool.append((p.service, want))
+            preferred = nil  // a project file's wish, not an order: another port will do
+        }
+        let info = LeaseProject(root: project.root, name: project.name, portName: p.name, command: nil, ready: spec.ready.rawValue)
+        return LeaseRequest(service: p.service, preferred: preferred, owner: owner, project: info)
+    }
+
+    /// Each lease's command with its templates filled, once every port is known.
+    func fillCommands(_ book: inout LeaseBook, _ granted: [ServicePort: UInt16]) {
+        let all = held(in: book).merging(granted) { _, b in b }
+        for i in book.leases.indices {
+            guard let p = book.leases[i].project, p.root == project.root, let spec = project.service(book.leases[i].service),
+                  granted[ServicePort(service: spec.name, name: p.portName)] != nil else { continue }
+            var command = PortTemplate.fill(spec.command, service: spec.name, ports: all)
+            if command.utf8.count > LeaseProject.maxCommandBytes {
+                command = String(decoding: command.utf8.prefix(LeaseProject.maxCommandBytes - 3), as: UTF8.self) + "…"
+            }
+            book.leases[i].project?.command = command
+        }
+    }
+
+    /// The ports this project's services hold in `book`.
+    public func held(in book: LeaseBook) -> [ServicePort: UInt16] {
+        var out: [ServicePort: UInt16] = [:]
+        for l in LeasePolicy.live(book.leases, env: env) where l.project?.root == project.root {
+            out[ServicePort(service: l.service, name: l.project?.portName)] = l.port
+        }
+        return out
+    }
+
+    /// Ends the leases of `ports` still bound to one of `owners` (each keeps
+    /// its port as last used, so the next start gets it back).
+    public func release(_ ports: [ServicePort], ownedBy owners: [LeaseOwner]) throws(PortKitError) {
+        try store.update { (book: inout LeaseBook) throws(PortKitError) in
+            for p in ports {
+                let key = project.key(p.service, port: p.name)
+                guard let l = book.lease(for: key), let o = l.owner, owners.contains(o) else { continue }
+                book.leases.removeAll { $0.key == key }
+                book.lastUsed[key] = l.port
+            }
+        }
+    }
+
+    /// Binds the leases of `ports` to `owner` (the service's process, once it runs).
+    public func bind(_ ports: [ServicePort], to owner: LeaseOwner, from previous: LeaseOwner) throws(PortKitError) {
+        try store.update { (book: inout LeaseBook) throws(PortKitError) in
+            for p in ports {
+                if let i = book.leases.firstIndex(where: { $0.key == project.key(p.service, port: p.name) && $0.owner == previous }) {
+                    book.leases[i].owner = owner
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import PortDashCLI
+import PortKit
+import PortProject
+
+/// What the project verbs (`up`, `env`, `wait SERVICE`) work with: the
+/// project of the current directory, every rule of its file checked, and the
+/// pool and state file as every verb has them.
+struct ProjectContext {
+    let ctx: Context
+    let project: Project
+    let leaser: ProjectLeaser
+
+    init(_ global: GlobalOptions) throws {
+        ctx = try Context(global)
+        guard let cwd = StatePath.currentDirectory() else {
+            throw fail(.noProject(directory: "the current directory (it cannot be read)"))
+        }
+        let project = try core { () throws(PortKitError) in try ProjectLoader.load(from: cwd) }
+        self.project = project
+        leaser = ProjectLeaser(project: project, pool: ctx.pool, store: ctx.store, env: ctx.environment())
+    }
+
+    /// The service named on the command line, or a usage error listing them.
+    func service(_ name: String) throws -> ServiceSpec {
+        guard let s = project.service(name) else {
+            throw fail(.unknownService(name: name, project: project.name, known: project.serviceNames))
+        }
+        return s
+    }
+
+    /// Says what leasing passed over, as `lease` does.
+    func report(_ ports: ProjectPorts) {
+        for s in ports.skipped { printError("portdash: skipped \(s)") }
+        for (service, port) in ports.outsidePool {
+            printError("portdash: \(service) prefers \(port), outside the pool \(ctx.range); it got another port")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import SystemPackage
+import ArgumentParser
+import PortDashCLI
+import PortKit
+import PortProject
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+struct Up: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start the project's services (or those named, with what they depend on), each on its own leased ports.",
+        discussion: """
+            Reads portdash.toml (or a Procfile) from the current directory or the nearest one above. Every port \
+            needed is leased first, all or none, and the leases are bound to each service's process while it \
+            runs. Services start in dependency order through /bin/sh -c, each in its own process group, with PORT, \
+            PORT_<NAME> and every <SERVICE>_PORT set; a service waits until those it depends on are ready (ready = \
+            "port": its main port listens, by a process of its own). Output is interleaved, each line behind the \
+            service's name (coloured on a terminal, never under NO_COLOR).
+            Ctrl-C, SIGTERM or SIGHUP stop every service: TERM to each process group, --grace seconds, then KILL; \
+            the leases are released (the ports stay each service's last used, so the next up in this checkout gets \
+            them back). A service that exits on its own stops the others unless --keep-going.
+            Exit: 128+N after signal N; the status of the service that ended (128+N if signal N ended it); \
+            69 when the pool cannot hold every port or a service never got ready; 65 for a bad project file; \
+            64 for an unknown service; 66 when there is no project file.
+
+            A portdash.toml (the README's "Projects" has it all):
+              [services.api]
+              command = "python3 -m http.server {port} --bind 127.0.0.1"
+              [services.web]
+              command = "npm run dev -- --port $PORT"
+              depends_on = ["api"]
+              ports = ["debug"]
+              env = { API_URL = "http://127.0.0.1:{api.port}" }
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Services to start (default: all), with the services they depend on.")
+    var services: [String] = []
+
+    @Option(help: "Seconds a ready = \"port\" service has to listen before everything is stopped.")
+    var timeout: Double = 30
+
+    @Option(help: "Seconds between TERM and KILL when stopping.")
+    var grace: Double = ProcessKiller.defaultGracePeriod
+
+    @Flag(help: "A service that exits on its own does not stop the others.")
+    var keepGoing = false
+
+    func validate() throws {
+        if !(timeout > 0 && timeout <= 86400) { throw ValidationError("--timeout must be between 0 and 86400 seconds, e.g. --timeout 30") }
+        if !(grace >= 0 && grace <= 600) { throw ValidationError("--grace must be between 0 and 600 seconds") }
+    }
+
+    func run() throws {
+        let p = try ProjectContext(global)
+        for name in services { _ = try p.service(name) }
+        let order = ServiceGraph(p.project).startOrder(services.isEmpty ? p.project.serviceNames : services)
+        // Blocked before leasing: a Ctrl-C from now on waits in the runner's signalfd, never lost.
+        ChildSignals.block(ChildSignals.cancelling + [SIGCHLD])
+        guard let me = p.ctx.environment().owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
+        let needed = p.leaser.ports(of: Up.withReferenced(order, in: p.project))
+        let leased = try core { () throws(PortKitError) in try p.leaser.lease(needed, owner: me) }
+        p.report(leased)
+        printError("portdash: \(p.project.name): " + Up.summary(order, leased.all))
+        var options = UpOptions()
+        options.timeout = timeout
+        options.grace = grace
+        options.keepGoing = keepGoing
+        options.color = isatty(1) == 1 && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+        let runner = ServiceRunner(project: p.project, order: order, leaser: p.leaser, ports: leased, options: options,
+                                   me: me, say: { printError("portdash: " + $0) })
+        let code = runner.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The services to start, and those their templates name (whose ports they need too).
+    static func withReferenced(_ order: [String], in project: Project) -> [String] {
+        var names = order
+        for s in order.compactMap(project.service) {
+            for text in [s.command] + s.env.map(\.value) {
+                for r in (try? PortTemplate.references(in: text)) ?? [] where !names.contains(r.service ?? s.name) {
+                    names.append(r.service ?? s.name)
+                }
+            }
+        }
+        return names
+    }
+
+    /// "api 5001, web 5000 (debug 5002)".
+    static func summary(_ order: [String], _ ports: [ServicePort: UInt16]) -> String {
+        order.map { name in
+            let main = ports[ServicePort(service: name)].map { " \($0)" } ?? ""
+            let extra = ports.filter { $0.key.service == name && $0.key.name != nil }.sorted { $0.value < $1.value }
+                .map { "\($0.key.name!) \($0.value)" }
+            return name + main + (extra.isEmpty ? "" : " (" + extra.joined(separator: ", ") + ")")
+        }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,96 @@
+import Testing
+import PortKitTestSupport
+import PortKit
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `portdash env` in each format, and `portdash wait`.
+@Suite("portdash env and wait (the binary)")
+struct ProjectEnvWaitTests {
+    static let project = """
+        [services.api]
+        command = "python3 server.py"
+
+        [services.web]
+        command = "python3 web.py"
+        ports = ["debug"]
+        env = { API_URL = "http://127.0.0.1:{api.port}", GREETING = "it's {port.debug}" }
+
+        """
+
+    @Test("env: plain lines, --export for eval, --json, --dotenv; ports leased once and the same every time")
+    func formats() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", Self.project)
+        let plain = f.portdash(["env"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let lines = plain.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG"])
+        let ports = Dictionary(uniqueKeysWithValues: lines.map { l in (String(l.prefix { $0 != "=" }), String(l.drop { $0 != "=" }.dropFirst())) })
+        #expect(Set(ports.values).count == 3 && ports.values.allSatisfy { UInt16($0).map(f.range.contains) == true })
+        #expect(f.portdash(["env"]).stdout == plain.stdout)  // leased once, read back after
+
+        let exported = f.portdash(["env", "web", "--export"])
+        #expect(exported.stdout.contains("export PORT=\(ports["WEB_PORT"]!)\n") && exported.stdout.contains("export PORT_DEBUG=\(ports["WEB_PORT_DEBUG"]!)\n"))
+        let shell = TestSupport.runCommand(["sh", "-c", exported.stdout + "printf '%s|%s|%s' \"$API_URL\" \"$GREETING\" \"$API_PORT\""])
+        #expect(shell.stdout == "http://127.0.0.1:\(ports["API_PORT"]!)|it's \(ports["WEB_PORT_DEBUG"]!)|\(ports["API_PORT"]!)")
+
+        struct EnvJSON: Decodable {
+            struct P: Decodable { let service: String; let portName: String?; let port: UInt16; let variable: String }
+            let service: String?; let variables: [String: String]; let ports: [P]
+        }
+        let json = try JSONDecoder().decode(EnvJSON.self, from: Data(f.portdash(["env", "web", "--json"]).stdout.utf8))
+        #expect(json.service == "web" && json.variables["PORT"] == ports["WEB_PORT"] && json.variables["GREETING"] == "it's \(ports["WEB_PORT_DEBUG"]!)")
+        #expect(json.ports.count == 3 && json.ports.contains { $0.portName == "debug" && $0.variable == "WEB_PORT_DEBUG" })
+
+        let dotenv = f.portdash(["env", "web", "--dotenv", ".env"])
+        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 7 variables to .env"))
+        let file = String(decoding: TestSupport.readFile(f.dir + "/.env") ?? [], as: UTF8.self)
+        #expect(file.contains("API_PORT=\(ports["API_PORT"]!)\n") && file.contains("GREETING=\"it's \(ports["WEB_PORT_DEBUG"]!)\"\n"))
+        #expect(try f.leases().allSatisfy { $0.status == "idle" && $0.owner == nil })
+    }
+
+    @Test("wait: returns once a listener appears a second later; a timeout is one line and exit 69; --free")
+    func waitForListener() throws {
+        let f = ProjectFixture(ports: 2)
+        let port = f.range.first
+        let script = "import socket,time; time.sleep(1); s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(60)"
+        let waiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--timeout", "30"], environment: f.environment, captureOutput: true)
+        let server = ChildProcess(["python3", "-c", script])
+        let r = waiter.waitForExit()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(TestSupport.runCommand(["ss", "-Hltn", "sport = :\(port)"]).stdout.contains(":\(port)"))
+
+        let other = f.range.last
+        let late = f.portdash(["wait", String(other), "--timeout", "0.5"])
+        #expect(late.status == 69 && late.stderr == "portdash: nothing listens on port \(other) after 0.5 s\n")
+
+        let freeWaiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--free", "--timeout", "30"], environment: f.environment,
+                                      captureOutput: true)
+        server.signal(SIGTERM)
+        #expect(freeWaiter.waitForExit().status == 0)
+    }
+
+    @Test("wait SERVICE: a project's port, found in its lease once up has leased it")
+    func waitForService() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", "[services.api]\ncommand = \"python3 server.py\"\nenv = { DELAY = \"1\" }\n")
+        f.write("server.py", ProjectFixture.server)
+        let up = f.up()
+        let w = f.portdash(["wait", "api", "--timeout", "30"])
+        #expect(w.status == 0, "\(w.stderr)")
+        #expect(up.log.contains("api | listening on") || up.waitFor("api | listening on"))
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT)
+        let unknown = f.portdash(["wait", "nope"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("has no service \"nope\""))
+    }
+}

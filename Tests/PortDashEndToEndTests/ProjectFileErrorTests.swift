@@ -1,0 +1,74 @@
+import Testing
+import PortKitTestSupport
+import PortKit
+
+/// A bad project file: one line naming the file, the line and the problem,
+/// exit 65, and nothing leased or started.
+@Suite("bad project files (the binary)")
+struct ProjectFileErrorTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let file: String
+        let text: String
+        let line: Int?
+        let says: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "unknown key", file: "portdash.toml", text: "[services.web]\ncommand = \"x\"\ncomand = \"y\"\n", line: 3,
+             says: "unknown key \"comand\" in [services.web]; the keys are: command, preferred, depends_on, ports, env, ready"),
+        Case(name: "unknown top-level key", file: "portdash.toml", text: "[service.web]\ncommand = \"x\"\n", line: 1,
+             says: "unknown key \"service\" at the top level"),
+        Case(name: "dependency cycle", file: "portdash.toml",
+             text: "[services.a]\ncommand = \"x\"\ndepends_on = [\"b\"]\n\n[services.b]\ncommand = \"y\"\ndepends_on = [\"a\"]\n", line: 3,
+             says: "dependency cycle: a → b → a"),
+        Case(name: "a dependency that is no service", file: "portdash.toml", text: "[services.a]\ncommand = \"x\"\ndepends_on = [\"db\"]\n", line: 3,
+             says: "a depends on \"db\", which is not a service here"),
+        Case(name: "template naming an unknown service", file: "portdash.toml",
+             text: "[services.web]\ncommand = \"x\"\nenv = { API = \"http://h:{api.port}\" }\n", line: 3,
+             says: "template {api.port} names no service of this project"),
+        Case(name: "template naming an unknown port", file: "portdash.toml", text: "[services.web]\ncommand = \"serve --debug {port.debug}\"\n",
+             line: 2, says: "template {port.debug} names port \"debug\", but web has no named ports"),
+        Case(name: "a port asked for twice", file: "portdash.toml", text: "[services.web]\ncommand = \"x\"\nports = [\"debug\", \"debug\"]\n",
+             line: 3, says: "duplicate port request: web asks for the port \"debug\" twice"),
+        Case(name: "one port preferred twice", file: "portdash.toml",
+             text: "[services.a]\ncommand = \"x\"\npreferred = 5001\n[services.b]\ncommand = \"y\"\npreferred = 5001\n", line: 6,
+             says: "duplicate port request: a and b both prefer port 5001"),
+        Case(name: "a value of the wrong type", file: "portdash.toml", text: "[services.web]\ncommand = [\"x\"]\n", line: 2,
+             says: "services.web.command must be a string, not an array"),
+        Case(name: "TOML syntax", file: "portdash.toml", text: "[services.web]\ncommand = \"x\n", line: 2, says: "is not valid TOML"),
+        Case(name: "a Procfile line that is not name: command", file: "Procfile", text: "web: serve\njust words\n", line: 2,
+             says: "is not \"name: command\""),
+    ]
+
+    @Test("one line with file, line and problem; exit 65; nothing leased", arguments: cases)
+    func badFile(_ c: Case) throws {
+        let f = ProjectFixture(ports: 2)
+        f.write(c.file, c.text)
+        for verb in [["up"], ["env"]] {
+            let r = f.portdash(verb)
+            #expect(r.status == 65, "\(verb): \(r.stderr)")
+            let place = f.dir + "/" + c.file + (c.line.map { " line \($0)" } ?? "") + ": "
+            #expect(r.stderr.hasPrefix("portdash: " + place), "\(r.stderr)")
+            #expect(r.stderr.contains(c.says), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stdout.isEmpty)
+        }
+        #expect(f.book().leases.isEmpty)
+    }
+
+    @Test("no project file: exit 66; an unknown service: exit 64; status still runs beside a broken service")
+    func otherMistakes() throws {
+        let f = ProjectFixture(ports: 2)
+        let none = f.portdash(["up"])
+        #expect(none.status == 66 && none.stderr.contains("no portdash.toml or Procfile in \(f.dir)"))
+        f.write("portdash.toml", "[pool]\nrange = \"1-2\"\n[services.web]\ncommand = \"x {nope.port}\"\n")
+        let unknown = f.portdash(["up", "db"])
+        #expect(unknown.status == 65)  // the file is checked first
+        f.write("portdash.toml", "[services.web]\ncommand = \"x\"\n")
+        let u = f.portdash(["up", "db"])
+        #expect(u.status == 64 && u.stderr.contains("has no service \"db\"; its services are: web"))
+        f.write("portdash.toml", "[services.web]\ncommand = \"x {nope.port}\"\n")
+        #expect(f.portdash(["status"]).status == 0)
+    }
+}
