@@ -20,6 +20,7 @@ let package = Package(
     products: [
         .executable(name: "portdash", targets: ["portdash"]),
         .executable(name: "portdash-serve", targets: ["portdash-serve"]),
+        .executable(name: "portdash-toml", targets: ["portdash-toml"]),
         .library(name: "PortKit", targets: ["PortKit"]),
     ],
     dependencies: [
@@ -49,15 +50,25 @@ let package = Package(
             "PortKit", "PortProject", systemPackage, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Projects: portdash.toml, Procfile, the user's config, and running a
-        // project's services (`up`, `env`, `wait`). The only importer of TOMLKit.
-        .target(name: "PortProject", dependencies: ["PortKit", "CLinux", systemPackage, .product(name: "TOMLKit", package: "TOMLKit")]),
+        // project's services (`up`, `env`, `wait`). Reads TOML through
+        // TOMLParser, which an executable fills in.
+        .target(name: "PortProject", dependencies: ["PortKit", "CLinux", systemPackage]),
+        // TOMLKit behind TOMLParser: the only importer of TOMLKit (which
+        // brings Foundation and ICU).
+        .target(name: "PortProjectTOML", dependencies: ["PortProject", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Every verb, for both `portdash` executables.
+        .target(name: "PortDashCommands", dependencies: [
+            "PortKit", "PortDashUI", "PortDashCLI", "PortProject", systemPackage,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The lean executable: no TOML reader, no Foundation in its start-up;
+        // hands an invocation that must read TOML to portdash-toml.
+        .executableTarget(name: "portdash", dependencies: ["PortDashCommands", "PortDashCLI"], linkerSettings: staticRelease()),
+        // The same verbs with TOMLKit.
         .executableTarget(
-            name: "portdash",
-            dependencies: [
-                "PortKit", "PortDashUI", "PortDashCLI", "PortProject", systemPackage,
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // TOMLKit imports Foundation's Data, so the static Foundation comes
+            name: "portdash-toml",
+            dependencies: ["PortDashCommands", "PortProjectTOML"],
+            // TOMLKit imports Foundation's Data: the static Foundation comes
             // with CoreFoundation and ICU behind it.
             linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
         ),
@@ -69,10 +80,10 @@ let package = Package(
         .executableTarget(
             name: "portdash-serve",
             dependencies: [
-                "PortServe", "PortDashCLI", "PortKit",
+                "PortServe", "PortDashCLI", "PortKit", "PortProjectTOML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // PortDashCLI reads the project's [pool] through TOMLKit, hence Foundation.
+            // It reads the project's [pool] through TOMLKit, hence Foundation.
             linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
         ),
 
@@ -85,7 +96,7 @@ let package = Package(
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "PortServeTests", dependencies: ["PortServe", "PortKitTestSupport"]),
-        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
+        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortProjectTOML", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]

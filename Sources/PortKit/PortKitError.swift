@@ -64,6 +64,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A project file (portdash.toml, Procfile) or the user's config cannot
     /// be used: the file, the line (when there is one) and the problem.
     case badProjectFile(path: String, line: Int?, problem: String)
+    /// This executable has no TOML reader (the lean `portdash`) and its
+    /// twin with one (`portdash-toml`) is not beside it.
+    case needsTOMLReader(path: String)
     /// No portdash.toml or Procfile in the directory or any parent.
     case noProject(directory: String)
     /// A service named on the command line that the project does not have.
@@ -134,6 +137,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
         case .needsTerminal(let why):
             return "\(why); for scripts use: portdash status --json"
+        case .needsTOMLReader(let path):
+            return "\(path) is TOML, and this portdash reads TOML through portdash-toml, which is not beside it; install both (see README: Install)"
         case .badProjectFile(let path, let line, let problem):
             return "\(path)\(line.map { " line \($0)" } ?? ""): \(problem); nothing was started"
         case .noProject(let directory):
@@ -162,7 +167,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchLease, .noProject:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut:
+             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut,
+             .needsTOMLReader:
             return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
         case .procUnavailable, .system:
             return 71  // EX_OSERR

@@ -1,8 +1,7 @@
 import PortKit
-import TOMLKit
 
-/// A TOML value, copied out of TOMLKit's tree once so that the readers
-/// work on plain Swift values (and only this file imports TOMLKit).
+/// A TOML value, copied out of the TOML library's tree once so that the
+/// readers work on plain Swift values (only PortProjectTOML imports TOMLKit).
 public indirect enum TOMLItem: Sendable, Equatable {
     case string(String)
     case integer(Int)
@@ -14,7 +13,7 @@ public indirect enum TOMLItem: Sendable, Equatable {
     /// A date or time: no key of ours takes one.
     case other(String)
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .string: return "a string"
         case .integer: return "an integer"
@@ -27,6 +26,21 @@ public indirect enum TOMLItem: Sendable, Equatable {
     }
 }
 
+/// Turns TOML text into values. Installed by the executable that links a
+/// TOML library (`portdash-toml`, `portdash-serve`); the lean `portdash`
+/// has none, and hands the invocation over when a file must be read.
+public enum TOMLParser {
+    /// A syntax error: where, and what.
+    public struct SyntaxError: Error, Sendable {
+        public let line: Int?
+        public let column: Int?
+        public let message: String
+        public init(line: Int?, column: Int?, message: String) { self.line = line; self.column = column; self.message = message }
+    }
+
+    public nonisolated(unsafe) static var parse: (@Sendable (String) throws(SyntaxError) -> [String: TOMLItem])? = nil
+}
+
 /// One TOML file: its path, its text (for lines), and its values.
 public struct TOMLDocument: Sendable {
     public let path: String
@@ -37,34 +51,12 @@ public struct TOMLDocument: Sendable {
     public init(path: String, text: String) throws(PortKitError) {
         self.path = path
         lines = TOMLKeyLines(text)
-        let table: TOMLTable
+        guard let parse = TOMLParser.parse else { throw .needsTOMLReader(path: path) }
         do {
-            table = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw .badProjectFile(path: path, line: e.source.begin.line, problem: "is not valid TOML: \(e.description) (column \(e.source.begin.column))")
+            root = try parse(text)
         } catch {
-            throw .badProjectFile(path: path, line: nil, problem: "is not valid TOML: \(error)")
-        }
-        root = TOMLDocument.items(table)
-    }
-
-    static func items(_ table: TOMLTable) -> [String: TOMLItem] {
-        var out: [String: TOMLItem] = [:]
-        for (key, value) in table { out[key] = item(value.tomlValue) }
-        return out
-    }
-
-    static func item(_ v: TOMLValue) -> TOMLItem {
-        switch v.type {
-        case .string: return .string(v.string ?? "")
-        case .int: return .integer(v.int ?? 0)
-        case .double: return .float(v.double ?? 0)
-        case .bool: return .bool(v.bool ?? false)
-        case .array: return .array((v.array ?? TOMLArray()).map { item($0.tomlValue) })
-        case .table: return .table(v.table.map(items) ?? [:])
-        case .date: return .other("a date")
-        case .time: return .other("a time")
-        case .dateTime: return .other("a date and time")
+            let at = error.column.map { " (column \($0))" } ?? ""
+            throw .badProjectFile(path: path, line: error.line, problem: "is not valid TOML: \(error.message)\(at)")
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import PortDashCLI
 import PortKit
+import PortProjectTOML
 import PortServe
 #if canImport(Glibc)
 import Glibc
@@ -84,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// One-line usage errors, like `portdash` itself.
     static func main() async {
+        TOMLKitParser.install()  // the project's [pool] may set the range
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Testing
+import PortProjectTOML
 import PortKit
 import PortKitTestSupport
 @testable import PortProject
@@ -10,6 +11,8 @@ import Musl
 
 @Suite("project files: key lines, templates, names, order")
 struct ProjectFileTests {
+    init() { TOMLKitParser.install() }
+
     @Test("key lines: headers, dotted keys, quoted keys, inline tables, multi-line strings")
     func keyLines() {
         let text = """

@@ -8,9 +8,14 @@ import Glibc
 import Musl
 #endif
 
-@main
-struct PortDash: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The root command. Two executables run it: `portdash` (lean: no TOML
+/// reader, so no Foundation in its start-up) and `portdash-toml` (with
+/// TOMLKit), which the lean one hands the whole invocation to when a
+/// `portdash.toml` or the user's config.toml has to be read.
+public struct PortDash: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "portdash",
         abstract: "Ends \"port already in use\": a DHCP-style pool of development ports, and a live view of who holds them.",
         discussion: """
@@ -45,7 +50,7 @@ struct PortDash: ParsableCommand {
     /// ArgumentParser's own entry point, except that a usage error is one
     /// line (the problem and where to look) instead of an error-plus-usage
     /// block, and it goes through the sanitizer like every other message.
-    static func main() {
+    public static func main() {
         let arguments = GlobalOptions.movedAfterVerb(Array(CommandLine.arguments.dropFirst()), verbs: UsageError.verbs)
         do {
             var command = try parseAsRoot(arguments)
