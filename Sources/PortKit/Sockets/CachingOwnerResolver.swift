@@ -41,22 +41,36 @@ public struct CachingOwnerResolver: OwnerResolving {
     public mutating func resolve(_ inodes: Set<UInt64>, primary: Set<UInt64>) throws(PortKitError) -> SocketOwners.Result {
         let now = monotonicSeconds()
         let pids = try walker.root.pids()
-        if now - lastFullWalk >= fullWalkEvery {
-            let result = try walker.find(inodes, pids: pids)
-            known = result.holders
-            unfound = inodes.subtracting(result.holders.keys)
-            unreadable = result.unreadable
-            seenPids = Set(pids)
-            lastFullWalk = now
-            lastWasFullWalk = true
-            lastWalkedPids = pids.count
-            return result
-        }
+        if now - lastFullWalk >= fullWalkEvery { return try fullWalk(inodes, pids: pids, now: now) }
         lastWasFullWalk = false
+        var (holders, lost) = try reverify(inodes)
+        let fresh = pids.filter { !seenPids.contains($0) }
+        lastFreshPids = fresh.count
+        var walked = try walkFresh(fresh, for: inodes, into: &holders)
+        walked += try findNewListeners(inodes, primary: primary, lost: lost, pids: pids, fresh: fresh, into: &holders)
+        walked += try findConnections(inodes, primary: primary, into: &holders)
+        lastWalkedPids = walked
+        return remember(holders, inodes: inodes, pids: pids, walked: walked)
+    }
 
-        // 1. Re-verify what we know.
+    /// The safety walk: every process, and start remembering afresh.
+    mutating func fullWalk(_ inodes: Set<UInt64>, pids: [Int32], now: Double) throws(PortKitError) -> SocketOwners.Result {
+        let result = try walker.find(inodes, pids: pids)
+        known = result.holders
+        unfound = inodes.subtracting(result.holders.keys)
+        unreadable = result.unreadable
+        seenPids = Set(pids)
+        lastFullWalk = now
+        lastWasFullWalk = true
+        lastWalkedPids = pids.count
+        return result
+    }
+
+    /// 1. What we know, one readlinkat per reference. `lost`: known, but no
+    /// reference verifies any more (fd moved, holder gone).
+    func reverify(_ inodes: Set<UInt64>) throws(PortKitError) -> (holders: [UInt64: [FDRef]], lost: Set<UInt64>) {
         var holders: [UInt64: [FDRef]] = [:]
-        var lost = Set<UInt64>()  // known, but no reference verifies any more (fd moved, holder gone)
+        var lost = Set<UInt64>()
         let procfd = try walker.root.openDirectory()
         defer { try? procfd.close() }
         for inode in inodes {
@@ -64,48 +78,57 @@ public struct CachingOwnerResolver: OwnerResolving {
             let still = refs.filter { walker.verify($0, inode: inode, procfd: procfd) }
             if still.isEmpty { lost.insert(inode) } else { holders[inode] = still }
         }
-        // 2. New processes, in full, for every inode of interest.
-        let fresh = pids.filter { !seenPids.contains($0) }
-        var walked = fresh.count
-        lastFreshPids = fresh.count
-        if !fresh.isEmpty {
-            let found = try walker.find(inodes, pids: fresh, workers: 1)
-            unreadable.formUnion(found.unreadable)
-            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
-        }
-        // 3. New listeners (and known ones whose references all failed):
-        //    old processes, newest first, until each has an old holder. This
-        //    runs even when new processes already hold the socket: a pre-fork
-        //    server's master is old, its workers are new, and both must show.
+        return (holders, lost)
+    }
+
+    /// 2. New processes, in full, for every inode of interest (a fork sharing a listener is one).
+    mutating func walkFresh(_ fresh: [Int32], for inodes: Set<UInt64>, into holders: inout [UInt64: [FDRef]]) throws(PortKitError) -> Int {
+        guard !fresh.isEmpty else { return 0 }
+        let found = try walker.find(inodes, pids: fresh, workers: 1)
+        unreadable.formUnion(found.unreadable)
+        for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
+        return fresh.count
+    }
+
+    /// 3. New listeners (and known ones whose references all failed): old
+    /// processes, newest first, until each has an old holder. This runs even
+    /// when new processes already hold the socket: a pre-fork server's
+    /// master is old, its workers are new, and both must show.
+    mutating func findNewListeners(_ inodes: Set<UInt64>, primary: Set<UInt64>, lost: Set<UInt64>, pids: [Int32], fresh: [Int32],
+                                   into holders: inout [UInt64: [FDRef]]) throws(PortKitError) -> Int {
         let missing = inodes.filter { primary.contains($0) && (known[$0] == nil || lost.contains($0)) && !unfound.contains($0) }
-        if !missing.isEmpty {
-            let freshSet = Set(fresh)
-            let old = pids.filter { !freshSet.contains($0) }.sorted(by: >)
-            let found = try walker.find(Set(missing), pids: old, workers: 1, stopWhenEachFound: true)
-            walked += found.scannedPids
-            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
-            for inode in missing where found.holders[inode] == nil { unfound.insert(inode) }
-        }
-        // 4. New connections: their server holds them, so look in the
-        //    listeners' processes first; the rest wait for the safety walk
-        //    (a browser opening connections must not cost a walk each time).
+        guard !missing.isEmpty else { return 0 }
+        let freshSet = Set(fresh)
+        let old = pids.filter { !freshSet.contains($0) }.sorted(by: >)
+        let found = try walker.find(Set(missing), pids: old, workers: 1, stopWhenEachFound: true)
+        for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
+        for inode in missing where found.holders[inode] == nil { unfound.insert(inode) }
+        return found.scannedPids
+    }
+
+    /// 4. New connections: their server holds them, so look in the
+    /// listeners' processes first; the rest wait for the safety walk (a
+    /// browser opening connections must not cost a walk each time).
+    func findConnections(_ inodes: Set<UInt64>, primary: Set<UInt64>, into holders: inout [UInt64: [FDRef]]) throws(PortKitError) -> Int {
         let secondary = inodes.filter { holders[$0] == nil && !primary.contains($0) }
-        if !secondary.isEmpty {
-            let near = Set(primary.compactMap { holders[$0] ?? known[$0] }.flatMap { $0.map(\.pid) })
-            let found = try walker.find(Set(secondary), pids: near.sorted(), workers: 1)
-            walked += near.count
-            for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
-        }
-        lastWalkedPids = walked
+        guard !secondary.isEmpty else { return 0 }
+        let near = Set(primary.compactMap { holders[$0] ?? known[$0] }.flatMap { $0.map(\.pid) })
+        let found = try walker.find(Set(secondary), pids: near.sorted(), workers: 1)
+        for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
+        return near.count
+    }
+
+    /// Remember for next time; forget closed sockets and gone processes.
+    mutating func remember(_ found: [UInt64: [FDRef]], inodes: Set<UInt64>, pids: [Int32], walked: Int) -> SocketOwners.Result {
+        var holders = found
         for key in holders.keys { holders[key]!.sort { ($0.pid, $0.fd) < ($1.pid, $1.fd) } }
-        // Remember for next time; forget closed sockets and gone processes.
         known = holders
         unfound.formIntersection(inodes)
         seenPids = Set(pids)
-        var result = SocketOwners.Result()
-        result.holders = holders
         // Processes that exited no longer count as unreadable.
         unreadable.formIntersection(seenPids)
+        var result = SocketOwners.Result()
+        result.holders = holders
         result.unreadable = unreadable
         result.scannedPids = walked
         return result
