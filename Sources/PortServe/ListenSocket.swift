@@ -16,32 +16,12 @@ enum ListenSocket {
         // A restart must not wait for the last run's TIME_WAITs; this does not let two servers share the port.
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, size)
         if a.ipv6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, size) }
-        let rc = a.ipv6 ? bind6(fd, a) : bind4(fd, a)
+        let rc = SocketAddress.bind(fd, host: a.host, port: a.port, ipv6: a.ipv6)
         guard rc == 0, listen(fd, backlog) == 0 else {
             let e = errno
             close(fd)
             throw .cannotListen(a, errno: e)
         }
         return fd
-    }
-
-    static func bind4(_ fd: Int32, _ a: ListenAddress) -> Int32 {
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = a.port.bigEndian
-        _ = a.host.withCString { inet_pton(AF_INET, $0, &sa.sin_addr) }
-        return withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-    }
-
-    static func bind6(_ fd: Int32, _ a: ListenAddress) -> Int32 {
-        var sa = sockaddr_in6()
-        sa.sin6_family = sa_family_t(AF_INET6)
-        sa.sin6_port = a.port.bigEndian
-        _ = a.host.withCString { inet_pton(AF_INET6, $0, &sa.sin6_addr) }
-        return withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-        }
     }
 }

@@ -66,29 +66,11 @@ public struct BindProbe: PortProbing {
         case .failure(let e): return .failed(e)
         }
         defer { try? fd.close() }
-        var rc: Int32
-        if family == AF_INET {
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            addr.sin_addr = in_addr(s_addr: 0)  // INADDR_ANY
-            rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        } else {
+        if family == AF_INET6 {
             var on: Int32 = 1
             setsockopt(fd.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = port.bigEndian
-            rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
         }
+        let rc = SocketAddress.bind(fd.rawValue, host: nil, port: port, ipv6: family == AF_INET6)
         if rc == 0 { return .free }
         switch Errno(rawValue: errno) {
         case .addressInUse: return .inUse
