@@ -8,7 +8,7 @@ public struct Binding: Sendable {
     public let help: String
     /// Shown in the footer with this short name when set.
     public let footer: String?
-    /// Changes the state file: counts only as the first key of its read,
+    /// Changes the state file: counts only as the only key of its read,
     /// never typed ahead behind other input (which is what a paste is, in a
     /// terminal that does not bracket pastes).
     public let deliberate: Bool
@@ -188,7 +188,7 @@ public enum KeyBindings {
     static let nameLimit = 64
 
     /// y kills only once the box is armed (on screen for a moment with no
-    /// input) and only as the first key of its read: never typed ahead.
+    /// input) and only as the only key of its read: never typed ahead.
     static func confirmKill(_ key: Key, port: UInt16, targets: [KillTarget], signal: KillSignal, typedAhead: Bool,
                             _ state: inout DashboardState) -> Reaction {
         switch key {

@@ -167,15 +167,19 @@ final class RunLoop {
         nextScan = monotonicSeconds() + state.interval
     }
 
-    /// Reads every key waiting: one burst. Keys after the first came faster
-    /// than a person types and are handled as typed ahead. Returns false to quit.
+    /// Reads every key waiting: one burst. When a burst holds more than one
+    /// key, all of them came faster than a person types (a paste where the
+    /// terminal does not bracket pastes, keys pressed ahead), the first one
+    /// too: each is handled as typed ahead, so none submits, releases or
+    /// confirms. Returns false to quit.
     func readKeys() -> Bool {
-        var first = true
-        while let key = terminal.readKey() {
+        var burst: [Key] = []
+        while let key = terminal.readKey() { burst.append(key) }
+        let typedAhead = burst.filter { $0 != .resize }.count > 1
+        for key in burst {
             // Input while the kill box waits to arm puts its arming off.
             if armAt != nil { armAt = monotonicSeconds() + RunLoop.armDelay }
-            let reaction = KeyBindings.handle(key, &state, layout: layout, typedAhead: !first)
-            first = false
+            let reaction = KeyBindings.handle(key, &state, layout: layout, typedAhead: typedAhead)
             if reaction.flags.contains(.quit) { return false }
             follow(reaction, key: key)
             if reaction.flags.contains(.dropTypeAhead) {

@@ -74,6 +74,21 @@ struct DashboardViewsTmuxTests {
         t.waitFor("the exit") { $0.contains("EXITED") }
     }
 
+    @Test("a burst that starts with d never releases: every key of a multi-key read is typed ahead, the first too")
+    func burstFirstKey() throws {
+        let pool = TestSupport.freeRange(count: 3)
+        #expect(fixture.cli(["reserve", String(pool.first + 1), "keepme"], pool).status == 0)
+        let t = try fixture.start(pool)
+        t.waitFor("the reservation") { _ in t.row(pool.first + 1).contains("keepme") }
+        t.keys("j")
+        t.keys("Enter")
+        #expect(t.waitFor(text: "\(pool.first + 1) details"))
+        // One write of two bytes, as an unbracketed paste of "dq" arrives.
+        t.type("dq")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(fixture.book().lease(on: pool.first + 1)?.service == "keepme")
+    }
+
     @Test("TERM=dumb or an unknown terminal: one line, non-zero exit, at once")
     func cannotDraw() throws {
         let pool = TestSupport.freeRange(count: 1)
