@@ -66,6 +66,11 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case badProjectFile(path: String, line: Int?, problem: String)
     /// This executable has no TOML reader (the lean `portdash`) and its
     /// twin with one (`portdash-toml`) is not beside it.
+    /// A file the user asked us to write (`env --dotenv`) cannot be, or may not be replaced.
+    case cannotWriteFile(path: String, why: String)
+    /// A project file or config whose commands we may not run (another
+    /// user's, writable by others, not a regular file).
+    case untrustedFile(path: String, why: String)
     case needsTOMLReader(path: String)
     /// No portdash.toml or Procfile in the directory or any parent.
     case noProject(directory: String)
@@ -137,6 +142,10 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
         case .needsTerminal(let why):
             return "\(why); for scripts use: portdash status --json"
+        case .cannotWriteFile(let path, let why):
+            return "cannot write \(path): \(why)"
+        case .untrustedFile(let path, let why):
+            return "\(path) \(why)"
         case .needsTOMLReader(let path):
             return "\(path) is TOML, and this portdash reads TOML through portdash-toml, which is not beside it; install both (see README: Install)"
         case .badProjectFile(let path, let line, let problem):
@@ -172,11 +181,11 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
         case .procUnavailable, .system:
             return 71  // EX_OSERR
-        case .stateNotWritable, .stateWouldBeTooLarge:
+        case .stateNotWritable, .stateWouldBeTooLarge, .cannotWriteFile:
             return 73  // EX_CANTCREAT
         case .lockTimeout:
             return 75  // EX_TEMPFAIL
-        case .unsafeStateDirectory, .killRefused, .permissionDenied:
+        case .unsafeStateDirectory, .killRefused, .permissionDenied, .untrustedFile:
             return 77  // EX_NOPERM
         }
     }

@@ -18,13 +18,20 @@ enum FileText {
     /// The file as UTF-8 text; `.absent` when there is no such file, or
     /// (`deniedIsAbsent`) one we may not read: a user config under a $HOME
     /// that is not ours (a command run as another user) is not our config.
-    static func read(_ path: String, deniedIsAbsent: Bool = false) throws(PortKitError) -> Outcome {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    ///
+    /// With `trusted`, the file must be one whose commands we may run (a
+    /// project file, the user's config; like OpenSSH's StrictModes and git's
+    /// safe.directory): a regular file, ours or root's, writable by nobody
+    /// else. Another user's portdash.toml found on the way up is refused.
+    static func read(_ path: String, deniedIsAbsent: Bool = false, trusted: Bool = false) throws(PortKitError) -> Outcome {
+        // O_NONBLOCK: a FIFO named portdash.toml must not hang us in open().
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR || (deniedIsAbsent && errno == EACCES) { return .absent }
             throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))")
         }
         defer { close(fd) }
+        if trusted { try checkTrusted(fd, path) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while bytes.count <= limit {
@@ -39,5 +46,20 @@ enum FileText {
             throw .badProjectFile(path: path, line: nil, problem: "is not UTF-8 text")
         }
         return .text(text)
+    }
+
+    /// A regular file, owned by us or root, not writable by group or others.
+    static func checkTrusted(_ fd: Int32, _ path: String) throws(PortKitError) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))") }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw .untrustedFile(path: path, why: "is not a regular file")
+        }
+        if st.st_uid != geteuid() && st.st_uid != 0 {
+            throw .untrustedFile(path: path, why: "belongs to uid \(st.st_uid), not to you; portdash runs no other user's commands (chown it, or remove it)")
+        }
+        if st.st_mode & 0o022 != 0 {
+            throw .untrustedFile(path: path, why: "can be written by others (mode \(String(st.st_mode & 0o777, radix: 8))); fix it with: chmod go-w \(path)")
+        }
     }
 }

@@ -7,8 +7,7 @@ import PortKit
 enum ProcfileReader {
     static func services(_ text: String, path: String) throws(PortKitError) -> [ServiceSpec] {
         var out: [ServiceSpec] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (n, line) in TextLines.of(text).enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {

@@ -25,7 +25,7 @@ public enum ProjectLoader {
     /// The whole project, every rule checked; `.noProject` when there is none.
     public static func load(from directory: String) throws(PortKitError) -> Project {
         guard let found = find(from: directory) else { throw .noProject(directory: directory) }
-        guard case .text(let text) = try FileText.read(found.file) else { throw .noProject(directory: directory) }
+        guard case .text(let text) = try FileText.read(found.file, trusted: true) else { throw .noProject(directory: directory) }
         let root = realPath(found.dir)
         let name = ProjectName.of(root: root)
         switch found.format {
@@ -46,7 +46,7 @@ public enum ProjectLoader {
     /// verbs need no more, and a mistake in a service must not stop `status`.
     public static func pool(from directory: String) throws(PortKitError) -> (range: PortRange, file: String, line: Int?)? {
         guard let found = find(from: directory), found.format == .toml,
-              case .text(let text) = try FileText.read(found.file) else { return nil }
+              case .text(let text) = try FileText.read(found.file, trusted: true) else { return nil }
         guard let pool = try TOMLProjectReader(doc: try TOMLDocument(path: found.file, text: text)).pool() else { return nil }
         return (pool.range, found.file, pool.line)
     }

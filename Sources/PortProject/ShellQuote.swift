@@ -32,11 +32,18 @@ public enum DotEnv {
     }
 
     /// Replaces `path` whole (a temporary file beside it, then rename), so a
-    /// reader never sees half a file.
+    /// reader never sees half a file. Only a regular file is replaced, with
+    /// its mode and owner kept (a new one is 0600: values can be secrets);
+    /// a symlink, device, FIFO or directory there is refused, never replaced.
     public static func write(_ vars: [(name: String, value: String)], to path: String) throws(PortKitError) {
+        let existing = try regularFileOrNothing(path)
         let temp = path + ".portdash-tmp." + String(getpid())
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw .system(call: "writing \(path)", errno: Errno(rawValue: errno)) }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, existing.map { $0.st_mode & 0o7777 } ?? 0o600)
+        guard fd >= 0 else { throw .cannotWriteFile(path: path, why: errnoText(errno)) }
+        if let st = existing {
+            fchmod(fd, st.st_mode & 0o7777)
+            if geteuid() == 0 { _ = fchown(fd, st.st_uid, st.st_gid) }
+        }
         let bytes = Array(text(vars).utf8)
         var off = 0
         while off < bytes.count {
@@ -48,8 +55,24 @@ public enum DotEnv {
         let err = errno
         close(fd)
         if failed || rename(temp, path) != 0 {
+            let why = errnoText(failed ? err : errno)
             unlink(temp)
-            throw .system(call: "writing \(path)", errno: Errno(rawValue: failed ? err : errno))
+            throw .cannotWriteFile(path: path, why: why)
+        }
+    }
+
+    /// The file's stat if it is a regular file, nil if absent; anything else is refused.
+    static func regularFileOrNothing(_ path: String) throws(PortKitError) -> stat? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return nil }
+            throw .cannotWriteFile(path: path, why: errnoText(errno))
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return st
+        case S_IFLNK: throw .cannotWriteFile(path: path, why: "it is a symbolic link, which would be replaced; give the file it points to")
+        case S_IFDIR: throw .cannotWriteFile(path: path, why: "it is a directory; give a file such as \(path)/.env")
+        default: throw .cannotWriteFile(path: path, why: "it is not a regular file (a device or a FIFO); give a regular file")
         }
     }
 }

@@ -11,7 +11,7 @@ public struct TOMLKeyLines: Sendable {
     public init(_ text: String) {
         var table: [String] = []
         var inMultiline: String? = nil
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in TextLines.of(text).enumerated() {
             let line = n + 1
             var s = Substring(raw)
             if let delim = inMultiline {

@@ -23,7 +23,7 @@ public struct UserConfig: Sendable {
 
     public static func load(environment env: (String) -> String?) throws(PortKitError) -> UserConfig {
         let path = path(environment: env)
-        guard case .text(let text) = try FileText.read(path, deniedIsAbsent: true) else { return UserConfig(path: path, present: false) }
+        guard case .text(let text) = try FileText.read(path, deniedIsAbsent: true, trusted: true) else { return UserConfig(path: path, present: false) }
         let doc = try TOMLDocument(path: path, text: text)
         var config = UserConfig(path: path, present: true)
         try doc.checkKeys(doc.root, at: [], known: ["pool", "dashboard"])
