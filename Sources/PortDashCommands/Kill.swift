@@ -105,7 +105,7 @@ struct Kill: ParsableCommand {
     /// that clears by itself, or held by a process still (a respawned
     /// worker, a supervisor's new child), which is returned as the failure.
     func lookAgain() throws -> PortKitError? {
-        let after = try Kill.scan(port)
+        let after = try watch()
         if let uid = after.hiddenUIDs.first, after.owners.isEmpty {
             return .stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
         }
@@ -116,5 +116,20 @@ struct Kill: ParsableCommand {
             printError("portdash: port \(port) has no process; its \(after.holderSummary) socket clears by itself within a minute")
         }
         return nil
+    }
+
+    /// How long a port that looks free is watched: a supervisor restarts a
+    /// killed server within milliseconds, after the first look.
+    static let settle = 1.5
+
+    /// Scans until a process holds the port again or `settle` has passed.
+    func watch() throws -> PortReport {
+        let deadline = monotonicSeconds() + Kill.settle
+        var after = try Kill.scan(port)
+        while after.owners.isEmpty && after.hiddenUIDs.isEmpty && monotonicSeconds() < deadline {
+            usleep(100_000)
+            after = try Kill.scan(port)
+        }
+        return after
     }
 }

@@ -158,4 +158,30 @@ struct AnyPortTests {
         let after = try snapshot(["status", String(port)])
         for pid in after.ports[0].sockets.flatMap({ $0.owners.map(\.pid) }) { kill(pid, SIGKILL) }
     }
+
+    @Test("kill watches the port a moment: a supervisor's new child, forked right after, is caught (exit 69)")
+    func killSeesRespawn() throws {
+        let port = TestSupport.freeRange(count: 1).first
+        // A supervisor: holds no socket itself; each child binds and listens;
+        // when one dies, the next is forked at once.
+        let script = """
+            import os, socket, time
+            def serve():
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(60); os._exit(0)
+            while True:
+                pid = os.fork()
+                if pid == 0: serve()
+                os.waitpid(pid, 0)
+            """
+        let supervisor = ChildProcess(["python3", "-c", script])
+        defer { supervisor.signal(SIGKILL) }
+        #expect(waitUntil { ((try? snapshot(["status", String(port)]))?.ports.first?.sockets.isEmpty) == false })
+        let r = portdash(["kill", String(port), "--yes"])
+        #expect(r.status == 69, "\(r.stderr)")
+        #expect(r.stderr.contains("still held, now by python3"), "\(r.stderr)")
+        supervisor.signal(SIGKILL)
+        supervisor.wait()
+        for pid in (try snapshot(["status", String(port)])).ports[0].sockets.flatMap({ $0.owners.map(\.pid) }) { kill(pid, SIGKILL) }
+    }
 }
