@@ -11,6 +11,7 @@ extension ServiceRunner {
         guard phase == .running else { return }
         exitCode = code
         for s in services where s.groupAlive { s.signalGroup(SIGTERM) }
+        for pid in strays() { kill(pid, SIGTERM) }
         phase = .terminating(until: monotonicSeconds() + options.grace)
     }
 
@@ -18,13 +19,14 @@ extension ServiceRunner {
         let left = services.filter(\.groupAlive)
         if !left.isEmpty { say("still running after TERM: \(left.map(\.spec.name).joined(separator: ", ")); sending KILL") }
         for s in left { s.signalGroup(SIGKILL) }
+        for pid in strays() { kill(pid, SIGKILL) }
         phase = .killing(until: monotonicSeconds() + 5)
     }
 
     /// Done once no process of any service is left.
     func advanceStop() {
         reap()
-        if services.allSatisfy({ !$0.groupAlive }) {
+        if services.allSatisfy({ !$0.groupAlive }) && strays().isEmpty {
             phase = .done
             return
         }
@@ -34,6 +36,20 @@ extension ServiceRunner {
             say("could not stop \(runningNames.joined(separator: ", ")) (a process that ignores KILL is stuck in the kernel); their leases are released anyway")
             phase = .done
         default: break
+        }
+    }
+
+    /// Processes below `up` outside its services' groups: what a service
+    /// started with setsid, or left behind when it exited. `up` is their
+    /// subreaper, so they are still its descendants; they are stopped with
+    /// the services (zombies are only reaped).
+    func strays() -> [Int32] {
+        let me = getpid()
+        let reader = ProcessReader()
+        let groups = Set(services.map(\.pgid))
+        return ((try? ProcRoot.system.pids()) ?? []).filter { pid in
+            guard pid != me, let st = reader.stat(pid), st.state != "Z", !groups.contains(getpgid(pid)) else { return false }
+            return reader.ancestors(of: pid).contains(me)
         }
     }
 

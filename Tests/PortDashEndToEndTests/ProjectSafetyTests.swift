@@ -70,4 +70,19 @@ struct ProjectSafetyTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("WEB_PORT=") && r.stdout.contains("WORKER_PORT="), "\(r.stdout)")
     }
+
+    @Test("up stops what a service started outside its process group (setsid) too, before releasing the port")
+    func setsidStray() throws {
+        let f = ProjectFixture(ports: 2)
+        let daemon = "import os, socket, time; s = socket.socket(); s.bind(('127.0.0.1', int(os.environ['PORT']))); s.listen(); time.sleep(300)"
+        f.write("portdash.toml", "[services.daemon]\ncommand = \"setsid python3 -c \\\"\(daemon)\\\" & exec sleep 300\"\n")
+        let up = f.up(["--grace", "1"])
+        #expect(up.waitFor("daemon is ready"), "\(up.log)")
+        let port = try #require(f.book().leases.first?.port)
+        up.interrupt()
+        #expect(up.wait() == 130, "\(up.log)")
+        // Nothing listens there any more: the setsid'd python went with its service.
+        let status = f.portdash(["status", String(port), "--json"])
+        #expect(status.stdout.contains("\"state\":\"free\""), "\(status.stdout)\n\(up.log)")
+    }
 }
