@@ -18,8 +18,10 @@ public struct ServeLimits: Sendable {
     public var headSeconds = 10.0
     /// Seconds one write may wait for a client to take data; then it is dropped.
     public var writeSeconds = 10.0
-    /// Seconds between SSE comment heartbeats on /events.
-    public var heartbeatSeconds = 15.0
+    /// Seconds between SSE comment heartbeats on /events. A client that went
+    /// away is noticed only when a write to it fails, so this is also how
+    /// long its slot stays taken (reconnecting browsers must not use up all 16).
+    public var heartbeatSeconds = 2.0
     /// `port` parameters in one /port-status query.
     public var queryPorts = 64
     /// Distinct on-demand scopes (?all=1, ?port=…) whose last refresh is kept.

@@ -143,6 +143,20 @@ struct ServeTests {
         #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("swift build -c release --product portdash-serve"), "\(r.stderr)")
     }
 
+    @Test("event clients that went away free their slots: 16 connect-and-close, then a new one is served")
+    func reconnects() throws {
+        let serve = try ServeFixture()
+        for _ in 0..<16 {
+            let gone = try #require(EventStreamClient(port: serve.port))
+            #expect(gone.waitFor(": portdash events"))
+        }  // each closed as it goes out of scope
+        // Within a few heartbeats the slots are free again.
+        #expect(waitUntil(seconds: 30) {
+            guard let fresh = EventStreamClient(port: serve.port) else { return false }
+            return fresh.waitFor(": portdash events", seconds: 2)
+        })
+    }
+
     @Test("200 concurrent clients are answered (200) or refused (503), a client that never reads /events stops nobody, memory stays under 64 MiB")
     func manyClients() throws {
         let serve = try ServeFixture()
