@@ -12,13 +12,19 @@ public struct Context {
     public init(_ global: GlobalOptions, lockTimeout: Double = 10) throws {
         range = try global.resolvedRange()
         let path = try global.resolvedStatePath()
-        // Clamped: NaN, inf or a negative value must not turn a bounded wait into a hang.
-        var timeout = processEnvironment("PORTDASH_LOCK_TIMEOUT").flatMap(Double.init) ?? lockTimeout
-        if !timeout.isFinite || timeout < 0 { timeout = lockTimeout }
-        timeout = min(timeout, 600)
-        store = LeaseStore(path: path, lockTimeout: timeout)
+        store = LeaseStore(path: path, lockTimeout: try Context.lockTimeout(default: lockTimeout))
         pool = LeasePool(range: range)
     }
 
     public func environment() -> SystemLeaseEnvironment { SystemLeaseEnvironment(range: range) }
+
+    /// $PORTDASH_LOCK_TIMEOUT, else `default`. A value that is set but is not
+    /// seconds from 0 to 600 is a usage error, not silently the default.
+    static func lockTimeout(default fallback: Double) throws -> Double {
+        guard let text = processEnvironment("PORTDASH_LOCK_TIMEOUT") else { return fallback }
+        guard let v = Double(text), v.isFinite, v >= 0, v <= 600 else {
+            throw fail(.invalidSetting("PORTDASH_LOCK_TIMEOUT=\"\(text)\" is not seconds from 0 to 600; set e.g. PORTDASH_LOCK_TIMEOUT=10, or unset it"))
+        }
+        return v
+    }
 }

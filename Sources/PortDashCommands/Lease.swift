@@ -32,6 +32,8 @@ struct LeaseCommand: ParsableCommand {
             throw ValidationError("--ttl must be between 1 and \(LeaseBook.maxTTL) seconds (ten years), e.g. --ttl 3600")
         }
         if let pid, pid <= 0 { throw ValidationError("--pid must be a process id, e.g. --pid $$") }
+        // init never exits: a lease bound to it would never end.
+        if pid == 1 { throw ValidationError("--pid 1 is init, which never exits; bind the lease to your server's pid, e.g. --pid $$") }
     }
 
     func run() throws {

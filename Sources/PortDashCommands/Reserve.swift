@@ -15,6 +15,10 @@ struct Reserve: ParsableCommand {
     @Argument(help: "The service name.")
     var name: String
 
+    func validate() throws {
+        if port == 0 { throw ValidationError("port 0 is not a port; give one of the pool, e.g. portdash reserve 5003 db") }
+    }
+
     func run() throws {
         let ctx = try Context(global)
         let env = ctx.environment()

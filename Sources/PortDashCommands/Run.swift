@@ -16,7 +16,7 @@ struct Run: ParsableCommand {
         discussion: """
             The port is in $PORT, and every {port} in the arguments is replaced by it. The lease is \
             bound to the child process. Signals sent to portdash (INT, TERM, HUP, QUIT, USR1, USR2, WINCH and \
-            every other catchable one that would end it, but PIPE) are passed to the child; portdash exits with the child's status (128+N if signal N ended it).
+            PIPE and every other catchable one that would end it) are passed to the child; portdash exits with the child's status (128+N if signal N ended it).
             Example: portdash run web -- python3 -m http.server {port}
             """)
 

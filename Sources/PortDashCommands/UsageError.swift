@@ -10,14 +10,34 @@ enum UsageError {
             .split(separator: "\n").first.map(String.init)?
             .replacingAll("Error: ", with: "") ?? "invalid arguments"
         // A first word that is no verb and no option was meant as a verb
-        // (the dashboard, the default verb, takes no words).
-        if let word = arguments.first, !word.hasPrefix("-"), !verbs.contains(word) {
+        // (the dashboard, the default verb, takes no words); global options
+        // may come before it.
+        if let word = firstWord(arguments), !verbs.contains(word) {
             if let near = nearest(word) { return "unknown command '\(word)'; did you mean '\(near)'?" }
             return "unknown command '\(word)'; the commands are: \(verbs.filter { $0 != "bench-refresh" }.joined(separator: ", "))"
         }
         let verb = arguments.first { verbs.contains($0) }
-        return message + "; see: portdash " + (verb.map { $0 + " " } ?? "") + "--help"
+        let see = "; see: portdash " + (verb.map { $0 + " " } ?? "") + "--help"
+        // ArgumentParser reads "-5" as an option and says a value is missing.
+        if let i = arguments.indices.dropLast().first(where: { arguments[$0].hasPrefix("--") && isNegativeNumber(arguments[$0 + 1]) }) {
+            return "\(arguments[i]) \(arguments[i + 1]): a negative number is not a valid value" + see
+        }
+        return message + see
     }
+
+    /// The first argument that is neither an option nor a global option's value.
+    static func firstWord(_ arguments: [String]) -> String? {
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--range" || a == "--state" { i += 2; continue }
+            if a.hasPrefix("-") { i += 1; continue }
+            return a
+        }
+        return nil
+    }
+
+    static func isNegativeNumber(_ s: String) -> Bool { s.count > 1 && s.hasPrefix("-") && Double(s) != nil }
 
     /// The verb within two edits of `word`, if exactly one is nearest.
     static func nearest(_ word: String) -> String? {

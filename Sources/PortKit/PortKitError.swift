@@ -71,6 +71,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A project file or config whose commands we may not run (another
     /// user's, writable by others, not a regular file).
     case untrustedFile(path: String, why: String)
+    /// An environment variable or option value that cannot be used (the text says which and the fix).
+    case invalidSetting(String)
     case needsTOMLReader(path: String)
     /// No portdash.toml or Procfile in the directory or any parent.
     case noProject(directory: String)
@@ -146,6 +148,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot write \(path): \(why)"
         case .untrustedFile(let path, let why):
             return "\(path) \(why)"
+        case .invalidSetting(let why):
+            return why
         case .needsTOMLReader(let path):
             return "\(path) is TOML, and this portdash reads TOML through portdash-toml, which is not beside it; install both (see README: Install)"
         case .badProjectFile(let path, let line, let problem):
@@ -169,7 +173,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Exit status, following sysexits(3) so scripts can tell failures apart.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRange, .invalidName, .invalidStatePath, .unknownService:
+        case .invalidRange, .invalidName, .invalidStatePath, .unknownService, .invalidSetting:
             return 64  // EX_USAGE
         case .malformedProcLine, .badStateFile, .stateFileTooLarge, .badProjectFile:
             return 65  // EX_DATAERR

@@ -43,7 +43,7 @@ public struct Settings {
     /// The pool. An unusable --range or $PORTDASH_RANGE is a usage error (64).
     public func range(flag: String?) throws(PortKitError) -> Setting<PortRange> {
         if let flag { return Setting(try PortRange(parsing: flag), .flag("--range")) }
-        if let env = environment("PORTDASH_RANGE"), !env.isEmpty {
+        if let env = environment("PORTDASH_RANGE") {
             do { return Setting(try PortRange(parsing: env), .environment("PORTDASH_RANGE")) } catch {
                 throw .invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)")
             }

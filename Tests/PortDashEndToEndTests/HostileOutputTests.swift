@@ -96,12 +96,22 @@ struct HostileOutputTests {
             (["lease"], "portdash lease --help"), (["kill", "abc"], "portdash kill --help"),
             (["--frob"], "portdash --help"), (["status", "--range", "9-1"], "--range"),
             (["kill", "1", "--signal", "STOP"], "--signal"), (["\u{1B}[2J"], "unknown command"),
+            (["--range", "40000-40002", "statu"], "did you mean 'status'?"), (["lease", "web", "--ttl", "-5"], "negative number"),
+            (["reserve", "0", "x"], "port 0 is not a port"), (["lease", "web", "--pid", "1"], "init"),
         ]
         for (args, says) in cases {
             let r = portdash(args)
             #expect(r.status == 64, "\(args)")
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(says), "\(args): \(r.stderr)")
             expectClean(r.stderr, "\(args)")
+        }
+    }
+
+    @Test("environment settings that are set but unusable are usage errors, not silent defaults")
+    func badEnvironment() {
+        for (name, value) in [("PORTDASH_LOCK_TIMEOUT", "abc"), ("PORTDASH_LOCK_TIMEOUT", "-1"), ("PORTDASH_RANGE", "")] {
+            let r = TestSupport.runCommand([TestSupport.portdashBinary, "leases"], environment: ["PORTDASH_STATE": state, name: value])
+            #expect(r.status == 64 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(name), "\(name)=\(value): \(r.stderr)")
         }
     }
 

@@ -11,6 +11,7 @@ struct SanitizedTests {
             ("\u{7F}\u{0}", "\\x7F\\x00"),
             ("\u{9B}2J", "\\u{009B}2J"),
             ("abc\u{202E}gpj.exe", "abc\\u{202E}gpj.exe"),
+            ("a\u{2028}b\u{200F}c\u{FEFF}", "a\\u{2028}b\\u{200F}c\\u{FEFF}"),
             ("naïve 日本 🚀", "naïve 日本 🚀"),
           ])
     func escapes(_ input: String, _ expected: String) {

@@ -22,7 +22,14 @@ public enum TerminalText {
     static func needsEscape(_ u: Unicode.Scalar) -> Bool {
         let v = u.value
         return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+            || invisible.contains(v)
     }
+
+    /// Invisible or line-breaking format characters: zero-width space and
+    /// joiners, the left-to-right and right-to-left marks (U+200B–U+200F),
+    /// the Arabic letter mark (U+061C), the line and paragraph separators
+    /// (U+2028, U+2029: a new line in some terminals), the byte-order mark.
+    static let invisible: Set<UInt32> = [0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF]
 
     static func visibleEscape(_ u: Unicode.Scalar) -> String {
         switch u.value {

@@ -33,11 +33,13 @@ public enum ChildSignals {
     public static let cancelling = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
     /// Passed on by `run`: every catchable signal whose default action ends
     /// a process (so no signal can end portdash and leave the child running
-    /// with its lease), and SIGWINCH. Not SIGPIPE (our own write to a closed
-    /// pipe raises it) and not the fault signals (ILL, SEGV, BUS, FPE, SYS,
-    /// TRAP, ABRT), which are about portdash itself.
+    /// with its lease), and SIGWINCH. SIGPIPE too: one sent by kill(2)
+    /// reaches the child; one our own write to a closed pipe raises (it
+    /// is blocked, so the write just fails) also goes to the child, whose
+    /// output is that same pipe. Not the fault signals (ILL, SEGV, BUS, FPE,
+    /// SYS, TRAP, ABRT), which are about portdash itself.
     public static let forwarded = cancelling + [SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
-                                                SIGIO, SIGPWR, SIGSTKFLT, SIGWINCH]
+                                                SIGIO, SIGPWR, SIGSTKFLT, SIGWINCH, SIGPIPE]
 
     /// Blocks `signals` (so none is lost before we wait for them) and returns the set.
     @discardableResult
