@@ -214,7 +214,9 @@ public final class CursesTerminal: Terminal {
             default: return nil
             }
         default:
-            return (1...12).first { code == pd_key_f(Int32($0)) }.map { .function($0) }
+            if let f = (1...12).first(where: { code == pd_key_f(Int32($0)) }) { return .function(f) }
+            // Insert, Shift-Tab, …: a key with nothing bound, said so by name.
+            return keyname(code).map { .other(String(cString: $0)) }
         }
     }
 

@@ -10,6 +10,8 @@ public enum Key: Hashable, Sendable {
     /// A click at (row, column) of the screen.
     case click(row: Int, col: Int)
     case wheelUp, wheelDown
+    /// A key the dashboard has no name for (Insert, Shift-Tab), by its terminfo name.
+    case other(String)
     /// Text the terminal delivered as a bracketed paste: text for an open
     /// prompt, never keys. Only the terminal's key mapping makes one.
     case paste(String)
@@ -37,6 +39,7 @@ public enum Key: Hashable, Sendable {
         case .click: return "click"
         case .wheelUp: return "wheel↑"
         case .wheelDown: return "wheel↓"
+        case .other(let name): return name
         case .paste: return "paste"
         }
     }

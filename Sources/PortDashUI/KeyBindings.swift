@@ -176,7 +176,9 @@ public enum KeyBindings {
         }
         let after = before + text
         guard after.utf8.count <= nameLimit else {
-            state.message = ("paste refused: the name would be \(after.utf8.count) bytes; the limit is \(nameLimit)", .error)
+            // A paste over BracketedPaste's cap arrives cut at the cap: say "at least".
+            let size = after.utf8.count >= BracketedPaste.limit ? "at least \(after.utf8.count)" : "\(after.utf8.count)"
+            state.message = ("paste refused: the name would be \(size) bytes; the limit is \(nameLimit)", .error)
             return .redraw
         }
         state.mode = .reservePrompt(port: port, text: after)

@@ -261,6 +261,9 @@ struct KeyHandlingTests {
         #expect(r.command == nil && s.message?.text == "z: no such key here — ? for help")
         s.message = nil
         #expect(s == before)
+        // Insert, Shift-Tab and friends come by their terminfo name, and say so too.
+        _ = KeyBindings.handle(.other("KEY_IC"), &s, layout: layout)
+        #expect(s.message?.text == "KEY_IC: no such key here — ? for help")
     }
 
     @Test("the kill box: arrows and 1-5 choose the signal, which y then sends")
