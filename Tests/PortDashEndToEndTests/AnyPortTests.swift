@@ -32,6 +32,11 @@ struct AnyPortTests {
         return try JSONDecoder().decode(SnapshotJSON.self, from: Data(r.stdout.utf8))
     }
 
+    /// SIGKILL to whatever holds `port` now (a test's server's replacement).
+    func killHolders(of port: UInt16) throws {
+        for pid in pids(try snapshot(["status", String(port)]), port) { kill(pid, SIGKILL) }
+    }
+
     func pids(_ s: SnapshotJSON, _ port: UInt16) -> Set<Int32> {
         Set(s.ports.first { $0.port == port }?.sockets.flatMap { $0.owners.map(\.pid) } ?? [])
     }
@@ -155,8 +160,7 @@ struct AnyPortTests {
         #expect(r.stderr.contains("\(server.pid) python3 exited after SIGTERM"))
         #expect(r.stderr.contains("still held, now by python3"))
         // The replacement is not ours to wait for: stop it.
-        let after = try snapshot(["status", String(port)])
-        for pid in after.ports[0].sockets.flatMap({ $0.owners.map(\.pid) }) { kill(pid, SIGKILL) }
+        try killHolders(of: port)
     }
 
     @Test("kill watches the port a moment: a supervisor's new child, forked right after, is caught (exit 69)")
@@ -182,6 +186,6 @@ struct AnyPortTests {
         #expect(r.stderr.contains("still held, now by python3"), "\(r.stderr)")
         supervisor.signal(SIGKILL)
         supervisor.wait()
-        for pid in (try snapshot(["status", String(port)])).ports[0].sockets.flatMap({ $0.owners.map(\.pid) }) { kill(pid, SIGKILL) }
+        try killHolders(of: port)
     }
 }

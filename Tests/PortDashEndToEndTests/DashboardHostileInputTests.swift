@@ -22,9 +22,7 @@ struct DashboardHostileInputTests {
     @Test("a paste into the reserve prompt is text: its newline is not Enter, its x and y never kill")
     func pasteIntoPrompt() throws {
         let range = TestSupport.freeRange(count: 3)
-        let child = try ChildProcess.listening(on: range.first, seconds: 120)
-        let t = try fixture.start(range)
-        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+        let (t, child) = try fixture.startWithListener(range, on: range.first)
 
         t.keys("r")
         let prompt = "Reserve \(range.first) for service: "
@@ -51,9 +49,7 @@ struct DashboardHostileInputTests {
     @Test("a paste with no prompt open does nothing: not x, not y, not q")
     func pasteWithoutPrompt() throws {
         let range = TestSupport.freeRange(count: 3)
-        let child = try ChildProcess.listening(on: range.first, seconds: 120)
-        let t = try fixture.start(range)
-        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+        let (t, child) = try fixture.startWithListener(range, on: range.first)
 
         t.paste("xy\nq")
         #expect(t.waitFor(text: "paste ignored: no prompt open"))
@@ -74,9 +70,7 @@ struct DashboardHostileInputTests {
     @Test("x and y in one burst open the kill box but never confirm it; a later y does")
     func burstNeverConfirms() throws {
         let range = TestSupport.freeRange(count: 3)
-        let child = try ChildProcess.listening(on: range.first, seconds: 120)
-        let t = try fixture.start(range)
-        t.waitFor("the listener's row") { _ in t.row(range.first).contains(String(child.pid)) }
+        let (t, child) = try fixture.startWithListener(range, on: range.first)
 
         t.keys("x", "y")  // one send-keys: both reach the dashboard in one write
         // The box is shown, and armed only after the burst: y typed ahead was dropped.

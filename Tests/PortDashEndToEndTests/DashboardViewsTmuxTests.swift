@@ -59,9 +59,7 @@ struct DashboardViewsTmuxTests {
     @Test("the kill box sends the chosen signal, and the status line then says the port is free")
     func killWithSignal() throws {
         let pool = TestSupport.freeRange(count: 2)
-        let child = try ChildProcess.listening(on: pool.first, seconds: 60)
-        let t = try fixture.start(pool)
-        t.waitFor("the listener") { _ in t.row(pool.first).contains(String(child.pid)) }
+        let (t, child) = try fixture.startWithListener(pool, on: pool.first)
         t.keys("x")
         #expect(t.waitFor(text: "[TERM]"))
         t.keys("2")  // INT

@@ -92,6 +92,15 @@ struct TmuxDashboard {
                                environment: e, width: width, height: height)
     }
 
+    /// A `sleep` holding a listener on `port`, and the dashboard on `range`
+    /// once it shows that listener's pid.
+    func startWithListener(_ range: PortRange, on port: UInt16, width: Int = 120) throws -> (TmuxSession, ChildProcess) {
+        let child = try ChildProcess.listening(on: port, seconds: 120)
+        let t = try start(range, width: width)
+        t.waitFor("the listener's row") { _ in t.row(port).contains(String(child.pid)) }
+        return (t, child)
+    }
+
     func book() -> LeaseBook { (try? LeaseStore(path: state).load()) ?? LeaseBook() }
 
     /// `portdash ARGS --range …` on this state file, as from another terminal.
