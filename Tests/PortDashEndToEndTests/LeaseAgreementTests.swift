@@ -53,12 +53,7 @@ struct LeaseAgreementTests {
         // nothing serves there. That lease is idle in both views.
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(client) }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = (range.first + 4).bigEndian
-        sa.sin_addr = in_addr(s_addr: UInt32(0x7F000001).bigEndian)
-        let bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(bound == 0)
+        #expect(SocketAddress.bind(client, host: "127.0.0.1", port: range.first + 4, ipv6: false) == 0)
 
         let (leases, status) = try statuses(range)
         #expect(leases == ["db": "reserved", "web": "active", "api": "active", "idle": "idle", "client": "idle"])

@@ -26,11 +26,10 @@ struct RefreshingSourceTests {
         // probe says busy, nothing explains it, so a full dump runs at once.
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(client) }
+        #expect(SocketAddress.bind(client, host: "127.0.0.1", port: range.first + 2, ipv6: false) == 0)
         var sa = sockaddr_in()
         sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = (range.first + 2).bigEndian
         sa.sin_addr = in_addr(s_addr: UInt32(0x7F000001).bigEndian)
-        _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         sa.sin_port = range.first.bigEndian
         _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         let third = try source.sockets(in: range, busy: [range.first, range.first + 2])
