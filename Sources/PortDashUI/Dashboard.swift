@@ -17,7 +17,7 @@ public enum Dashboard {
         // Every way out (quit, signal, an error thrown) passes here:
         // endwin() and bracketed paste off.
         defer { terminal.stop() }
-        let loop = RunLoop(range: range, store: store, interval: interval, terminal: terminal,
+        let loop = try RunLoop(range: range, store: store, interval: interval, terminal: terminal,
                            refresher: .live(store: store), signalFD: sigfd,
                            environment: { SystemLeaseEnvironment(range: range) })
         return loop.run()

@@ -43,12 +43,12 @@ final class RunLoop {
     /// signal descriptor (-1: none).
     init(range: PortRange, store: LeaseStore, interval: Double, terminal: any Terminal,
          refresher: Refresher<CachingOwnerResolver>, signalFD: Int32,
-         environment: @escaping () -> any LeaseEnvironment) {
+         environment: @escaping () -> any LeaseEnvironment) throws(PortKitError) {
         self.environment = environment
         self.store = store
         self.terminal = terminal
         self.signalFD = signalFD
-        worker = ScanWorker(refresher: refresher)
+        worker = try ScanWorker(refresher: refresher)
         pool = LeasePool(range: range)
         state = DashboardState(range: range, statePath: store.path, interval: interval)
         state.log("watching \(range); state file \(store.path)", at: epochSeconds(), style: .dim)

@@ -28,11 +28,12 @@ final class ScanWorker: @unchecked Sendable {
     let wakeRead: FileDescriptor
     private let wakeWrite: FileDescriptor
 
-    init(refresher: Refresher<CachingOwnerResolver>) {
+    init(refresher: Refresher<CachingOwnerResolver>) throws(PortKitError) {
         self.refresher = refresher
         // Fails only when the process is out of descriptors, at start-up:
-        // then nothing else could work either (before, fd 0 was used silently).
-        let ends = try! FileDescriptor.pipe()
+        // one line and exit 71, not a trap.
+        let ends: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        do { ends = try FileDescriptor.pipe() } catch { throw .system(call: "pipe", errno: (error as? Errno) ?? .tooManyOpenFiles) }
         for fd in [ends.readEnd.rawValue, ends.writeEnd.rawValue] {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }

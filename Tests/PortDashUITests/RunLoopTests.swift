@@ -13,7 +13,7 @@ struct RunLoopTests {
     func run(_ terminal: FakeTerminal) -> Int32 {
         let root = ProcRoot(path: UIFixtures.procRoot)
         let probe = UIFixtures.Probe()
-        let loop = RunLoop(range: UIFixtures.range, store: store, interval: 0.25, terminal: terminal,
+        let loop = try! RunLoop(range: UIFixtures.range, store: store, interval: 0.25, terminal: terminal,
                            refresher: .live(store: store, root: root, probe: probe), signalFD: -1,
                            environment: { SystemLeaseEnvironment(root: root, probe: probe, holders: { _ in nil }) })
         return loop.run()
