@@ -48,7 +48,7 @@ public struct CachingOwnerResolver: OwnerResolving {
         lastFreshPids = fresh.count
         var walked = try walkFresh(fresh, for: inodes, into: &holders)
         walked += try findNewListeners(inodes, primary: primary, lost: lost, pids: pids, fresh: fresh, into: &holders)
-        walked += try findConnections(inodes, primary: primary, into: &holders)
+        walked += try findConnections(inodes, primary: primary, fresh: fresh, into: &holders)
         lastWalkedPids = walked
         return remember(holders, inodes: inodes, pids: pids, walked: walked)
     }
@@ -108,11 +108,13 @@ public struct CachingOwnerResolver: OwnerResolving {
 
     /// 4. New connections: their server holds them, so look in the
     /// listeners' processes first; the rest wait for the safety walk (a
-    /// browser opening connections must not cost a walk each time).
-    func findConnections(_ inodes: Set<UInt64>, primary: Set<UInt64>, into holders: inout [UInt64: [FDRef]]) throws(PortKitError) -> Int {
+    /// browser opening connections must not cost a walk each time). New
+    /// processes were searched for every inode in step 2, so not again here.
+    func findConnections(_ inodes: Set<UInt64>, primary: Set<UInt64>, fresh: [Int32],
+                         into holders: inout [UInt64: [FDRef]]) throws(PortKitError) -> Int {
         let secondary = inodes.filter { holders[$0] == nil && !primary.contains($0) }
         guard !secondary.isEmpty else { return 0 }
-        let near = Set(primary.compactMap { holders[$0] ?? known[$0] }.flatMap { $0.map(\.pid) })
+        let near = Set(primary.compactMap { holders[$0] ?? known[$0] }.flatMap { $0.map(\.pid) }).subtracting(fresh)
         let found = try walker.find(Set(secondary), pids: near.sorted(), workers: 1)
         for (inode, refs) in found.holders { holders[inode, default: []].append(contentsOf: refs) }
         return near.count
