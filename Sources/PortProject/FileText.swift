@@ -1,4 +1,5 @@
 import PortKit
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,14 +33,11 @@ enum FileText {
         }
         defer { close(fd) }
         if trusted { try checkTrusted(fd, path) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while bytes.count <= limit {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))") }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
+        // One byte more than the limit, so a larger file is told from one at the limit.
+        let bytes: [UInt8]
+        switch Syscalls.readAll(FileDescriptor(rawValue: fd), limit: limit + 1, expected: 65536) {
+        case .success(let b): bytes = b
+        case .failure(let e): throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(e))")
         }
         if bytes.count > limit { throw .badProjectFile(path: path, line: nil, problem: "is larger than \(limit >> 20) MiB") }
         guard let text = String(validating: bytes, as: UTF8.self) else {

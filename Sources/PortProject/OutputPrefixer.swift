@@ -1,4 +1,5 @@
 import PortKit
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -51,10 +52,7 @@ public final class OutputPrefixer {
     }
 
     static func write(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + off, $0.count - off) }
-            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }  // stdout closed: drop
-        }
+        // swift-system retries EINTR and short writes; a closed stdout drops the line.
+        _ = try? FileDescriptor.standardOutput.writeAll(bytes)
     }
 }

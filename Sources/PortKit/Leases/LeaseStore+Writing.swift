@@ -38,24 +38,7 @@ extension LeaseStore {
         let temp = directory + "/." + baseName + ".tmp." + String(getpid())
         removeStaleTemporaries()
         unlink(temp)
-        let fd: FileDescriptor
-        switch Syscalls.open(FilePath(temp), .writeOnly, [.create, .exclusiveCreate, .noFollow], permissions: .ownerReadWrite) {
-        case .success(let f): fd = f
-        case .failure(let e): throw .stateNotWritable(path: path, directory: directory, errno: e)
-        }
-        fchmod(fd.rawValue, 0o600)
-        // closeAfter: close reports delayed write errors on some file
-        // systems (NFS), so its error counts, after any of the writes'.
-        let written = Syscalls.catching {
-            try fd.closeAfter {
-                try fd.writeAll(bytes)
-                if durably { try Syscalls.sync(fd).get() }
-            }
-        }
-        // An interrupted close(2) has closed the descriptor all the same
-        // (Linux); writeAll and sync retry EINTR themselves.
-        if case .failure(let e) = written, e != .interrupted {
-            unlink(temp)
+        if case .failure(let e) = NewFile.write(bytes, to: temp, mode: 0o600, durably: durably) {
             throw .stateNotWritable(path: path, directory: directory, errno: e)
         }
         return temp

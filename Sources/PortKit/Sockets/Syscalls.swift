@@ -73,7 +73,7 @@ package enum Syscalls {
 
     /// Reads until EOF or `limit` bytes, whichever comes first: callers that
     /// must not act on a prefix ask for one byte more than they accept.
-    static func readAll(_ fd: FileDescriptor, limit: Int = 64 << 20, expected: Int = 4096) -> Result<[UInt8], Errno> {
+    package static func readAll(_ fd: FileDescriptor, limit: Int = 64 << 20, expected: Int = 4096) -> Result<[UInt8], Errno> {
         var buffer = [UInt8](repeating: 0, count: max(1, min(limit, expected)))
         var used = 0
         reading: while true {
