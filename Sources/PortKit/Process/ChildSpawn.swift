@@ -45,10 +45,10 @@ public struct SpawnFailure: Error, Sendable, Equatable, CustomStringConvertible 
     /// "no such directory: /x", "not found on PATH", "not executable".
     public func description(command: String, directory: String?) -> String {
         switch step {
-        case .notFound: return "\(command): not found on PATH; check the command name and your PATH"
+        case .notFound: return "cannot run \(command): not found on PATH; check the command name and your PATH"
         case .directory: return "cannot enter the working directory \(directory ?? "?"): \(errnoText(errno))"
-        case .exec where errno == .noSuchFileOrDirectory: return "\(command): no such file"
-        case .exec where errno == .permissionDenied: return "\(command): not executable (permission denied)"
+        case .exec where errno == .noSuchFileOrDirectory: return "cannot run \(command): no such file; check the command name"
+        case .exec where errno == .permissionDenied: return "cannot run \(command): not executable (permission denied)"
         case .exec: return "cannot run \(command): \(errnoText(errno))"
         case .cgroup: return "cannot join the service's cgroup: \(errnoText(errno))"
         default: return "cannot start \(command) (\(step)): \(errnoText(errno))"

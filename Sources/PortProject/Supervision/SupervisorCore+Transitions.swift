@@ -46,7 +46,7 @@ extension SupervisorCore {
             services[n]?.state = .waiting
             return [.start(n)]
         case .stopping:
-            services[n]?.state = .ended(status)
+            services[n]?.state = .ended(nil)  // stopped on purpose: not a failure
             return []
         case .starting(let since), .ready(let since):
             return endedOnItsOwn(n, status, ranFor: now - since)
