@@ -32,11 +32,13 @@ struct Leases: ParsableCommand {
         var rows: [[String]] = []
         for l in leases {
             let owner = l.owner.map { o -> String in
+                if let g = o.group { return "cgroup \(g)" + (reader.name(of: o).map { " (\($0), pid \(o.pid))" } ?? "") }
                 return reader.name(of: o).map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
+            let left = LeasePolicy.isLeftByKilledSupervisor(l, env: env) ? " (left by a killed up)" : ""
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
             rows.append([l.label, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
-                         LeasePolicy.status(of: l, env: env).rawValue, owner, expires].map(sanitized))
+                         LeasePolicy.status(of: l, env: env).rawValue + left, owner, expires].map(sanitized))
         }
         let table = TextTable(["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"].map { TextTable.Column($0) })
         var out = table.render(rows, width: nil)

@@ -207,7 +207,8 @@ public struct Renderer: Sendable {
                       .normal))
         if let l = r.lease {
             var t = "lease: \(l.label) (\(l.kind.rawValue), \(r.leaseStatus?.rawValue ?? "?"))"
-            if let o = l.owner { t += ", bound to pid \(o.pid)" }
+            if let o = l.owner { t += o.group.map { ", held by its cgroup \($0)" } ?? ", bound to pid \(o.pid)" }
+            if r.leftByKilledSupervisor { t += "; left by a killed up: the next up in its checkout stops it" }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }

@@ -140,8 +140,10 @@ public struct PortScanner<Resolver: OwnerResolving> {
         let facts = ScanFacts(reader: reader, now: now, listening: !listening.isEmpty)
         let holders = Array(Set((listening.isEmpty ? host : listening).flatMap { $0.owners.map(\.pid) }))
         let state: PortState = LeasePolicy.isConflict(lease, holders: holders, env: facts) ? .conflict : .ours
-        return PortReport(port: port, state: state, lease: lease, leaseStatus: LeasePolicy.status(of: lease, env: facts),
-                          sockets: sockets, probe: probe, note: note, viewerIsRoot: viewerIsRoot)
+        var report = PortReport(port: port, state: state, lease: lease, leaseStatus: LeasePolicy.status(of: lease, env: facts),
+                                sockets: sockets, probe: probe, note: note, viewerIsRoot: viewerIsRoot)
+        report.leftByKilledSupervisor = LeasePolicy.isLeftByKilledSupervisor(lease, env: facts)
+        return report
     }
 }
 

@@ -44,6 +44,9 @@ public struct PortReport: Sendable, Equatable {
     /// permissions but of a process this /proc does not show.
     public let viewerIsRoot: Bool
 
+    /// The lease's service outlived the `up` or `run` that ran it (killed).
+    public var leftByKilledSupervisor = false
+
     public init(port: UInt16, state: PortState, lease: Lease?, leaseStatus: LeaseStatus?,
                 sockets: [SocketReport], probe: ProbeResult, note: String?, viewerIsRoot: Bool = false) {
         self.port = port; self.state = state; self.lease = lease; self.leaseStatus = leaseStatus

@@ -26,6 +26,21 @@ public final class ServiceProcess {
     /// process found after it, too).
     var lastSignal: Int32?
 
+    /// The variable every process of a service inherits: in pidfd mode, an
+    /// orphan our subreaper adopted is told apart by it.
+    static let tokenName = "PORTDASH_SUPERVISED"
+
+    /// A process's PORTDASH_SUPERVISED (/proc/PID/environ: NUL-separated
+    /// NAME=value as it was at exec).
+    static func token(of pid: Int32) -> String? {
+        guard case .success(let bytes) = ProcRoot.system.read("\(pid)/environ") else { return nil }
+        let prefix = Array((tokenName + "=").utf8)
+        for entry in bytes.split(separator: 0) where entry.starts(with: prefix) {
+            return String(decoding: entry.dropFirst(prefix.count), as: UTF8.self)
+        }
+        return nil
+    }
+
     /// Bytes read per turn of the loop at most, so a service that prints
     /// as fast as it can never keeps the loop from hearing signals.
     static let slice = 64 * 1024

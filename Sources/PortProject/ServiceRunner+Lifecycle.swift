@@ -29,7 +29,8 @@ extension ServiceRunner {
         }
         let all = ports.all
         let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all)
-        let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) }, setting: vars.map { ($0.name, $0.value) })
+        let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) || $0 == ServiceProcess.tokenName },
+                                           setting: vars.map { ($0.name, $0.value) } + [(ServiceProcess.tokenName, token(name))])
         let command = PortTemplate.fill(spec.command, service: spec.name, ports: all)
         switch s.start(command: command, environment: environment, directory: project.root) {
         case .failure(let e):
@@ -68,12 +69,22 @@ extension ServiceRunner {
         }
     }
 
+    /// PORTDASH_SUPERVISED's value for a service: which `up` and service a
+    /// process descends from, inherited through any fork, setsid or exec.
+    func token(_ name: String) -> String { "\(me.pid).\(me.startTime).\(name)" }
+
     /// Readiness (every 100 ms) and empty groups, each turn.
     func watch() {
-        trackOrphans()
+        trackOrphans(fresh: false)
+        var rescanned = false
         for n in order {
-            guard let s = services[n], core.services[n]?.groupEmpty == false else { continue }
-            if s.group.isEmpty { perform(core.handle(.emptied(n))) }
+            guard let s = services[n], core.services[n]?.groupEmpty == false, s.group.isEmpty else { continue }
+            if case .pidfd = mode, !rescanned {  // look again before calling a group empty: an orphan may be on its way to us
+                rescanned = true
+                trackOrphans(fresh: true)
+                if !s.group.isEmpty { continue }
+            }
+            perform(core.handle(.emptied(n)))
         }
         let waiting = order.filter { n in
             if case .starting = core.services[n]?.state, services[n] != nil, !core.readyAtOnce.contains(n) { return true }
@@ -91,21 +102,24 @@ extension ServiceRunner {
     }
 
     /// pidfd mode: pins every descendant of each service, and gives each
-    /// orphan our subreaper adopted to the service whose main process
-    /// started its process group or session. Every 500 ms while running,
-    /// each turn while stopping (a fork storm is caught as it forks).
-    func trackOrphans() {
+    /// orphan our subreaper adopted to the service its environment names
+    /// (PORTDASH_SUPERVISED), or whose main process started its process
+    /// group or session. Every 500 ms while running, each turn while
+    /// stopping (a fork storm is caught as it forks).
+    func trackOrphans(fresh: Bool) {
         guard case .pidfd = mode else { return }
         let now = monotonicSeconds()
-        guard core.stopping != nil || core.services.values.contains(where: { if case .stopping = $0.state { return true }; return false })
+        guard fresh || core.stopping != nil || core.services.values.contains(where: { if case .stopping = $0.state { return true }; return false })
                 || now - lastTrack >= 0.5 else { return }
         lastTrack = now
         let table = ProcessTable.read()
         let mine = getpid()
         let mains = Set(services.values.map(\.pid))
         let adopted = table.entries.filter { $0.value.ppid == mine && !mains.contains($0.key) && $0.key != keeperPid }
+        let tokens = adopted.keys.reduce(into: [Int32: String]()) { $0[$1] = ServiceProcess.token(of: $1) }
         for s in services.values {
-            let ours = adopted.filter { s.pastPids.contains($0.value.pgrp) || s.pastPids.contains($0.value.session) }.map(\.key)
+            let mark = token(s.spec.name)
+            let ours = adopted.filter { tokens[$0.key] == mark || s.pastPids.contains($0.value.pgrp) || s.pastPids.contains($0.value.session) }.map(\.key)
             let new = s.group.track(table, adopted: ours)
             if let sig = s.lastSignal { for p in new { p.signal(sig) } }
         }

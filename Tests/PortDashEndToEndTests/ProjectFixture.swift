@@ -18,9 +18,19 @@ final class ProjectFixture {
     let dir = TestSupport.temporaryDirectory("portdash-project")
     let range: PortRange
     var state: String { dir + "/state/leases.json" }
-    var environment: [String: String] { ["PORTDASH_STATE": state, "XDG_CONFIG_HOME": dir + "/config", "NO_COLOR": "1"] }
+    /// PORTDASH_SUPERVISION for every command (nil: auto).
+    var supervision: String?
+    var environment: [String: String] {
+        var e = ["PORTDASH_STATE": state, "XDG_CONFIG_HOME": dir + "/config", "NO_COLOR": "1", "XDG_RUNTIME_DIR": dir + "/run"]
+        if let supervision { e["PORTDASH_SUPERVISION"] = supervision }
+        return e
+    }
 
-    init(ports: Int = 8) { range = TestSupport.freeRange(count: ports) }
+    init(ports: Int = 8, supervision: String? = nil) {
+        range = TestSupport.freeRange(count: ports)
+        self.supervision = supervision
+        mkdir(dir + "/run", 0o700)
+    }
 
     deinit { TestSupport.removeTree(dir) }
 
@@ -38,10 +48,11 @@ final class ProjectFixture {
 
     /// `portdash up ARGS` in the background, as a shell's foreground job
     /// (its own process group), its output in a file.
-    func up(_ args: [String] = [], in directory: String? = nil, log: String = "up.log") -> UpProcess {
+    func up(_ args: [String] = [], in directory: String? = nil, log: String = "up.log", stdout: Int32? = nil) -> UpProcess {
         let logPath = dir + "/" + log
         let argv = [TestSupport.portdashBinary, "up", "--range", "\(range.first)-\(range.last)"] + args
-        let child = ChildProcess(argv, environment: environment, directory: directory ?? dir, outputFile: logPath, newProcessGroup: true)
+        let child = ChildProcess(argv, environment: environment, inherit: stdout.map { [1: $0] } ?? [:], directory: directory ?? dir,
+                                 outputFile: logPath, newProcessGroup: true)
         return UpProcess(child: child, logPath: logPath)
     }
 

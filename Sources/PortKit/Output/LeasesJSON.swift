@@ -17,7 +17,10 @@ public struct LeasesJSON: Sendable {
         let items: [JSONValue] = book.leases.sorted { $0.port < $1.port }.map { l in
             let owner: JSONValue = l.owner.map { o in
                 .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
-                         ("name", reader.name(of: o).map { .string($0) } ?? .null)])
+                         ("name", reader.name(of: o).map { .string($0) } ?? .null),
+                         ("group", o.group.map { .string($0) } ?? .null),
+                         ("supervisor", o.supervisor.map { .int(Int64($0.pid)) } ?? .null),
+                         ("leftByKilledSupervisor", .bool(LeasePolicy.isLeftByKilledSupervisor(l, env: env)))])
             } ?? .null
             return .object([
                 ("service", .string(l.service)), ("port", .uint(UInt64(l.port))), ("kind", .string(l.kind.rawValue)),

@@ -43,6 +43,10 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         /// "web", or "web · shop@feature-x" for a project's port.
         public var label: String
         public var project: ProjectInfo?
+        /// The leaseholder group (a service of `up` or `run`), and whether
+        /// the service outlived a killed supervisor.
+        public var group: String?
+        public var leftByKilledSupervisor = false
     }
     public struct Probe: Codable, Sendable, Equatable { public var ipv4: String; public var ipv6: String }
     public struct Port: Codable, Sendable, Equatable {
@@ -76,7 +80,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                               pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires,
                               label: l.label, project: l.project.map {
                                   ProjectInfo(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready)
-                              })
+                              }, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor)
                 },
                 sockets: p.sockets.map { s in
                     Socket(
@@ -138,6 +142,8 @@ extension SnapshotJSON.LeaseInfo {
             ("project", project.map {
                 JSONValue(project: LeaseProject(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready))
             } ?? .null),
+            ("group", group.map { .string($0) } ?? .null),
+            ("leftByKilledSupervisor", .bool(leftByKilledSupervisor)),
         ])
     }
 }
