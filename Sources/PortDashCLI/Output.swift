@@ -11,11 +11,7 @@ import Musl
 #endif
 
 /// Prints a core error as one line on stderr and exits with its code.
-/// A TOML file this executable cannot read is handed, with the whole
-/// command line, to the executable that can (TOMLTwin); this happens while
-/// settings are read, before anything has been done.
 public func fail(_ error: PortKitError) -> ExitCode {
-    if case .needsTOMLReader = error { TOMLTwin.handOver() }
     printError("portdash: \(error.description)")
     return ExitCode(error.exitCode)
 }

@@ -8,10 +8,7 @@ import Glibc
 import Musl
 #endif
 
-/// The root command. Two executables run it: `portdash` (lean: no TOML
-/// reader, so no Foundation in its start-up) and `portdash-toml` (with
-/// TOMLKit), which the lean one hands the whole invocation to when a
-/// `portdash.toml` or the user's config.toml has to be read.
+/// The root command of the `portdash` executable.
 public struct PortDash: ParsableCommand {
     public init() {}
 

@@ -64,8 +64,6 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A project file (portdash.toml, Procfile) or the user's config cannot
     /// be used: the file, the line (when there is one) and the problem.
     case badProjectFile(path: String, line: Int?, problem: String)
-    /// This executable has no TOML reader (the lean `portdash`) and its
-    /// twin with one (`portdash-toml`) is not beside it.
     /// A file the user asked us to write (`env --dotenv`) cannot be, or may not be replaced.
     case cannotWriteFile(path: String, why: String)
     /// A project file or config whose commands we may not run (another
@@ -73,7 +71,6 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case untrustedFile(path: String, why: String)
     /// An environment variable or option value that cannot be used (the text says which and the fix).
     case invalidSetting(String)
-    case needsTOMLReader(path: String)
     /// No portdash.toml or Procfile in the directory or any parent.
     case noProject(directory: String)
     /// A service named on the command line that the project does not have.
@@ -150,8 +147,6 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) \(why)"
         case .invalidSetting(let why):
             return why
-        case .needsTOMLReader(let path):
-            return "\(path) is TOML, and this portdash reads TOML through portdash-toml, which is not beside it; install both (see README: Install)"
         case .badProjectFile(let path, let line, let problem):
             return "\(path)\(line.map { " line \($0)" } ?? ""): \(problem); nothing was started"
         case .noProject(let directory):
@@ -180,8 +175,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchLease, .noProject:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut,
-             .needsTOMLReader:
+             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut:
             return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
         case .procUnavailable, .system:
             return 71  // EX_OSERR

@@ -1,7 +1,7 @@
 import PortKit
 
 /// A TOML value, copied out of the TOML library's tree once so that the
-/// readers work on plain Swift values (only PortProjectTOML imports TOMLKit).
+/// readers work on plain Swift values (only TOMLKitReader imports TOMLKit).
 public indirect enum TOMLItem: Sendable, Equatable {
     case string(String)
     case integer(Int)
@@ -26,21 +26,6 @@ public indirect enum TOMLItem: Sendable, Equatable {
     }
 }
 
-/// Turns TOML text into values. Installed by the executable that links a
-/// TOML library (`portdash-toml`, `portdash-serve`); the lean `portdash`
-/// has none, and hands the invocation over when a file must be read.
-public enum TOMLParser {
-    /// A syntax error: where, and what.
-    public struct SyntaxError: Error, Sendable {
-        public let line: Int?
-        public let column: Int?
-        public let message: String
-        public init(line: Int?, column: Int?, message: String) { self.line = line; self.column = column; self.message = message }
-    }
-
-    public nonisolated(unsafe) static var parse: (@Sendable (String) throws(SyntaxError) -> [String: TOMLItem])? = nil
-}
-
 /// One TOML file: its path, its text (for lines), and its values.
 public struct TOMLDocument: Sendable {
     public let path: String
@@ -51,9 +36,8 @@ public struct TOMLDocument: Sendable {
     public init(path: String, text: String) throws(PortKitError) {
         self.path = path
         lines = TOMLKeyLines(text)
-        guard let parse = TOMLParser.parse else { throw .needsTOMLReader(path: path) }
         do {
-            root = try parse(text)
+            root = try TOMLKitReader.parse(text)
         } catch {
             let at = error.column.map { " (column \($0))" } ?? ""
             throw .badProjectFile(path: path, line: error.line, problem: "is not valid TOML: \(error.message)\(at)")

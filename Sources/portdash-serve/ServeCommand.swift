@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import PortDashCLI
 import PortKit
-import PortProjectTOML
 import PortServe
 #if canImport(Glibc)
 import Glibc
@@ -85,7 +84,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// One-line usage errors, like `portdash` itself.
     static func main() async {
-        TOMLKitParser.install()  // the project's [pool] may set the range
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand {

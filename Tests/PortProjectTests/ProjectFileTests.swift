@@ -1,5 +1,4 @@
 import Testing
-import PortProjectTOML
 import PortKit
 import PortKitTestSupport
 @testable import PortProject
@@ -11,8 +10,6 @@ import Musl
 
 @Suite("project files: key lines, templates, names, order")
 struct ProjectFileTests {
-    init() { TOMLKitParser.install() }
-
     @Test("key lines: headers, dotted keys, quoted keys, inline tables, multi-line strings")
     func keyLines() {
         let text = """
