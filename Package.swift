@@ -93,3 +93,11 @@ let package = Package(
         ),
     ]
 )
+
+// A file sees only the members of the modules it imports itself: TOMLKit
+// loads Foundation into PortProject, and without this `String.contains` and
+// the like in every module above it would quietly bind to Foundation's
+// (which drags ICU's 34 MB of data and its start-up into the binary).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

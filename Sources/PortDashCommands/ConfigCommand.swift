@@ -28,7 +28,7 @@ struct ConfigCommand: ParsableCommand {
     func run() throws {
         let settings = global.settings()
         let range = try global.rangeSetting()
-        let seconds = try core { () throws(PortKitError) in try settings.interval(flag: interval) }
+        let seconds = try core { () throws(ProjectError) in try settings.interval(flag: interval) }
         let state = try global.resolvedStatePath()
         let stateSource: SettingSource = global.state != nil ? .flag("--state")
             : processEnvironment("PORTDASH_STATE") != nil ? .environment("PORTDASH_STATE") : .builtIn

@@ -90,8 +90,8 @@ struct Kill: ParsableCommand {
 
     /// Signals every target at once (one grace period for all); returns the
     /// first failure.
-    func signalAll(_ targets: [KillTarget], _ sig: Int32) -> PortKitError? {
-        var failure: PortKitError? = nil
+    func signalAll(_ targets: [KillTarget], _ sig: Int32) -> (any UserFacingError)? {
+        var failure: (any UserFacingError)? = nil
         for (t, result) in zip(targets, ProcessKiller().terminateAll(targets, signal: sig, timeout: timeout)) {
             switch result {
             case .success(let outcome): printError("portdash: \(t.pid) \(t.name) \(outcome)")
@@ -104,12 +104,12 @@ struct Kill: ParsableCommand {
     /// Looks at the port again and says how it stands: free, a TIME_WAIT
     /// that clears by itself, or held by a process still (a respawned
     /// worker, a supervisor's new child), which is returned as the failure.
-    func lookAgain() throws -> PortKitError? {
+    func lookAgain() throws -> (any UserFacingError)? {
         let after = try watch()
         if let uid = after.hiddenUIDs.first, after.owners.isEmpty {
-            return .stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
+            return CommandError.stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
         }
-        if !after.owners.isEmpty { return .stillHeld(port: port, by: after.holderSummary) }
+        if !after.owners.isEmpty { return CommandError.stillHeld(port: port, by: after.holderSummary) }
         if after.sockets.isEmpty && after.probe.isFree {
             printError("portdash: port \(port) is free")
         } else {

@@ -64,7 +64,7 @@ struct Up: ParsableCommand {
         ChildSignals.block(ChildSignals.cancelling + [SIGCHLD])
         guard let me = p.ctx.environment().owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
         let needed = p.leaser.ports(of: Up.withReferenced(order, in: p.project))
-        let leased = try core { () throws(PortKitError) in try p.leaser.lease(needed, owner: me) }
+        let leased = try core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
         p.report(leased)
         printError("portdash: \(p.project.name): " + Up.summary(order, leased.all))
         var options = UpOptions()

@@ -1,5 +1,6 @@
 import CLinux
 import PortKit
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

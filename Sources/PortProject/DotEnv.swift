@@ -20,7 +20,7 @@ public enum DotEnv {
     /// reader never sees half a file. Only a regular file is replaced, with
     /// its mode and owner kept (a new one is 0600: values can be secrets);
     /// a symlink, device, FIFO or directory there is refused, never replaced.
-    public static func write(_ vars: [(name: String, value: String)], to path: String) throws(PortKitError) {
+    public static func write(_ vars: [(name: String, value: String)], to path: String) throws(ProjectError) {
         let existing = try regularFileOrNothing(path)
         let temp = path + ".portdash-tmp." + String(getpid())
         let owner = existing.flatMap { st in geteuid() == 0 ? (uid: st.st_uid, gid: st.st_gid) : nil }
@@ -34,7 +34,7 @@ public enum DotEnv {
     }
 
     /// The file's stat if it is a regular file, nil if absent; anything else is refused.
-    static func regularFileOrNothing(_ path: String) throws(PortKitError) -> stat? {
+    static func regularFileOrNothing(_ path: String) throws(ProjectError) -> stat? {
         var st = stat()
         guard lstat(path, &st) == 0 else {
             if errno == ENOENT { return nil }

@@ -24,7 +24,7 @@ enum FileText {
     /// project file, the user's config; like OpenSSH's StrictModes and git's
     /// safe.directory): a regular file, ours or root's, writable by nobody
     /// else. Another user's portdash.toml found on the way up is refused.
-    static func read(_ path: String, deniedIsAbsent: Bool = false, trusted: Bool = false) throws(PortKitError) -> Outcome {
+    static func read(_ path: String, deniedIsAbsent: Bool = false, trusted: Bool = false) throws(ProjectError) -> Outcome {
         // O_NONBLOCK: a FIFO named portdash.toml must not hang us in open().
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
@@ -47,7 +47,7 @@ enum FileText {
     }
 
     /// A regular file, owned by us or root, not writable by group or others.
-    static func checkTrusted(_ fd: Int32, _ path: String) throws(PortKitError) {
+    static func checkTrusted(_ fd: Int32, _ path: String) throws(ProjectError) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))") }
         guard st.st_mode & S_IFMT == S_IFREG else {

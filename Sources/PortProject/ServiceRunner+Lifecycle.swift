@@ -65,8 +65,8 @@ extension ServiceRunner {
     func checkTimeouts() {
         for s in services where !s.ready && s.exit == nil && monotonicSeconds() - s.started > options.timeout {
             let port = ports.all[ServicePort(service: s.spec.name)] ?? 0
-            say(PortKitError.serviceNotReady(service: s.spec.name, port: port, seconds: options.timeout).description)
-            beginStop(code: PortKitError.serviceNotReady(service: "", port: 0, seconds: 0).exitCode)
+            say(ProjectError.serviceNotReady(service: s.spec.name, port: port, seconds: options.timeout).description)
+            beginStop(code: ProjectError.serviceNotReady(service: "", port: 0, seconds: 0).exitCode)
             return
         }
     }

@@ -33,7 +33,7 @@ public struct TOMLDocument: Sendable {
     let lines: TOMLKeyLines
 
     /// Parses `text`; a syntax error names its line and column.
-    public init(path: String, text: String) throws(PortKitError) {
+    public init(path: String, text: String) throws(ProjectError) {
         self.path = path
         lines = TOMLKeyLines(text)
         do {
@@ -47,14 +47,14 @@ public struct TOMLDocument: Sendable {
     // MARK: problems, with their lines
 
     /// "FILE line N: TEXT" for the key at `path`.
-    public func problem(_ path: [String], _ text: String) -> PortKitError {
+    public func problem(_ path: [String], _ text: String) -> ProjectError {
         .badProjectFile(path: self.path, line: lines.line(of: path), problem: text)
     }
 
     public func line(of path: [String]) -> Int? { lines.line(of: path) }
 
     /// Refuses keys of `table` (at `path`) that are not `known`.
-    public func checkKeys(_ table: [String: TOMLItem], at path: [String], known: [String]) throws(PortKitError) {
+    public func checkKeys(_ table: [String: TOMLItem], at path: [String], known: [String]) throws(ProjectError) {
         let unknown = table.keys.filter { !known.contains($0) }.sorted { (line(of: path + [$0]) ?? 0) < (line(of: path + [$1]) ?? 0) }
         guard let key = unknown.first else { return }
         let place = path.isEmpty ? "at the top level" : "in [\(path.joined(separator: "."))]"
@@ -62,19 +62,19 @@ public struct TOMLDocument: Sendable {
     }
 
     /// The table at `path` in `table`, nil if absent.
-    public func table(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> [String: TOMLItem]? {
+    public func table(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> [String: TOMLItem]? {
         guard let v = table[key] else { return nil }
         guard case .table(let t) = v else { throw wrongType(path + [key], v, expected: "a table") }
         return t
     }
 
-    public func string(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> String? {
+    public func string(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> String? {
         guard let v = table[key] else { return nil }
         guard case .string(let s) = v else { throw wrongType(path + [key], v, expected: "a string") }
         return s
     }
 
-    public func strings(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> [String]? {
+    public func strings(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> [String]? {
         guard let v = table[key] else { return nil }
         guard case .array(let items) = v else { throw wrongType(path + [key], v, expected: "an array of strings") }
         var out: [String] = []
@@ -85,7 +85,7 @@ public struct TOMLDocument: Sendable {
         return out
     }
 
-    public func wrongType(_ path: [String], _ v: TOMLItem, expected: String) -> PortKitError {
+    public func wrongType(_ path: [String], _ v: TOMLItem, expected: String) -> ProjectError {
         problem(path, "\(path.joined(separator: ".")) must be \(expected), not \(v.typeName)")
     }
 }

@@ -103,27 +103,33 @@ public final class LeaseStore: @unchecked Sendable {
     }
 
     /// Locked read-modify-write. `body` sees the current book; if it changes
-    /// it, the new book is written durably before this returns.
-    public func update<T>(_ body: (inout LeaseBook) throws(PortKitError) -> T) throws(PortKitError) -> T {
-        try ensureDirectory()
+    /// it, the new book is written durably before this returns. `body` may
+    /// throw an upper layer's error (E), which carries the store's own.
+    public func update<T, E: CarriesPortKitError>(_ body: (inout LeaseBook) throws(E) -> T) throws(E) -> T {
+        func step<U>(_ work: () throws(PortKitError) -> U) throws(E) -> U {
+            do { return try work() } catch { throw E(core: error) }
+        }
+        try step { () throws(PortKitError) in try ensureDirectory() }
         let deadline = monotonicSeconds() + lockTimeout
-        let lock = try acquireLock(until: deadline)
+        let lock = try step { () throws(PortKitError) in try acquireLock(until: deadline) }
         defer { try? lock.close() }  // closing a descriptor releases its flock
-        let data = try lockStateFile(until: deadline)
+        let data = try step { () throws(PortKitError) in try lockStateFile(until: deadline) }
         defer { try? data.close() }
         // Read through the locked descriptor: the very file we hold the lock on.
-        let bytes = try readWhole(data)
-        var book = try decode(bytes)
+        let bytes = try step { () throws(PortKitError) in try readWhole(data) }
+        var book = try step { () throws(PortKitError) in try decode(bytes) }
         let before = book
         let result = try body(&book)
         if book != before {
-            try book.validate(path: path)
-            let encoded = book.encoded()
-            if encoded.count > LeaseStore.sizeLimit {
-                throw .stateWouldBeTooLarge(path: path, size: Int64(encoded.count), limit: Int64(LeaseStore.sizeLimit))
+            try step { () throws(PortKitError) in
+                try book.validate(path: path)
+                let encoded = book.encoded()
+                if encoded.count > LeaseStore.sizeLimit {
+                    throw .stateWouldBeTooLarge(path: path, size: Int64(encoded.count), limit: Int64(LeaseStore.sizeLimit))
+                }
+                if before.version < LeaseBook.currentVersion { try keepOldVersion(bytes, version: before.version) }
+                try write(encoded)
             }
-            if before.version < LeaseBook.currentVersion { try keepOldVersion(bytes, version: before.version) }
-            try write(encoded)
         }
         return result
     }
