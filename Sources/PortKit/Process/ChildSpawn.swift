@@ -58,8 +58,8 @@ public enum ChildSpawn {
         }
         if let dir = r.directory { pd_spawn_addchdir(&actions, dir) }
 
-        var args: [UnsafeMutablePointer<CChar>?] = r.argv.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
+        let args: [UnsafeMutablePointer<CChar>?] = r.argv.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
         defer { args.forEach { free($0) }; envp.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, r.argv[0], &actions, &attr, args, envp)
