@@ -16,7 +16,7 @@ struct Env: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A service of the project: print what it would see.")
+    @Argument(help: "A service of the project: print what it would see.", completion: ServiceCompletion.services)
     var service: String?
 
     @Flag(help: "Print export NAME=value lines, for eval in a shell.")

@@ -39,7 +39,7 @@ struct Up: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Services to start (default: all), with the services they depend on.")
+    @Argument(help: "Services to start (default: all), with the services they depend on.", completion: ServiceCompletion.services)
     var services: [String] = []
 
     @Option(help: "Seconds a ready = \"port\" service has to listen before everything is stopped.")
