@@ -22,8 +22,8 @@ struct Kill: ParsableCommand {
     @Argument(help: "The port whose holders to stop.")
     var port: UInt16
 
-    @Option(help: "The first signal: TERM, INT, HUP, KILL or USR1.")
-    var signal: String = "TERM"
+    @Option(help: "The first signal: TERM, INT, HUP, KILL or USR1 (or SIGTERM, 15).")
+    var signal: KillSignal = .term
 
     @Option(help: "Seconds to wait after the first signal before SIGKILL.")
     var timeout: Double = ProcessKiller.defaultGracePeriod
@@ -35,15 +35,12 @@ struct Kill: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if KillSignal(parsing: signal) == nil {
-            throw ValidationError("--signal \(signal) is not one of \(KillSignal.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if !(timeout >= 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
         if port == 0 { throw ValidationError("port 0 is not a port") }
     }
 
     func run() throws {
-        let sig = KillSignal(parsing: signal)!.number
+        let sig = signal.number
         let report = try Kill.scan(port)
         let owners = report.owners
         if owners.isEmpty {
@@ -132,4 +129,12 @@ struct Kill: ParsableCommand {
         }
         return after
     }
+}
+
+/// `--signal TERM` (or SIGTERM, term, 15), parsed once by ArgumentParser;
+/// anything else is its one-line usage error listing the choices.
+extension KillSignal: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { rawValue }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -171,25 +171,6 @@ public func errnoText(_ code: Int32) -> String { errnoText(Errno(rawValue: code)
 
 public func errnoText(_ err: Errno) -> String {
     let text = String(cString: strerror(err.rawValue))
-    if let name = errnoName(err) { return "\(text) (\(name))" }
-    return text
-}
-
-func errnoName(_ err: Errno) -> String? {
-    switch err {
-    case .notPermitted: return "EPERM"
-    case .noSuchFileOrDirectory: return "ENOENT"
-    case .noSuchProcess: return "ESRCH"
-    case .permissionDenied: return "EACCES"
-    case .addressInUse: return "EADDRINUSE"
-    case .addressNotAvailable: return "EADDRNOTAVAIL"
-    case .addressFamilyNotSupported: return "EAFNOSUPPORT"
-    case .invalidArgument: return "EINVAL"
-    case .tooManyOpenFiles: return "EMFILE"
-    case .noSpace: return "ENOSPC"
-    case .readOnlyFileSystem: return "EROFS"
-    case .diskQuotaExceeded: return "EDQUOT"
-    case .ioError: return "EIO"
-    default: return nil
-    }
+    guard let name = GNUCalls.strerrorname?(err.rawValue) else { return text }
+    return "\(text) (\(String(cString: name)))"
 }
