@@ -4,11 +4,7 @@ import ArgumentParser
 import PortKit
 import PortProject
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Prints an error of any layer as one line on stderr; returns its exit code.
 public func fail(_ error: any UserFacingError) -> ExitCode {

@@ -2,11 +2,7 @@ import ArgumentParser
 import PortDashCLI
 import PortKit
 import PortProject
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,11 +2,7 @@ import ArgumentParser
 import PortDashUI
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import PortProject
 
 struct Dash: ParsableCommand {

@@ -2,11 +2,7 @@ import ArgumentParser
 import PortDashCLI
 import PortKit
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The root command of the `portdash` executable.
 public struct PortDash: ParsableCommand {

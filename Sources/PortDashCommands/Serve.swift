@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash serve …` runs `portdash-serve …` from the same directory, so the
 /// HTTP server is neither linked into nor started by any other verb.

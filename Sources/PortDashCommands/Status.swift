@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(

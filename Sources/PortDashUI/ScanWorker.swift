@@ -2,11 +2,7 @@ import Dispatch
 import PortKit
 import Synchronization
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Scans off the main thread, so keys are answered at once even when a
 /// scan is slow. Results go into a mailbox and a byte into a pipe, which

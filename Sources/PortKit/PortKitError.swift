@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Every failure the core reports to a user: /proc, sockets, the state file,
 /// the lease pool, kill. Each case renders as one line that names the

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Resolves socket inodes to the processes holding them. The plain walker
 /// does a full /proc walk each time; the dashboard uses a caching one.

@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A .env file as docker compose and the dotenv libraries read it:
 /// NAME=value, double quotes around a value that needs them.

@@ -1,10 +1,6 @@
 import PortKit
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A small text file (a project file, the user's config), read whole.
 enum FileText {

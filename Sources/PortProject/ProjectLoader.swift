@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Finds and reads the project of a directory: `portdash.toml` in it or the
 /// nearest directory above it (as git finds `.git`); in the first directory

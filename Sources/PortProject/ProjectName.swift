@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// "shop@feature-x": a project's directory name and its git branch (or the
 /// short commit of a detached HEAD), read from the files git keeps, without

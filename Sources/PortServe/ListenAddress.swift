@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where `serve` listens: an IPv4 or IPv6 address and a port, written
 /// `127.0.0.1:5099` or `[::1]:5099` (a bare port means 127.0.0.1).

@@ -3,11 +3,7 @@ import Dispatch
 import PortDashCLI
 import PortKit
 import PortServe
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash serve` (the `portdash` binary execs this one, so that no other
 /// verb links or starts the HTTP server).

@@ -1,11 +1,7 @@
 import Testing
 import PortKit
 @testable import PortDashUI
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The rendered screen compared with golden text files. To accept a change
 /// on purpose: UPDATE_GOLDEN=1 swift test --filter GoldenTests, then review the diff.

@@ -2,11 +2,7 @@ import Testing
 import PortKit
 import PortKitTestSupport
 @testable import PortProject
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("project files: key lines, templates, names, order")
 struct ProjectFileTests {

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The state file's directory, like OpenSSH's StrictModes: whoever can write
 /// to the directory can replace the file (rename over it, unlink it), so the

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Writer exclusion. Two locks, each checked after flock succeeds:
 ///

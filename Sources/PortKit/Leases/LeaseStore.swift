@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The state file on disk: validated reads, locked read-modify-writes,
 /// crash-safe replacement.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A network namespace other than ours: its inode (what `ls -l
 /// /proc/PID/ns/net` shows as net:[N]) and its `ip netns` name, if any.

@@ -1,9 +1,5 @@
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// uid → user name through getpwuid_r (so NSS/LDAP users work), cached:
 /// a lookup may cost a file read or a network round trip.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The leases in force, read from the state file for each refresh: parsed
 /// again only when the file changed (inode, size, mtime), and while the file

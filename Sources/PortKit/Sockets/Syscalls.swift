@@ -1,10 +1,6 @@
 import CLinux
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The system calls swift-system does not wrap, each wrapped here once:
 /// openat and readlinkat relative to a directory descriptor, getdents64,
