@@ -44,16 +44,19 @@ enum FileText {
 
     /// A regular file, owned by us or root, not writable by group or others.
     static func checkTrusted(_ fd: Int32, _ path: String) throws(ProjectError) {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))") }
-        guard st.st_mode & S_IFMT == S_IFREG else {
+        let st: Stat
+        do { st = try FileDescriptor(rawValue: fd).stat() } catch {
+            throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(error))")
+        }
+        guard st.type == .regular else {
             throw .untrustedFile(path: path, why: "is not a regular file")
         }
-        if st.st_uid != geteuid() && st.st_uid != 0 {
-            throw .untrustedFile(path: path, why: "belongs to uid \(st.st_uid), not to you; portdash runs no other user's commands (chown it, or remove it)")
+        let owner = st.userID.rawValue
+        if owner != geteuid() && owner != 0 {
+            throw .untrustedFile(path: path, why: "belongs to uid \(owner), not to you; portdash runs no other user's commands (chown it, or remove it)")
         }
-        if st.st_mode & 0o022 != 0 {
-            throw .untrustedFile(path: path, why: "can be written by others (mode \(String(st.st_mode & 0o777, radix: 8))); fix it with: chmod go-w \(path)")
+        if !st.permissions.isDisjoint(with: [.groupWrite, .otherWrite]) {
+            throw .untrustedFile(path: path, why: "can be written by others (mode \(String(st.permissions.rawValue & 0o777, radix: 8))); fix it with: chmod go-w \(path)")
         }
     }
 }
