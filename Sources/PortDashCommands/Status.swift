@@ -33,7 +33,7 @@ struct Status: ParsableCommand {
             })
     var within: PortRange?
 
-    @Flag(name: .long, help: "Print one JSON object (documented in the README).")
+    @Flag(name: .long, help: "Print one JSON object (documented in docs/commands.md).")
     var json = false
 
     func validate() throws {
