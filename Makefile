@@ -33,7 +33,7 @@ build:
 	$(SWIFT) build -c release --product portdash-serve
 
 # Made by the binary just built (ArgumentParser writes them); each names
-# the current project's services for up, env, wait and release.
+# the current project's services for up, env, wait, restart, stop and release.
 completions: build
 	mkdir -p $(RELEASE)/completions
 	$(RELEASE)/portdash --generate-completion-script bash > $(RELEASE)/completions/portdash.bash

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLinux
 import PortDashCLI
 import PortKit
+import PortProject
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -61,33 +62,75 @@ struct Run: ParsableCommand {
         let port = grant.lease.port
         let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
 
+        let mode: SupervisionMode
+        switch SupervisionMode.detect(setting: environment("PORTDASH_SUPERVISION")) {
+        case .success(let m): mode = m
+        case .failure(let e): releaseIfOurs(ctx, owner: me); printError("portdash: " + e.description); throw ExitCode(e.exitCode)
+        }
+        let group: ServiceGroup
+        switch ServiceGroup.make(mode, below: nil, name: "portdash-run-\(me.pid)-\(me.startTime)") {
+        case .success(let g): group = g
+        case .failure(let e): releaseIfOurs(ctx, owner: me); printError("portdash: " + e.description); throw ExitCode(e.exitCode)
+        }
+        if case .pidfd = mode { _ = pd_set_child_subreaper() }  // what the command leaves behind comes to us
         let child: pid_t
         let request = SpawnRequest(argv: argv, environment: childEnvironment(setting: [("PORT", String(port))]))
-        switch ChildSpawn.spawn(request) {
+        switch group.spawn(request) {
         case .success(let pid): child = pid
         case .failure(let e):
             releaseIfOurs(ctx, owner: me)
-            printError("portdash: cannot run \(argv[0]): \(errnoText(e)); check the command name and your PATH")
-            throw ExitCode(e == .noSuchFileOrDirectory ? 127 : 126)
+            group.remove()
+            printError("portdash: " + e.description(command: argv[0], directory: nil))
+            throw ExitCode(e.exitCode)
         }
-        // Re-bind the lease to the child, which is what really uses the port.
+        // Re-bind the lease to the child's group (or the child), which is what really uses the port.
         var childOwner = me
-        if let o = env.owner(pid: child) {
-            childOwner = o
-            _ = try? core { () throws(PortKitError) in
-                try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
-                    if let i = book.leases.firstIndex(where: { $0.key == LeaseKey(service: name) && $0.owner == me }) {
-                        book.leases[i].owner = o
-                    }
-                }
-            }
+        if let start = ProcessReader().startTime(child) {
+            let o = LeaseOwner(pid: child, startTime: start, group: group.path, supervisor: me.process)
+            if rebind(ctx, from: me, to: o) { childOwner = o }
         }
-        printError("portdash: \(name) → port \(port) (pid \(child))")
+        printError("portdash: \(name) → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
 
         let status = supervise(child, mask: mask)
-        releaseIfOurs(ctx, owner: childOwner)
-        releaseIfOurs(ctx, owner: me)
+        if !keepsLease(ctx, group: group, mode: mode, port: port, owner: childOwner) {
+            releaseIfOurs(ctx, owner: childOwner)
+            releaseIfOurs(ctx, owner: me)
+            group.remove()
+        }
         throw ExitCode(status)
+    }
+
+    /// The command has exited: processes it left behind that hold the port
+    /// keep the lease (LeasePolicy); the lease then ends when they do.
+    func keepsLease(_ ctx: Context, group: ServiceGroup, mode: SupervisionMode, port: UInt16, owner: LeaseOwner) -> Bool {
+        let left: [Int32]
+        if case .pidfd = mode {
+            left = ProcessTable.read().descendants(of: [getpid()])
+        } else {
+            left = group.members()
+        }
+        guard !left.isEmpty else { return false }
+        let holders = HolderLookup(range: ctx.range).report(port)?.owners.map(\.pid) ?? []
+        let list = left.prefix(10).map(String.init).joined(separator: ", ") + (left.count > 10 ? ", …" : "")
+        guard LeasePolicy.staysAfterExit(holders: holders, leftBehind: left) else {
+            printError("portdash: \(name) left \(left.count) processes running (pids \(list)); none holds port \(port), so the lease is released")
+            return false
+        }
+        printError("portdash: \(name) left \(left.count) processes running (pids \(list)); the lease stays with them")
+        if case .pidfd = mode, let holder = holders.first(where: left.contains), let start = ProcessReader().startTime(holder) {
+            _ = rebind(ctx, from: owner, to: LeaseOwner(pid: holder, startTime: start))  // no group: the holder itself
+        }
+        return true
+    }
+
+    func rebind(_ ctx: Context, from old: LeaseOwner, to new: LeaseOwner) -> Bool {
+        (try? core { () throws(PortKitError) -> Bool in
+            try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) -> Bool in
+                guard let i = book.leases.firstIndex(where: { $0.key == LeaseKey(service: name) && $0.owner == old }) else { return false }
+                book.leases[i].owner = new
+                return true
+            }
+        }) ?? false
     }
 
     /// Waits for the child, passing on signals sent to us by other processes.

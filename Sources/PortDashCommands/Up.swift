@@ -63,19 +63,53 @@ struct Up: ParsableCommand {
         // Blocked before leasing: a Ctrl-C from now on waits in the runner's signalfd, never lost.
         ChildSignals.block(ChildSignals.cancelling + [SIGCHLD])
         guard let me = p.ctx.environment().owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
+        let mode = try supervision()
+        try core { () throws(PortKitError) in
+            try Leftovers.stop(root: p.project.root, store: p.leaser.store, env: p.ctx.environment(), say: { printError("portdash: " + $0) })
+        }
         let needed = p.leaser.ports(of: Up.withReferenced(order, in: p.project))
         let leased = try core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
         p.report(leased)
-        printError("portdash: \(p.project.name): " + Up.summary(order, leased.all))
+        printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
         var options = UpOptions()
         options.timeout = timeout
         options.grace = grace
         options.keepGoing = keepGoing
         options.color = isatty(1) == 1 && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+        let (base, keeper) = startKeeper(mode, me: me)
+        let control: ControlServer?
+        switch ControlServer.listen(at: ControlPath.socket(for: p.project.root), services: order) {
+        case .success(let c): control = c
+        case .failure(let e): control = nil; printError("portdash: warning: \(e.description); portdash restart and stop will not reach this up")
+        }
         let runner = ServiceRunner(project: p.project, order: order, leaser: p.leaser, ports: leased, options: options,
-                                   me: me, say: { printError("portdash: " + $0) })
-        let code = runner.run()
+                                   me: me, mode: mode, base: base, say: { printError("portdash: " + $0) })
+        let code = runner.run(control: control, keeper: keeper)
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The supervision mode, from PORTDASH_SUPERVISION (see `portdash config`).
+    func supervision() throws -> SupervisionMode {
+        switch SupervisionMode.detect(setting: environment("PORTDASH_SUPERVISION")) {
+        case .success(let m): return m
+        case .failure(let e):
+            printError("portdash: " + e.description)
+            throw ExitCode(e.exitCode)
+        }
+    }
+
+    /// cgroup mode: this run's parent group, and the keeper that empties it
+    /// if this process dies without doing so.
+    func startKeeper(_ mode: SupervisionMode, me: LeaseOwner) -> (String?, FileDescriptor?) {
+        guard case .cgroup(let tree, let own) = mode else { return (nil, nil) }
+        let base = (own == "/" ? "" : own) + "/portdash-up-\(me.pid)-\(me.startTime)"
+        guard case .success = tree.create(base) else { return (nil, nil) }
+        switch Keeper.start(tree: tree, group: base) {
+        case .success(let fd): return (base, fd)
+        case .failure(let e):
+            printError("portdash: warning: no keeper (\(e)); if this up is killed, the next up in this checkout stops what it left")
+            return (base, nil)
+        }
     }
 
     /// The services to start, and those their templates name (whose ports they need too).

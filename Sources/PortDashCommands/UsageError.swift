@@ -15,7 +15,7 @@ enum UsageError {
         // may come before it.
         if let word = firstWord(arguments), !verbs.contains(word) {
             if let near = nearest(word) { return "unknown command '\(word)'; did you mean '\(near)'?" }
-            return "unknown command '\(word)'; the commands are: \(verbs.filter { $0 != "bench-refresh" }.joined(separator: ", "))"
+            return "unknown command '\(word)'; the commands are: \(verbs.filter { $0 != "bench-refresh" && !$0.hasPrefix("_") }.joined(separator: ", "))"
         }
         let verb = arguments.first { verbs.contains($0) }
         let see = "; see: portdash " + (verb.map { $0 + " " } ?? "") + "--help"

@@ -168,6 +168,7 @@ struct ScanFacts: LeaseEnvironment {
 
     func isAlive(_ owner: LeaseOwner) -> Bool { reader.isRunning(owner) }
     func ancestors(of pid: Int32) -> [Int32] { reader.ancestors(of: pid) }
+    public func group(of pid: Int32) -> String? { reader.group(of: pid) }
     func isListening(_ port: UInt16) -> Bool { listening }
     /// Not asked by status or conflict; a scan never grants.
     func availability(_ port: UInt16) -> PortAvailability { listening ? .busy(holder: "in use", pids: []) : .free }

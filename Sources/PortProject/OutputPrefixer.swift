@@ -18,11 +18,14 @@ public final class OutputPrefixer {
 
     let color: Bool
     let width: Int
+    /// Where whole lines go (the runner's stdout sink).
+    let emit: ([UInt8]) -> Void
     private var buffers: [String: [UInt8]] = [:]
     private var prefixes: [String: [UInt8]] = [:]
 
-    public init(names: [String], color: Bool) {
+    public init(names: [String], color: Bool, emit: @escaping ([UInt8]) -> Void = OutputPrefixer.write) {
         self.color = color
+        self.emit = emit
         width = names.map(\.count).max() ?? 0
         for (i, name) in names.enumerated() {
             let padded = name + String(repeating: " ", count: width - name.count) + " | "
@@ -41,17 +44,17 @@ public final class OutputPrefixer {
             buffer.removeSubrange(...nl)
         }
         buffers[name] = buffer
-        OutputPrefixer.write(out)
+        if !out.isEmpty { emit(out) }
     }
 
     /// The service's last, unfinished line, when its output ends.
     public func flush(_ name: String) {
         guard let rest = buffers[name], !rest.isEmpty else { return }
         buffers[name] = []
-        OutputPrefixer.write(prefixes[name, default: []] + rest + [10])
+        emit(prefixes[name, default: []] + rest + [10])
     }
 
-    static func write(_ bytes: [UInt8]) {
+    public static func write(_ bytes: [UInt8]) {
         // swift-system retries EINTR and short writes; a closed stdout drops the line.
         _ = try? FileDescriptor.standardOutput.writeAll(bytes)
     }

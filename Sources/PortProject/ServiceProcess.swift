@@ -1,71 +1,84 @@
+import CLinux
 import SystemPackage
 import PortKit
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
-/// One running service of `up`: its shell, in a process group of its own,
-/// with stdout and stderr on one pipe that we read.
+/// One service of `up` while it runs: its group (every process it starts),
+/// its main process (`/bin/sh -c COMMAND`, in a process group of its own so
+/// the terminal's Ctrl-C reaches only `up`), and the pipe its stdout and
+/// stderr share, which we read.
 public final class ServiceProcess {
     public let spec: ServiceSpec
-    public let pid: pid_t
-    /// Its process group (= pid): what a stop signals.
-    public var pgid: pid_t { pid }
-    /// Our end of its output pipe; -1 once it ended.
-    public internal(set) var output: Int32
-    public let started: Double
-    public internal(set) var ready = false
-    /// Set once its shell was reaped.
-    public internal(set) var exit: ExitStatus?
+    public let group: ServiceGroup
+    /// The current main process; 0 before the first start.
+    public internal(set) var pid: pid_t = 0
+    /// Every main process it had: an orphan whose process group or session
+    /// is one of them came from this service (pidfd mode).
+    var pastPids: Set<pid_t> = []
+    /// Our end of its output pipe; -1 when there is none.
+    public internal(set) var output: Int32 = -1
+    public internal(set) var mainRunning = false
+    /// The lease owner for its current main process.
+    var owner: LeaseOwner?
+    /// The last signal a stop sent its group (pidfd mode: sent to each
+    /// process found after it, too).
+    var lastSignal: Int32?
 
-    init(spec: ServiceSpec, pid: pid_t, output: Int32) {
-        self.spec = spec; self.pid = pid; self.output = output
-        started = monotonicSeconds()
+    /// Bytes read per turn of the loop at most, so a service that prints
+    /// as fast as it can never keeps the loop from hearing signals.
+    static let slice = 64 * 1024
+
+    init(spec: ServiceSpec, group: ServiceGroup) {
+        self.spec = spec; self.group = group
     }
 
-    /// `/bin/sh -c COMMAND` in `directory`, with `environment`.
-    static func start(_ spec: ServiceSpec, command: String, environment: [String], directory: String) -> Result<ServiceProcess, Errno> {
+    /// Starts `/bin/sh -c COMMAND` in `directory`, in the group.
+    func start(command: String, environment: [String], directory: String) -> Result<pid_t, SpawnFailure> {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return .failure(Errno(rawValue: errno)) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        guard pd_pipe_cloexec(&fds) == 0 else { return .failure(SpawnFailure(step: .output, errno: Errno(rawValue: errno))) }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         var request = SpawnRequest(argv: ["/bin/sh", "-c", command], environment: environment, directory: directory)
         request.newProcessGroup = true
         request.output = fds[1]
         request.nullInput = true
-        let result = ChildSpawn.spawn(request)
+        let result = group.spawn(request)
         close(fds[1])
         switch result {
-        case .success(let pid): return .success(ServiceProcess(spec: spec, pid: pid, output: fds[0]))
-        case .failure(let e): close(fds[0]); return .failure(e)
+        case .success(let p):
+            closeOutput(nil)
+            pid = p
+            pastPids.insert(p)
+            lastSignal = nil
+            output = fds[0]
+            mainRunning = true
+        case .failure:
+            close(fds[0])
         }
+        return result
     }
 
-    /// Is anything of its process group still alive (its shell unreaped included)?
-    public var groupAlive: Bool { killpg(pgid, 0) == 0 || errno == EPERM }
-
-    func signalGroup(_ sig: Int32) { _ = killpg(pgid, sig) }
-
-    /// Reads what is there; false at end of output.
+    /// Reads at most `slice` bytes of what is there; false at end of output.
     func read(into prefixer: OutputPrefixer) -> Bool {
         guard output >= 0 else { return false }
         var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
+        var total = 0
+        while total < ServiceProcess.slice {
             let n = Glibc.read(output, &buffer, buffer.count)
-            if n > 0 { prefixer.take(buffer[0..<n], from: spec.name); continue }
+            if n > 0 { prefixer.take(buffer[0..<n], from: spec.name); total += n; continue }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
             closeOutput(prefixer)
             return false
         }
+        return true
     }
 
-    func closeOutput(_ prefixer: OutputPrefixer) {
+    func closeOutput(_ prefixer: OutputPrefixer?) {
         guard output >= 0 else { return }
         close(output)
         output = -1
-        prefixer.flush(spec.name)
+        prefixer?.flush(spec.name)
     }
 }

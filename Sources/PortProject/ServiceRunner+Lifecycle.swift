@@ -1,107 +1,121 @@
-import CLinux
 import PortKit
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 extension ServiceRunner {
-    /// Starts every service whose dependencies are all ready, in order.
-    func startUnblocked() {
-        for name in order where phase == .running && !services.contains(where: { $0.spec.name == name }) {
-            guard let spec = project.service(name) else { continue }
-            let deps = spec.dependsOn.map { d in services.first { $0.spec.name == d } }
-            guard deps.allSatisfy({ $0?.ready == true && $0?.exit == nil }) else { continue }
-            start(spec)
-        }
-    }
-
-    func start(_ spec: ServiceSpec) {
-        let all = ports.all
-        let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all)
-        let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) }, setting: vars.map { ($0.name, $0.value) })
-        let command = PortTemplate.fill(spec.command, service: spec.name, ports: all)
-        switch ServiceProcess.start(spec, command: command, environment: environment, directory: project.root) {
-        case .failure(let e):
-            say("cannot start \(spec.name): \(e)")
-            beginStop(code: 71)
-        case .success(let s):
-            services.append(s)
-            bindLeases(of: s)
-            let port = all[ServicePort(service: spec.name)].map { " on port \($0)" } ?? ""
-            if spec.ready == .none {
-                s.ready = true
-                say("started \(spec.name)\(port) (pid \(s.pid))")
-            } else {
-                say("started \(spec.name)\(port) (pid \(s.pid)); waiting for it to listen")
+    func perform(_ actions: [SupervisorAction]) {
+        for a in actions {
+            switch a {
+            case .start(let n): start(n)
+            case .signal(let n, let sig): services[n]?.group.signal(sig); services[n]?.lastSignal = sig
+            case .kill(let n): services[n]?.group.signal(SIGKILL); services[n]?.lastSignal = SIGKILL
+            case .say(let text): say(text)
+            case .finish(let code): finished = code
             }
         }
     }
 
-    /// The service's leases now belong to its shell (and so to what it starts).
+    func start(_ name: String) {
+        guard let spec = project.service(name) else { return }
+        let s: ServiceProcess
+        if let known = services[name] {
+            s = known
+        } else {
+            switch ServiceGroup.make(mode, below: base, name: name) {
+            case .failure(let e): perform(core.handle(.startFailed(name, why: e.description))); return
+            case .success(let g): s = ServiceProcess(spec: spec, group: g); services[name] = s
+            }
+        }
+        let all = ports.all
+        let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all)
+        let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) }, setting: vars.map { ($0.name, $0.value) })
+        let command = PortTemplate.fill(spec.command, service: spec.name, ports: all)
+        switch s.start(command: command, environment: environment, directory: project.root) {
+        case .failure(let e):
+            perform(core.handle(.startFailed(name, why: e.description(command: "/bin/sh", directory: project.root))))
+        case .success(let pid):
+            bindLeases(of: s)
+            let port = all[ServicePort(service: name)].map { " on port \($0)" } ?? ""
+            let wait = spec.ready == .none ? "" : "; waiting for it to listen"
+            say("started \(name)\(port) (pid \(pid), \(s.group.description))\(wait)")
+            perform(core.handle(.started(name, at: monotonicSeconds())))
+        }
+    }
+
+    /// The service's leases now belong to its group (cgroup mode) or its
+    /// shell, with `up` as the supervisor.
     func bindLeases(of s: ServiceProcess) {
         guard let start = ProcessReader().startTime(s.pid) else { return }  // gone already: stays ours
-        let owner = LeaseOwner(pid: s.pid, startTime: start)
-        owners[s.spec.name] = owner
+        let owner = LeaseOwner(pid: s.pid, startTime: start, group: s.group.path, supervisor: me.process)
+        let previous = s.owner ?? me
+        s.owner = owner
         let mine = leaser.ports(of: [s.spec.name])
-        do { try leaser.bind(mine, to: owner, from: me) } catch { say("warning: \(error.description)") }
+        do { try leaser.bind(mine, to: owner, from: previous) } catch { say("warning: \(error.description)") }
     }
 
-    /// `ready = "port"` services whose main port now listens, every 100 ms.
-    func checkReadiness() {
-        let waiting = services.filter { !$0.ready && $0.exit == nil }
-        guard !waiting.isEmpty, monotonicSeconds() - lastCheck >= 0.1 else { return }
-        lastCheck = monotonicSeconds()
-        let wanted = waiting.compactMap { s in ports.all[ServicePort(service: s.spec.name)] }
-        let ready = readiness.ready(wanted)
-        for s in waiting {
-            guard let p = ports.all[ServicePort(service: s.spec.name)], ready.contains(p) else { continue }
-            s.ready = true
-            say("\(s.spec.name) is ready: listening on port \(p)")
-        }
-    }
-
-    func checkTimeouts() {
-        for s in services where !s.ready && s.exit == nil && monotonicSeconds() - s.started > options.timeout {
-            let port = ports.all[ServicePort(service: s.spec.name)] ?? 0
-            say(ProjectError.serviceNotReady(service: s.spec.name, port: port, seconds: options.timeout).description)
-            beginStop(code: ProjectError.serviceNotReady(service: "", port: 0, seconds: 0).exitCode)
-            return
-        }
-    }
-
-    /// Reaps every child that ended; one that ends on its own is said, and
-    /// stops the others unless --keep-going (and always when services
-    /// waiting for it could then never start).
+    /// Reaps every child that ended: a service's main process is an event;
+    /// orphans our subreaper adopted are only reaped.
     func reap() {
         var status: Int32 = 0
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
-            guard let s = services.first(where: { $0.pid == pid }) else { continue }
-            s.exit = ExitStatus(waitStatus: status)
-            guard phase == .running else { continue }
-            say("\(s.spec.name) exited on its own with \(s.exit!)")
-            let blocked = !s.ready && order.contains { project.service($0)?.dependsOn.contains(s.spec.name) == true }
-            if !options.keepGoing || blocked { beginStop(code: s.exit!.code) }
+            guard let s = services.values.first(where: { $0.pid == pid && $0.mainRunning }) else { continue }
+            s.mainRunning = false
+            s.group.reaped(pid)
+            perform(core.handle(.exited(s.spec.name, ExitStatus(waitStatus: status))))
         }
     }
 
-    func handleSignals(_ sfd: Int32) {
-        var info = signalfd_siginfo()
-        while Glibc.read(sfd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
-            let sig = Int32(info.ssi_signo)
-            if sig == SIGCHLD { reap(); continue }
-            if phase == .running {
-                say("\(signalName(sig)): stopping \(runningNames.joined(separator: ", ")) (TERM, then KILL after \(secondsText(options.grace)) s)")
-                beginStop(code: 128 + sig)
-            } else if case .terminating = phase {
-                killAll()  // asked twice: no more grace
-            }
+    /// Readiness (every 100 ms) and empty groups, each turn.
+    func watch() {
+        trackOrphans()
+        for n in order {
+            guard let s = services[n], core.services[n]?.groupEmpty == false else { continue }
+            if s.group.isEmpty { perform(core.handle(.emptied(n))) }
         }
-        reap()  // a SIGCHLD merged with one read before the mask took it
+        let waiting = order.filter { n in
+            if case .starting = core.services[n]?.state, services[n] != nil, !core.readyAtOnce.contains(n) { return true }
+            return false
+        }
+        guard !waiting.isEmpty, monotonicSeconds() - lastReadiness >= 0.1 else { return }
+        lastReadiness = monotonicSeconds()
+        let main = { (n: String) in self.ports.all[ServicePort(service: n)] }
+        let ready = readiness.ready(waiting.compactMap(main))
+        for n in waiting {
+            guard let p = main(n), ready.contains(p) else { continue }
+            say("\(n) is ready: listening on port \(p)")
+            perform(core.handle(.ready(n)))
+        }
     }
 
-    var runningNames: [String] { services.filter(\.groupAlive).map(\.spec.name) }
+    /// pidfd mode: pins every descendant of each service, and gives each
+    /// orphan our subreaper adopted to the service whose main process
+    /// started its process group or session. Every 500 ms while running,
+    /// each turn while stopping (a fork storm is caught as it forks).
+    func trackOrphans() {
+        guard case .pidfd = mode else { return }
+        let now = monotonicSeconds()
+        guard core.stopping != nil || core.services.values.contains(where: { if case .stopping = $0.state { return true }; return false })
+                || now - lastTrack >= 0.5 else { return }
+        lastTrack = now
+        let table = ProcessTable.read()
+        let mine = getpid()
+        let mains = Set(services.values.map(\.pid))
+        let adopted = table.entries.filter { $0.value.ppid == mine && !mains.contains($0.key) && $0.key != keeperPid }
+        for s in services.values {
+            let ours = adopted.filter { s.pastPids.contains($0.value.pgrp) || s.pastPids.contains($0.value.session) }.map(\.key)
+            let new = s.group.track(table, adopted: ours)
+            if let sig = s.lastSignal { for p in new { p.signal(sig) } }
+        }
+        // Adopted with no tell: stopped with everything, never with one service.
+        if core.stopping != nil, let any = services.values.first {
+            let claimed = Set(services.values.flatMap { $0.group.members() })
+            let new = any.group.track(table, adopted: adopted.keys.filter { !claimed.contains($0) })
+            for p in new { p.signal(any.lastSignal ?? SIGTERM) }
+        }
+    }
+
+    var keeperPid: Int32 { -1 }
 }

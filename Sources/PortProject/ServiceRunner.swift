@@ -1,9 +1,8 @@
 import CLinux
 import PortKit
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// How `up` runs.
@@ -18,43 +17,64 @@ public struct UpOptions: Sendable {
     public init() {}
 }
 
-/// `portdash up` once its ports are leased: starts the services in
-/// dependency order, each in its own process group, waits for each one's
-/// readiness before its dependents, prefixes their output, and stops them
-/// all — TERM to each group, a grace period, KILL — on a signal, a service
-/// that ends, or one that never gets ready. Then releases the leases.
+/// `portdash up` once its ports are leased: the thin shell around
+/// `SupervisorCore`. It turns signals (signalfd), reaped children, output,
+/// readiness, empty groups and control requests into the core's events,
+/// and carries out the actions the core returns: start a service in its
+/// group, signal or kill a group, say a line, finish. Then it releases the
+/// leases.
 public final class ServiceRunner {
-    enum Phase: Equatable { case running, terminating(until: Double), killing(until: Double), done }
-
     let project: Project
     let order: [String]
     let leaser: ProjectLeaser
     let ports: ProjectPorts
     let options: UpOptions
-    /// The `up` process: the leases' owner until each service runs.
+    /// The `up` process: the leases' owner until each service runs, and
+    /// every service's supervisor.
     let me: LeaseOwner
-    /// One line for the user (through portdash's sanitizer).
+    let mode: SupervisionMode
+    /// This run's parent cgroup (cgroup mode): every service's group is below it.
+    let base: String?
     let say: (String) -> Void
+    let stdout: OutputSink
     let prefixer: OutputPrefixer
     let readiness: ReadinessCheck
-    var services: [ServiceProcess] = []
-    var owners: [String: LeaseOwner] = [:]
-    var phase = Phase.running
-    var exitCode: Int32?
-    var lastCheck = 0.0
+    var core: SupervisorCore
+    var services: [String: ServiceProcess] = [:]
+    var control: ControlServer?
+    var keeper: FileDescriptor?
+    var finished: Int32?
+    var lastReadiness = 0.0
+    var lastTrack = 0.0
 
     public init(project: Project, order: [String], leaser: ProjectLeaser, ports: ProjectPorts, options: UpOptions,
-                me: LeaseOwner, say: @escaping (String) -> Void) {
+                me: LeaseOwner, mode: SupervisionMode, base: String?, say: @escaping (String) -> Void) {
         self.project = project; self.order = order; self.leaser = leaser; self.ports = ports
-        self.options = options; self.me = me; self.say = say
-        prefixer = OutputPrefixer(names: order, color: options.color)
+        self.options = options; self.me = me; self.mode = mode; self.base = base; self.say = say
+        let out = OutputSink(.standardOutput, label: "stdout")
+        stdout = out
+        prefixer = OutputPrefixer(names: order, color: options.color, emit: { out.write($0) })
         readiness = ReadinessCheck(store: leaser.store)
+        var settings = SupervisorCore.Settings()
+        settings.readyTimeout = options.timeout
+        settings.grace = options.grace
+        settings.keepGoing = options.keepGoing
+        let specs = order.compactMap(project.service)
+        core = SupervisorCore(
+            order: order,
+            dependsOn: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0.dependsOn) }),
+            restart: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0.restart) }),
+            readyAtOnce: Set(specs.filter { $0.ready == .none }.map(\.name)),
+            ports: ports.all.filter { $0.key.name == nil }.reduce(into: [:]) { $0[$1.key.service] = $1.value },
+            settings: settings)
     }
 
     /// Runs until everything has stopped; the exit code (see `up --help`).
     /// The caller has blocked `ChildSignals.cancelling` and SIGCHLD since
     /// before leasing, so none was lost.
-    public func run() -> Int32 {
+    public func run(control: ControlServer?, keeper: FileDescriptor?) -> Int32 {
+        self.control = control
+        self.keeper = keeper
         var mask = sigset_t()
         sigemptyset(&mask)
         for s in ChildSignals.cancelling + [SIGCHLD] { sigaddset(&mask, s) }
@@ -62,35 +82,35 @@ public final class ServiceRunner {
         _ = pd_set_child_subreaper()
         let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         defer { close(sfd) }
-        while phase != .done {
+        perform(core.begin(at: monotonicSeconds()))
+        while finished == nil {
+            poll(sfd)
             handleSignals(sfd)
-            if phase == .running { step() } else { advanceStop() }
-            if phase != .done { poll(sfd) }
+            watch()
+            perform(core.handle(.tick(monotonicSeconds())))
         }
-        for s in services { _ = s.read(into: prefixer); s.closeOutput(prefixer) }
-        releaseLeases()
-        return exitCode ?? 0
+        for s in services.values { while s.read(into: prefixer) {} ; s.closeOutput(prefixer) }
+        finish()
+        return finished ?? 0
     }
 
-    /// While running: readiness, what can start now, timeouts, the end.
-    func step() {
-        checkReadiness()
-        startUnblocked()
-        checkTimeouts()
-        let pending = order.contains { name in !services.contains { $0.spec.name == name } }
-        if phase == .running && !pending && services.allSatisfy({ $0.exit != nil }) {
-            exitCode = services.compactMap { $0.exit?.code }.first { $0 != 0 } ?? 0
-            phase = .done
-        }
-    }
-
-    /// Waits for a signal or output, at most as long as the next check needs.
+    /// Waits for a signal, output or a control request: at most 100 ms
+    /// (50 while stopping), so timers and groups are looked at often.
     func poll(_ sfd: Int32) {
         var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
-        fds += services.filter { $0.output >= 0 }.map { pollfd(fd: $0.output, events: Int16(POLLIN), revents: 0) }
-        let waiting = services.contains { !$0.ready && $0.exit == nil && $0.spec.ready == .port }
-        let timeout: Int32 = phase != .running ? 50 : waiting ? 100 : 1000
-        _ = Glibc.poll(&fds, nfds_t(fds.count), timeout)
-        for s in services where s.output >= 0 { _ = s.read(into: prefixer) }
+        fds += services.values.filter { $0.output >= 0 }.map { pollfd(fd: $0.output, events: Int16(POLLIN), revents: 0) }
+        fds += control?.pollDescriptors ?? []
+        _ = Glibc.poll(&fds, nfds_t(fds.count), core.stopping == nil ? 100 : 50)
+        for s in services.values where s.output >= 0 { _ = s.read(into: prefixer) }
+        for request in control?.take() ?? [] { perform(core.handle(request)) }
+    }
+
+    func handleSignals(_ sfd: Int32) {
+        var info = signalfd_siginfo()
+        while Glibc.read(sfd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+            let sig = Int32(info.ssi_signo)
+            if sig != SIGCHLD { perform(core.handle(.signal(sig))) }
+        }
+        reap()  // SIGCHLD merges; reap whatever ended
     }
 }

@@ -13,6 +13,8 @@ public struct ServiceSpec: Sendable, Equatable {
     /// Extra environment, templates filled in, in file order.
     public var env: [(name: String, value: String)] = []
     public var ready: Readiness = .port
+    /// Started again when it ends on its own (with backoff).
+    public var restart: RestartPolicy = .no
     /// Where the service is defined, for messages.
     public var line: Int?
 
@@ -23,7 +25,7 @@ public struct ServiceSpec: Sendable, Equatable {
     public static func == (a: ServiceSpec, b: ServiceSpec) -> Bool {
         a.name == b.name && a.command == b.command && a.preferred == b.preferred && a.dependsOn == b.dependsOn
             && a.ports == b.ports && a.env.map(\.name) == b.env.map(\.name) && a.env.map(\.value) == b.env.map(\.value)
-            && a.ready == b.ready && a.line == b.line
+            && a.ready == b.ready && a.restart == b.restart && a.line == b.line
     }
 
     /// A project's service and port names: what a Procfile allows, so that

@@ -6,7 +6,7 @@ import PortKit
 struct TOMLProjectReader {
     static let topKeys = ["pool", "services"]
     static let poolKeys = ["range"]
-    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready"]
+    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart"]
 
     let doc: TOMLDocument
 
@@ -56,6 +56,12 @@ struct TOMLProjectReader {
                 throw doc.problem(path + ["ready"], "ready = \"\(r)\" is not one of \"port\" (its main port listens) or \"none\"")
             }
             s.ready = ready
+        }
+        if let r = try doc.string(t, "restart", at: path) {
+            guard let policy = RestartPolicy(rawValue: r) else {
+                throw doc.problem(path + ["restart"], "restart = \"\(r)\" is not one of \"no\", \"on-failure\" or \"always\"")
+            }
+            s.restart = policy
         }
         return s
     }

@@ -10,7 +10,16 @@ final class FakeEnvironment: LeaseEnvironment {
     var parents: [Int32: Int32] = [:]
     var probed: [UInt16] = []
 
-    func isAlive(_ owner: LeaseOwner) -> Bool { alive.contains(owner) }
+    /// Processes' cgroups, and the groups that hold a process.
+    var groups: [Int32: String] = [:]
+    var populated: Set<String> = []
+
+    func isAlive(_ owner: LeaseOwner) -> Bool {
+        if let g = owner.group { return populated.contains(g) }
+        return alive.contains(owner) || alive.contains(LeaseOwner(pid: owner.pid, startTime: owner.startTime))
+            || owner.supervisor.map { alive.contains(LeaseOwner(pid: $0.pid, startTime: $0.startTime)) } == true
+    }
+    func group(of pid: Int32) -> String? { groups[pid] }
     func availability(_ port: UInt16) -> PortAvailability {
         probed.append(port)
         if let (holder, pids) = busy[port] { return .busy(holder: holder, pids: pids) }

@@ -1,6 +1,27 @@
 /// A process a lease is bound to: the pid alone is not enough (pids are
 /// reused), so the start time from /proc/PID/stat field 22 goes with it.
+///
+/// A service run by `up` or `run` is also a kernel group (`group`, a
+/// cgroup v2 path): then the group is the leaseholder, every process in it
+/// holds the lease — a daemon that forked away included — and the lease
+/// lasts while the group has a process. `supervisor` is the `up` or `run`
+/// that runs the service: when it is gone but the service is not, the
+/// service was left by a killed supervisor.
 public struct LeaseOwner: Sendable, Equatable, Hashable {
+    public var pid: Int32
+    public var startTime: UInt64
+    public var group: String?
+    public var supervisor: ProcessStamp?
+    public init(pid: Int32, startTime: UInt64, group: String? = nil, supervisor: ProcessStamp? = nil) {
+        self.pid = pid; self.startTime = startTime; self.group = group; self.supervisor = supervisor
+    }
+
+    /// The owner process alone, without group or supervisor.
+    public var process: ProcessStamp { ProcessStamp(pid: pid, startTime: startTime) }
+}
+
+/// One process for its lifetime: pid and start time (/proc/PID/stat field 22).
+public struct ProcessStamp: Sendable, Equatable, Hashable {
     public var pid: Int32
     public var startTime: UInt64
     public init(pid: Int32, startTime: UInt64) { self.pid = pid; self.startTime = startTime }
@@ -69,9 +90,22 @@ extension LeaseOwner {
         let f = try FieldReader(node, path: path)
         pid = Int32(try f.integer("pid", in: Int64(Int32.min)...Int64(Int32.max)))
         startTime = UInt64(try f.integer("startTime", in: 0...Int64.max))
+        group = try f.optionalString("group")
+        supervisor = try f.optional("supervisor").map { (s: JSONNode) throws(LeaseBookProblem) in
+            let g = try FieldReader(s, path: f.name("supervisor"))
+            return ProcessStamp(pid: Int32(try g.integer("pid", in: 1...Int64(Int32.max))),
+                                startTime: UInt64(try g.integer("startTime", in: 0...Int64.max)))
+        }
     }
 
-    var json: JSONNode { .object([JSONMember("pid", .integer(pid)), JSONMember("startTime", .integer(startTime))]) }
+    var json: JSONNode {
+        var m = [JSONMember("pid", .integer(pid)), JSONMember("startTime", .integer(startTime))]
+        if let group { m.append(JSONMember("group", .string(group))) }
+        if let s = supervisor {
+            m.append(JSONMember("supervisor", .object([JSONMember("pid", .integer(s.pid)), JSONMember("startTime", .integer(s.startTime))])))
+        }
+        return .object(m)
+    }
 }
 
 extension Lease {

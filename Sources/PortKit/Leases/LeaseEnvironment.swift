@@ -8,6 +8,8 @@ public protocol LeaseEnvironment {
     func isAlive(_ owner: LeaseOwner) -> Bool
     /// The parents of `pid`, nearest first (empty if it is gone).
     func ancestors(of pid: Int32) -> [Int32]
+    /// Its cgroup v2 path (nil if gone or unknown).
+    func group(of pid: Int32) -> String?
     /// Does a socket listen on the port? (A lease whose port is listened on
     /// is active, and is renewed at expiry.)
     func isListening(_ port: UInt16) -> Bool

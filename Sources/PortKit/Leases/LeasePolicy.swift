@@ -2,12 +2,34 @@
 /// over, how it stands, and what makes a port a conflict. The scanner, the
 /// pool, `leases` and the dashboard all ask here, so they cannot disagree.
 public enum LeasePolicy {
-    /// Is `pid` the lease's owner process, or one of its descendants (a
-    /// server started by `portdash run` through `npm` and `sh`)? A dead
-    /// owner has no leaseholders.
+    /// Is `pid` a leaseholder? For a group owner (a service of `up` or
+    /// `run` in its own cgroup): any process of the group, whatever forked
+    /// or daemonized it. Else the owner process or one of its descendants
+    /// (a server started through `npm` and `sh`), or — while the owner's
+    /// supervisor runs — one of the supervisor's (a daemon that left its
+    /// parent is adopted by `up`, its subreaper). A dead owner has none.
     public static func isLeaseholder(_ pid: Int32, owner: LeaseOwner, env: some LeaseEnvironment) -> Bool {
         guard env.isAlive(owner) else { return false }
-        return pid == owner.pid || env.ancestors(of: pid).contains(owner.pid)
+        if let group = owner.group, let g = env.group(of: pid) { return CgroupPath.isWithin(g, group) }
+        if pid == owner.pid { return true }
+        let ancestors = env.ancestors(of: pid)
+        if ancestors.contains(owner.pid) { return true }
+        guard let s = owner.supervisor, env.isAlive(LeaseOwner(pid: s.pid, startTime: s.startTime)) else { return false }
+        return ancestors.contains(s.pid)
+    }
+
+    /// A `run` whose command exited keeps its lease while a process the
+    /// command left behind (in its group) holds the port.
+    public static func staysAfterExit(holders: [Int32], leftBehind: [Int32]) -> Bool {
+        !Set(holders).isDisjoint(with: leftBehind)
+    }
+
+    /// A lease whose service outlived the `up` or `run` that ran it (that
+    /// one was killed): `status`, `leases` and the dashboard say so, and
+    /// the next `up` in its checkout stops it.
+    public static func isLeftByKilledSupervisor(_ lease: Lease, env: some LeaseEnvironment) -> Bool {
+        guard let owner = lease.owner, let s = owner.supervisor else { return false }
+        return !env.isAlive(LeaseOwner(pid: s.pid, startTime: s.startTime)) && env.isAlive(owner)
     }
 
     /// Are all of `pids` leaseholders? (None known: no.)

@@ -33,6 +33,7 @@ public final class SystemLeaseEnvironment: LeaseEnvironment {
     public func isAlive(_ owner: LeaseOwner) -> Bool { reader.isRunning(owner) }
 
     public func ancestors(of pid: Int32) -> [Int32] { reader.ancestors(of: pid) }
+    public func group(of pid: Int32) -> String? { reader.group(of: pid) }
 
     public func isListening(_ port: UInt16) -> Bool {
         if let known = listening[port] { return known }

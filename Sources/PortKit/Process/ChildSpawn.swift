@@ -2,8 +2,6 @@ import CLinux
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// How to start one child process.
@@ -14,56 +12,98 @@ public struct SpawnRequest: Sendable {
     /// The child's working directory; nil: ours.
     public var directory: String?
     /// A process group of its own (pgid = its pid), so that a terminal's
-    /// Ctrl-C reaches only us, and a stop reaches everything it started.
+    /// Ctrl-C reaches only us.
     public var newProcessGroup = false
     /// Where its stdout and stderr go; nil: ours.
     public var output: Int32?
     /// stdin from /dev/null instead of ours (services of `up` share no terminal input).
     public var nullInput = false
+    /// stdin from this descriptor instead.
+    public var input: Int32?
+    /// A group's open `cgroup.procs`: the child joins it before anything
+    /// else, so every process it ever starts is in the group.
+    public var cgroupProcs: Int32?
+    /// A signal the child gets when we die (PR_SET_PDEATHSIG).
+    public var deathSignal: Int32 = 0
 
     public init(argv: [String], environment: [String], directory: String? = nil) {
         self.argv = argv; self.environment = environment; self.directory = directory
     }
 }
 
-/// posix_spawn with a clean signal state: `run` and `up` start children here.
+/// Why a child could not be started: the step that failed, and its errno.
+public struct SpawnFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Step: Int32, Sendable {
+        case fork = 1, cgroup, signals, processGroup, deathSignal, input, output, directory, exec
+        /// Not on PATH (found before any process is made).
+        case notFound = 100
+    }
+    public let step: Step
+    public let errno: Errno
+    public init(step: Step, errno: Errno) { self.step = step; self.errno = errno }
+
+    /// "no such directory: /x", "not found on PATH", "not executable".
+    public func description(command: String, directory: String?) -> String {
+        switch step {
+        case .notFound: return "cannot run \(command): not found on PATH; check the command name and your PATH"
+        case .directory: return "cannot enter the working directory \(directory ?? "?"): \(errnoText(errno))"
+        case .exec where errno == .noSuchFileOrDirectory: return "cannot run \(command): no such file; check the command name"
+        case .exec where errno == .permissionDenied: return "cannot run \(command): not executable (permission denied)"
+        case .exec: return "cannot run \(command): \(errnoText(errno))"
+        case .cgroup: return "cannot join the service's cgroup: \(errnoText(errno))"
+        default: return "cannot start \(command) (\(step)): \(errnoText(errno))"
+        }
+    }
+
+    public var description: String { description(command: "the command", directory: nil) }
+
+    /// 127 for a command that is not there, 126 for one that cannot run (sh's codes).
+    public var exitCode: Int32 { step == .notFound || (step == .exec && errno == .noSuchFileOrDirectory) ? 127 : 126 }
+}
+
+/// fork + exec with every set-up step checked (CLinux's pd_spawn): `run`
+/// and `up` start children here. The child gets an empty signal mask and
+/// default dispositions.
 public enum ChildSpawn {
-    public static func spawn(_ r: SpawnRequest) -> Result<pid_t, Errno> {
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        // The child gets an empty mask (we block the signals we wait for) and
-        // every signal back to its default: ignored dispositions survive exec.
-        var empty = sigset_t(), dflt = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&dflt)
-        sigdelset(&dflt, SIGKILL)
-        sigdelset(&dflt, SIGSTOP)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &dflt)
-        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-        if r.newProcessGroup {
-            flags |= POSIX_SPAWN_SETPGROUP
-            posix_spawnattr_setpgroup(&attr, 0)
+    public static func spawn(_ r: SpawnRequest) -> Result<pid_t, SpawnFailure> {
+        guard let path = executable(r.argv[0], environment: r.environment) else {
+            return .failure(SpawnFailure(step: .notFound, errno: .noSuchFileOrDirectory))
         }
-        posix_spawnattr_setflags(&attr, Int16(flags))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if r.nullInput { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
-        if let out = r.output {
-            posix_spawn_file_actions_adddup2(&actions, out, 1)
-            posix_spawn_file_actions_adddup2(&actions, out, 2)
-        }
-        if let dir = r.directory { pd_spawn_addchdir(&actions, dir) }
-
-        let args: [UnsafeMutablePointer<CChar>?] = r.argv.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
+        var args: [UnsafeMutablePointer<CChar>?] = r.argv.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
         defer { args.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, r.argv[0], &actions, &attr, args, envp)
-        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
+        var stage: Int32 = 0, err: Int32 = 0
+        let pid: pid_t = path.withCString { cpath in
+            withOptionalCString(r.directory) { cdir in
+                var req = pd_spawn_request(path: cpath, argv: &args, envp: &envp, directory: cdir,
+                                           cgroup_procs_fd: r.cgroupProcs ?? -1, new_process_group: r.newProcessGroup ? 1 : 0,
+                                           null_input: r.nullInput ? 1 : 0, input_fd: r.input ?? -1, output_fd: r.output ?? -1, death_signal: r.deathSignal)
+                return pd_spawn(&req, &stage, &err)
+            }
+        }
+        if pid > 0 { return .success(pid) }
+        return .failure(SpawnFailure(step: SpawnFailure.Step(rawValue: stage) ?? .fork, errno: Errno(rawValue: err)))
+    }
+
+    /// `name` as execvp(3) would find it: as given when it has a slash,
+    /// else the first executable file of that name on the child's PATH.
+    static func executable(_ name: String, environment: [String]) -> String? {
+        if name.contains("/") { return name }
+        let path = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
+            if access(candidate, X_OK) == 0, !isDirectory(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        (try? Stat(FilePath(path)))?.type == .directory
+    }
+
+    static func withOptionalCString<T>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let s else { return body(nil) }
+        return s.withCString { body($0) }
     }
 }
 

@@ -16,10 +16,15 @@ public struct ProcStat: Sendable, Equatable {
     /// field 22: starttime, clock ticks after boot. Together with the pid it
     /// names one process for good: a reused pid gets a later start time.
     public let startTime: UInt64
+    /// field 5: pgrp, the process group; field 6: session.
+    public let pgrp: Int32
+    public let session: Int32
 
-    public init(pid: Int32, comm: String, state: Character, ppid: Int32, utime: UInt64, stime: UInt64, startTime: UInt64) {
+    public init(pid: Int32, comm: String, state: Character, ppid: Int32, utime: UInt64, stime: UInt64, startTime: UInt64,
+                pgrp: Int32 = 0, session: Int32 = 0) {
         self.pid = pid; self.comm = comm; self.state = state; self.ppid = ppid
         self.utime = utime; self.stime = stime; self.startTime = startTime
+        self.pgrp = pgrp; self.session = session
     }
 
     public static func parse(_ bytes: [UInt8], file: String) throws(PortKitError) -> ProcStat {
@@ -49,6 +54,7 @@ public struct ProcStat: Sendable, Equatable {
             pid: pid, comm: comm, state: Character(UnicodeScalar(stateByte)),
             ppid: Int32(truncatingIfNeeded: ppid),
             utime: try field(14, "utime"), stime: try field(15, "stime"),
-            startTime: try field(22, "starttime"))
+            startTime: try field(22, "starttime"),
+            pgrp: Int32(truncatingIfNeeded: try field(5, "pgrp")), session: Int32(truncatingIfNeeded: try field(6, "session")))
     }
 }

@@ -35,9 +35,30 @@ public struct ProcessReader: Sendable {
 
     /// Is this exact process (pid and start time, field 22) still running?
     /// A zombie no longer counts: it holds no sockets and will never listen.
+    public func isRunning(_ p: ProcessStamp) -> Bool {
+        guard let stat = stat(p.pid) else { return false }
+        return stat.startTime == p.startTime && stat.state != "Z"
+    }
+
+    /// Is the owner alive? A group owner is while its group holds a
+    /// process; a process owner while its process runs, or its supervisor
+    /// (an `up` holds its leases until it has stopped every service).
     public func isRunning(_ owner: LeaseOwner) -> Bool {
-        guard let stat = stat(owner.pid) else { return false }
-        return stat.startTime == owner.startTime && stat.state != "Z"
+        if let group = owner.group, let tree = CgroupTree.shared { return tree.isPopulated(group) }
+        return isRunning(owner.process) || owner.supervisor.map(isRunning) == true
+    }
+
+    /// Was the owner's supervisor killed while the service lives on?
+    public func isOrphaned(_ owner: LeaseOwner) -> Bool {
+        guard let s = owner.supervisor, !isRunning(s) else { return false }
+        if let group = owner.group, let tree = CgroupTree.shared { return tree.isPopulated(group) }
+        return isRunning(owner.process)
+    }
+
+    /// The cgroup v2 path of a process (nil: gone, or no v2 hierarchy).
+    public func group(of pid: Int32) -> String? {
+        guard case .success(let bytes) = root.read("\(pid)/cgroup") else { return nil }
+        return CgroupPath.unified(in: bytes)
     }
 
     /// The chain of parents from `pid` (exclusive) up to pid 1.
