@@ -2,11 +2,13 @@
 import PackageDescription
 
 // A release build links the Swift runtime statically: start-up is most of a
-// `status` call (about 5 ms instead of 8 ms measured), and the binary runs
-// without the toolchain's libraries. ncursesw stays a dynamic system library.
-// Debug builds and `swift test` are as before.
-func staticRelease(extra: [String] = []) -> [LinkerSetting] {
-    let libraries = ["-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"] + extra
+// `status` call (see docs/speed.md), and the binary runs without the
+// toolchain's libraries. ncursesw stays a dynamic system library. TOMLKit
+// imports Foundation's Data: the static Foundation comes with CoreFoundation
+// and ICU behind it. Debug builds and `swift test` are as before.
+func staticRelease() -> [LinkerSetting] {
+    let libraries = ["-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                     "-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"]
     return [.unsafeFlags(["-static-stdlib"] + libraries.flatMap { ["-Xlinker", $0] },
                          .when(platforms: [.linux], configuration: .release))]
 }
@@ -16,11 +18,9 @@ let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: 
 
 let package = Package(
     name: "portdash",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "portdash", targets: ["portdash"]),
         .executable(name: "portdash-serve", targets: ["portdash-serve"]),
-        .executable(name: "portdash-toml", targets: ["portdash-toml"]),
         .library(name: "PortKit", targets: ["PortKit"]),
     ],
     dependencies: [
@@ -50,28 +50,18 @@ let package = Package(
             "PortKit", "PortProject", systemPackage, .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Projects: portdash.toml, Procfile, the user's config, and running a
-        // project's services (`up`, `env`, `wait`). Reads TOML through
-        // TOMLParser, which an executable fills in.
-        .target(name: "PortProject", dependencies: ["PortKit", "CLinux", systemPackage]),
-        // TOMLKit behind TOMLParser: the only importer of TOMLKit (which
-        // brings Foundation and ICU).
-        .target(name: "PortProjectTOML", dependencies: ["PortProject", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // Every verb, for both `portdash` executables.
+        // project's services (`up`, `env`, `wait`). TOMLKitReader is the only
+        // importer of TOMLKit.
+        .target(name: "PortProject", dependencies: [
+            "PortKit", "CLinux", systemPackage, .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Every verb.
         .target(name: "PortDashCommands", dependencies: [
             "PortKit", "PortDashUI", "PortDashCLI", "PortProject", systemPackage,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // The lean executable: no TOML reader, no Foundation in its start-up;
-        // hands an invocation that must read TOML to portdash-toml.
-        .executableTarget(name: "portdash", dependencies: ["PortDashCommands", "PortDashCLI"], linkerSettings: staticRelease()),
-        // The same verbs with TOMLKit.
-        .executableTarget(
-            name: "portdash-toml",
-            dependencies: ["PortDashCommands", "PortProjectTOML"],
-            // TOMLKit imports Foundation's Data: the static Foundation comes
-            // with CoreFoundation and ICU behind it.
-            linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
-        ),
+        // The one CLI executable: every verb, the TOML reader linked in.
+        .executableTarget(name: "portdash", dependencies: ["PortDashCommands"], linkerSettings: staticRelease()),
         // `portdash serve`: the read-only HTTP service, in a library of its own
         // so that the `portdash` binary never links the server.
         .target(name: "PortServe", dependencies: [
@@ -80,11 +70,11 @@ let package = Package(
         .executableTarget(
             name: "portdash-serve",
             dependencies: [
-                "PortServe", "PortDashCLI", "PortKit", "PortProjectTOML",
+                "PortServe", "PortDashCLI", "PortKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // It reads the project's [pool] through TOMLKit, hence Foundation.
-            linkerSettings: staticRelease(extra: ["-lCoreFoundation", "-lFoundationInternationalization", "-l_FoundationICU"])
+            linkerSettings: staticRelease()
         ),
 
         .target(name: "PortKitTestSupport", dependencies: ["PortKit", "CLinux", systemPackage], path: "Tests/PortKitTestSupport"),
@@ -96,10 +86,18 @@ let package = Package(
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "PortServeTests", dependencies: ["PortServe", "PortKitTestSupport"]),
-        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortProjectTOML", "PortKitTestSupport"]),
+        .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
             dependencies: ["PortKit", "PortKitTestSupport"]
         ),
     ]
 )
+
+// A file sees only the members of the modules it imports itself: TOMLKit
+// loads Foundation into PortProject, and without this `String.contains` and
+// the like in every module above it would quietly bind to Foundation's
+// (which drags ICU's 34 MB of data and its start-up into the binary).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

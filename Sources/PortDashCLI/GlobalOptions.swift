@@ -53,7 +53,7 @@ public struct GlobalOptions: ParsableArguments {
     /// ArgumentParser's error-plus-usage block: scripts and people both read
     /// the first line only.
     public func rangeSetting() throws -> Setting<PortRange> {
-        try core { () throws(PortKitError) in try settings().range(flag: range) }
+        try core { () throws(ProjectError) in try settings().range(flag: range) }
     }
 
     /// The layers below the command line: environment, project file, user config.

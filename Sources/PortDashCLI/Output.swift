@@ -1,24 +1,21 @@
-// What every verb of every portdash executable prints and exits with: one
-// line per message on stderr, sanitized; stdout in one write; core errors
-// as their line and exit code.
+// What every verb prints and exits with: one line per message on stderr,
+// sanitized; stdout in one write; any layer's error as its line and exit code.
 import ArgumentParser
 import PortKit
+import PortProject
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
-/// Prints a core error as one line on stderr and exits with its code.
-/// A TOML file this executable cannot read is handed, with the whole
-/// command line, to the executable that can (TOMLTwin); this happens while
-/// settings are read, before anything has been done.
-public func fail(_ error: PortKitError) -> ExitCode {
-    if case .needsTOMLReader = error { TOMLTwin.handOver() }
+/// Prints an error of any layer as one line on stderr; returns its exit code.
+public func fail(_ error: any UserFacingError) -> ExitCode {
     printError("portdash: \(error.description)")
     return ExitCode(error.exitCode)
 }
+
+// One per layer's type, so that `fail(.noProject(…))` names its case alone.
+public func fail(_ error: PortKitError) -> ExitCode { fail(error as any UserFacingError) }
+public func fail(_ error: ProjectError) -> ExitCode { fail(error as any UserFacingError) }
+public func fail(_ error: CommandError) -> ExitCode { fail(error as any UserFacingError) }
 
 /// Every message to stderr passes here, so every piece of outside text in it
 /// (process, file and service names) is sanitized: one line stays one line.
@@ -40,11 +37,11 @@ public func environment(_ name: String) -> String? {
     return String(cString: v)
 }
 
-/// Runs core work; a PortKitError becomes its one-line message and exit code.
+/// Runs library work; its error becomes its one-line message and exit code.
 /// (One place for it, which also sidesteps a Swift 6.3 SIL crash with
 /// `catch let e as PortKitError` over typed throws.)
-public func core<T>(_ body: () throws(PortKitError) -> T) throws -> T {
-    let result: Result<T, PortKitError> = Result(catching: body)
+public func core<T, E: UserFacingError>(_ body: () throws(E) -> T) throws -> T {
+    let result: Result<T, E> = Result(catching: body)
     switch result {
     case .success(let value): return value
     case .failure(let error): throw fail(error)

@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Measures the dashboard's refresh in-process (issue: speed). Hidden from
 /// the help: it is for `bench/run.py`, not for users.

@@ -2,11 +2,7 @@ import ArgumentParser
 import PortDashCLI
 import PortKit
 import PortProject
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +24,7 @@ struct ConfigCommand: ParsableCommand {
     func run() throws {
         let settings = global.settings()
         let range = try global.rangeSetting()
-        let seconds = try core { () throws(PortKitError) in try settings.interval(flag: interval) }
+        let seconds = try core { () throws(ProjectError) in try settings.interval(flag: interval) }
         let state = try global.resolvedStatePath()
         let stateSource: SettingSource = global.state != nil ? .flag("--state")
             : processEnvironment("PORTDASH_STATE") != nil ? .environment("PORTDASH_STATE") : .builtIn

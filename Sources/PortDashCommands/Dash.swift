@@ -2,11 +2,7 @@ import ArgumentParser
 import PortDashUI
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import PortProject
 
 struct Dash: ParsableCommand {
@@ -31,7 +27,7 @@ struct Dash: ParsableCommand {
             throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
         if let why = CursesTerminal.cannotDraw(term: environment("TERM")) { throw fail(.needsTerminal(why: why)) }
-        let seconds = try core { () throws(PortKitError) in try global.settings().interval(flag: interval).value }
+        let seconds = try core { () throws(ProjectError) in try global.settings().interval(flag: interval).value }
         let code = try core { () throws(PortKitError) in
             try Dashboard.run(range: ctx.range, store: ctx.store, interval: seconds)
         }

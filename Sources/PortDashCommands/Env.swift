@@ -16,7 +16,7 @@ struct Env: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A service of the project: print what it would see.")
+    @Argument(help: "A service of the project: print what it would see.", completion: ServiceCompletion.services)
     var service: String?
 
     @Flag(help: "Print export NAME=value lines, for eval in a shell.")
@@ -36,13 +36,13 @@ struct Env: ParsableCommand {
     func run() throws {
         let p = try ProjectContext(global)
         let spec = try service.map(p.service)
-        let leased = try core { () throws(PortKitError) in
+        let leased = try core { () throws(ProjectError) in
             try p.leaser.lease(p.leaser.ports(of: p.project.serviceNames), owner: nil)
         }
         p.report(leased)
         let vars = ServiceEnvironment.variables(for: spec, in: p.project, ports: leased.all)
         if let dotenv {
-            try core { () throws(PortKitError) in try DotEnv.write(vars, to: dotenv) }
+            try core { () throws(ProjectError) in try DotEnv.write(vars, to: dotenv) }
             printError("portdash: wrote \(vars.count) variables to \(dotenv)")
         } else if json {
             writeOut(jsonText(p.project, vars, leased.all) + "\n")

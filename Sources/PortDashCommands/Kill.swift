@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct Kill: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +18,8 @@ struct Kill: ParsableCommand {
     @Argument(help: "The port whose holders to stop.")
     var port: UInt16
 
-    @Option(help: "The first signal: TERM, INT, HUP, KILL or USR1.")
-    var signal: String = "TERM"
+    @Option(help: "The first signal: TERM, INT, HUP, KILL or USR1 (or SIGTERM, 15).")
+    var signal: KillSignal = .term
 
     @Option(help: "Seconds to wait after the first signal before SIGKILL.")
     var timeout: Double = ProcessKiller.defaultGracePeriod
@@ -35,15 +31,12 @@ struct Kill: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if KillSignal(parsing: signal) == nil {
-            throw ValidationError("--signal \(signal) is not one of \(KillSignal.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if !(timeout >= 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
         if port == 0 { throw ValidationError("port 0 is not a port") }
     }
 
     func run() throws {
-        let sig = KillSignal(parsing: signal)!.number
+        let sig = signal.number
         let report = try Kill.scan(port)
         let owners = report.owners
         if owners.isEmpty {
@@ -90,8 +83,8 @@ struct Kill: ParsableCommand {
 
     /// Signals every target at once (one grace period for all); returns the
     /// first failure.
-    func signalAll(_ targets: [KillTarget], _ sig: Int32) -> PortKitError? {
-        var failure: PortKitError? = nil
+    func signalAll(_ targets: [KillTarget], _ sig: Int32) -> (any UserFacingError)? {
+        var failure: (any UserFacingError)? = nil
         for (t, result) in zip(targets, ProcessKiller().terminateAll(targets, signal: sig, timeout: timeout)) {
             switch result {
             case .success(let outcome): printError("portdash: \(t.pid) \(t.name) \(outcome)")
@@ -104,12 +97,12 @@ struct Kill: ParsableCommand {
     /// Looks at the port again and says how it stands: free, a TIME_WAIT
     /// that clears by itself, or held by a process still (a respawned
     /// worker, a supervisor's new child), which is returned as the failure.
-    func lookAgain() throws -> PortKitError? {
+    func lookAgain() throws -> (any UserFacingError)? {
         let after = try watch()
         if let uid = after.hiddenUIDs.first, after.owners.isEmpty {
-            return .stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
+            return CommandError.stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
         }
-        if !after.owners.isEmpty { return .stillHeld(port: port, by: after.holderSummary) }
+        if !after.owners.isEmpty { return CommandError.stillHeld(port: port, by: after.holderSummary) }
         if after.sockets.isEmpty && after.probe.isFree {
             printError("portdash: port \(port) is free")
         } else {
@@ -132,4 +125,12 @@ struct Kill: ParsableCommand {
         }
         return after
     }
+}
+
+/// `--signal TERM` (or SIGTERM, term, 15), parsed once by ArgumentParser;
+/// anything else is its one-line usage error listing the choices.
+extension KillSignal: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { rawValue }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

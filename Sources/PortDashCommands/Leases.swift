@@ -10,7 +10,7 @@ struct Leases: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print JSON (documented in the README).")
+    @Flag(help: "Print JSON (documented in docs/commands.md).")
     var json = false
 
     func run() throws {

@@ -15,7 +15,7 @@ struct ProjectContext {
         guard let cwd = StatePath.currentDirectory() else {
             throw fail(.noProject(directory: "the current directory (it cannot be read)"))
         }
-        let project = try core { () throws(PortKitError) in try ProjectLoader.load(from: cwd) }
+        let project = try core { () throws(ProjectError) in try ProjectLoader.load(from: cwd) }
         self.project = project
         leaser = ProjectLeaser(project: project, pool: ctx.pool, store: ctx.store, env: ctx.environment())
     }

@@ -9,7 +9,7 @@ struct Release: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A service name, or a port number.")
+    @Argument(help: "A service name, or a port number.", completion: ServiceCompletion.leases)
     var target: String
 
     func run() throws {

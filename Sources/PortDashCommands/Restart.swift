@@ -19,7 +19,7 @@ struct Restart: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The services to restart.", completion: .custom(ServiceCompletion.names))
+    @Argument(help: "The services to restart.", completion: ServiceCompletion.services)
     var services: [String]
 
     func validate() throws {
@@ -40,7 +40,7 @@ struct Stop: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The services to stop.", completion: .custom(ServiceCompletion.names))
+    @Argument(help: "The services to stop.", completion: ServiceCompletion.services)
     var services: [String]
 
     func validate() throws {
@@ -62,14 +62,6 @@ enum ControlRequest {
             for l in lines { printError("portdash: " + l) }
             if lines.contains(where: { $0.hasPrefix("error") }) { throw ExitCode(64) }
         }
-    }
-}
-
-/// Shell completion: the current project's service names.
-enum ServiceCompletion {
-    @Sendable static func names(_ words: [String], _ index: Int, _ prefix: String) -> [String] {
-        guard let cwd = StatePath.currentDirectory(), let p = try? ProjectLoader.load(from: cwd) else { return [] }
-        return p.serviceNames
     }
 }
 

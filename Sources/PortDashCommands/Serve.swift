@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash serve …` runs `portdash-serve …` from the same directory, so the
 /// HTTP server is neither linked into nor started by any other verb.
@@ -18,13 +14,27 @@ struct Serve: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
-        let path = SiblingExecutable.path("portdash-serve")
+        let path = Serve.besideThisExecutable("portdash-serve")
         guard access(path, X_OK) == 0 else {
             printError("portdash: serve needs \(path), which is missing; build it beside portdash with: swift build -c release --product portdash-serve")
             throw ExitCode(69)
         }
-        SiblingExecutable.exec(path, arguments)
+        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
+        argv.append(nil)
+        execv(path, argv)
         printError("portdash: cannot run \(path): \(errnoText(errno)); check that it is an executable built for this machine")
         throw ExitCode(71)
+    }
+}
+
+extension Serve {
+    /// `name` in the directory of this executable, found through
+    /// /proc/self/exe so that a symlink to portdash on PATH still finds it.
+    static func besideThisExecutable(_ name: String) -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let me = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        let dir = me.lastIndex(of: "/").map { String(me[..<$0]) } ?? "."
+        return dir + "/" + name
     }
 }

@@ -1,11 +1,7 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,19 +24,22 @@ struct Status: ParsableCommand {
     @Flag(name: .long, help: "With --all: only sockets of my user.")
     var mine = false
 
-    @Option(name: .customLong("ports"), help: ArgumentHelp("With --all: only ports in FIRST-LAST.", valueName: "first-last"))
-    var within: String?
+    /// Parsed once, here: a bad range is a one-line usage error naming it.
+    @Option(name: .customLong("ports"), help: ArgumentHelp("With --all: only ports in FIRST-LAST.", valueName: "first-last"),
+            transform: { text in
+                do { return try PortRange.filter(parsing: text) } catch {
+                    throw ValidationError("not FIRST-LAST between 1 and 65535, e.g. 3000-9000")
+                }
+            })
+    var within: PortRange?
 
-    @Flag(name: .long, help: "Print one JSON object (documented in the README).")
+    @Flag(name: .long, help: "Print one JSON object (documented in docs/commands.md).")
     var json = false
 
     func validate() throws {
         if ports.contains(0) { throw ValidationError("port 0 is not a port; give ports between 1 and 65535") }
         if all && !ports.isEmpty { throw ValidationError("give ports or --all, not both") }
         if (mine || within != nil) && !all { throw ValidationError("--mine and --ports filter --all; add --all") }
-        if let within, (try? PortRange.filter(parsing: within)) == nil {
-            throw ValidationError("--ports \(within) is not FIRST-LAST between 1 and 65535, e.g. --ports 3000-9000")
-        }
     }
 
     func run() throws {
@@ -64,8 +63,7 @@ struct Status: ParsableCommand {
 
     func scope(pool: PortRange) throws(PortKitError) -> ScanScope {
         if all {
-            let filter = try within.map { text throws(PortKitError) in try PortRange.filter(parsing: text) }
-            return .listeners(within: filter, uid: mine ? geteuid() : nil, namespaces: true)
+            return .listeners(within: within, uid: mine ? geteuid() : nil, namespaces: true)
         }
         return ports.isEmpty ? .pool(pool) : .ports(ports)
     }

@@ -39,7 +39,7 @@ struct Up: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Services to start (default: all), with the services they depend on.")
+    @Argument(help: "Services to start (default: all), with the services they depend on.", completion: ServiceCompletion.services)
     var services: [String] = []
 
     @Option(help: "Seconds a ready = \"port\" service has to listen before everything is stopped.")
@@ -68,7 +68,7 @@ struct Up: ParsableCommand {
             try Leftovers.stop(root: p.project.root, store: p.leaser.store, env: p.ctx.environment(), say: { printError("portdash: " + $0) })
         }
         let needed = p.leaser.ports(of: Up.withReferenced(order, in: p.project))
-        let leased = try core { () throws(PortKitError) in try p.leaser.lease(needed, owner: me) }
+        let leased = try core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
         p.report(leased)
         printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
         var options = UpOptions()

@@ -1,3 +1,4 @@
+import PortKit
 import ArgumentParser
 
 /// One-line usage errors: ArgumentParser's message, its first line only,

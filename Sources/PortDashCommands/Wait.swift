@@ -17,7 +17,7 @@ struct Wait: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("A port number, or a service of the project (SERVICE or SERVICE.NAME).", valueName: "port|service"))
+    @Argument(help: ArgumentHelp("A port number, or a service of the project (SERVICE or SERVICE.NAME).", valueName: "port|service"), completion: ServiceCompletion.servicePorts)
     var target: String
 
     @Flag(help: "Wait until nothing listens on the port instead.")

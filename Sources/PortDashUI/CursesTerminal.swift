@@ -1,10 +1,6 @@
 import CNcurses
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The one file that talks to ncurses. Everything else draws into a
 /// TextGrid; this copies changed rows to the screen and turns curses key

@@ -1,10 +1,6 @@
 import CLinux
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The dashboard: a terminal, a scan worker and a run loop.
 public enum Dashboard {

@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where things go on the screen, planned from the state before anything is
 /// drawn: key handling needs the list's position for mouse clicks and its

@@ -1,10 +1,7 @@
 import CLinux
 import PortKit
-#if canImport(Glibc)
+import SystemPackage
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Polls the keyboard, the scan worker and the signals together; applies
 /// what arrives to the state; redraws when something changed.

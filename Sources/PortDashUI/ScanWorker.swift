@@ -1,11 +1,8 @@
 import Dispatch
 import PortKit
+import Synchronization
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Scans off the main thread, so keys are answered at once even when a
 /// scan is slow. Results go into a mailbox and a byte into a pipe, which
@@ -21,8 +18,7 @@ final class ScanWorker: @unchecked Sendable {
     private let refresher: Refresher<CachingOwnerResolver>
     private let queue = DispatchQueue(label: "portdash.scan")
     private let killQueue = DispatchQueue(label: "portdash.kill")
-    private var mailbox: [Message] = []
-    private var lock = pthread_mutex_t()
+    private let mailbox = Mutex<[Message]>([])
     /// The pipe's ends, open as long as the worker lives: closed in deinit,
     /// after the last queued scan or kill (each holds the worker) has posted.
     let wakeRead: FileDescriptor
@@ -32,14 +28,10 @@ final class ScanWorker: @unchecked Sendable {
         self.refresher = refresher
         // Fails only when the process is out of descriptors, at start-up:
         // one line and exit 71, not a trap.
-        let ends: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
-        do { ends = try FileDescriptor.pipe() } catch { throw .system(call: "pipe", errno: (error as? Errno) ?? .tooManyOpenFiles) }
-        for fd in [ends.readEnd.rawValue, ends.writeEnd.rawValue] {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        switch Syscalls.pipe(flags: O_NONBLOCK) {
+        case .success(let ends): (wakeRead, wakeWrite) = (ends.readEnd, ends.writeEnd)
+        case .failure(let e): throw .system(call: "pipe2", errno: e)
         }
-        wakeRead = ends.readEnd
-        wakeWrite = ends.writeEnd
-        pthread_mutex_init(&lock, nil)
     }
 
     deinit {
@@ -48,9 +40,7 @@ final class ScanWorker: @unchecked Sendable {
     }
 
     func post(_ m: Message) {
-        pthread_mutex_lock(&lock)
-        mailbox.append(m)
-        pthread_mutex_unlock(&lock)
+        mailbox.withLock { $0.append(m) }
         var b: UInt8 = 1
         _ = write(wakeWrite.rawValue, &b, 1)
     }
@@ -58,11 +48,10 @@ final class ScanWorker: @unchecked Sendable {
     func take() -> [Message] {
         var sink = [UInt8](repeating: 0, count: 64)
         while read(wakeRead.rawValue, &sink, 64) > 0 {}
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        let out = mailbox
-        mailbox.removeAll()
-        return out
+        return mailbox.withLock { box in
+            defer { box.removeAll() }
+            return box
+        }
     }
 
     /// Refreshes `scope` in the background; the result arrives as a message.

@@ -21,14 +21,22 @@ public struct TextGrid: Equatable, Sendable {
         styles = Array(repeating: Array(repeating: .normal, count: self.width), count: self.height)
     }
 
-    /// Writes `text` at (row, col), clipped to the grid; wide characters take
-    /// two cells (the second is a NUL placeholder). Returns the next column.
+    /// Writes `text` at (row, col), clipped to the grid (or `maxWidth`); a
+    /// text that does not fit ends in "…", so a cut never passes for a
+    /// whole word. Wide characters take two cells (the second is a NUL
+    /// placeholder). Returns the next column.
     @discardableResult
     public mutating func put(_ row: Int, _ col: Int, _ text: String, _ style: Style = .normal, maxWidth: Int? = nil) -> Int {
         guard row >= 0, row < height else { return col }
         let limit = min(width, col + (maxWidth ?? width))
+        var shown = sanitized(text)
+        if shown.displayWidth > limit - col {
+            // Trailing blanks (a separator) may go without a mark.
+            while shown.hasSuffix(" ") { shown.removeLast() }
+            if shown.displayWidth > limit - col { shown = shown.truncated(to: limit - col) }
+        }
         var c = col
-        for ch in sanitized(text) {
+        for ch in shown {
             let w = ch.unicodeScalars.first.map { String($0).displayWidth } ?? 1
             if w == 0 { continue }
             if c + w > limit { break }

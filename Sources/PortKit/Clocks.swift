@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The two clocks portdash reads: wall time for what is stored (lease
 /// times), the monotonic clock for what is measured (deadlines, intervals).

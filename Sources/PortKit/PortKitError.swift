@@ -1,12 +1,10 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
-/// Every failure the core reports to a user. Each case renders as one line
-/// that names the problem and, where there is one, the fix.
+/// Every failure the core reports to a user: /proc, sockets, the state file,
+/// the lease pool, kill. Each case renders as one line that names the
+/// problem and, where there is one, the fix. Projects' errors are
+/// PortProject's ProjectError; the verbs' own are the CLI's CommandError.
 public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A /proc file could not be read at all (not Linux, /proc not mounted).
     case procUnavailable(path: String, errno: Errno)
@@ -39,8 +37,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case outsidePool(port: UInt16, range: PortRange, reserving: Bool)
     /// The service's reservation is held by a process that is not its leaseholder.
     case reservationBlocked(service: String, obstacle: Obstacle)
-    /// The service's lease belongs to another running process (a second `run web`).
-    case leasedToRunningProcess(service: String, pid: Int32, port: UInt16)
+    /// The service's lease belongs to another running process (a second
+    /// `run web`; for a project's lease, a second `up` of the checkout).
+    case leasedToRunningProcess(service: String, pid: Int32, port: UInt16, ofProject: Bool = false)
     /// The service's process-bound lease cannot be renewed where it is, and is not moved.
     case boundLeaseBlocked(service: String, obstacle: Obstacle, pid: Int32)
     /// A reservation of a port that another service or a process has.
@@ -55,35 +54,6 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case permissionDenied(String)
     /// A service name given by the user that cannot be a name.
     case invalidName(problem: String)
-    /// `kill` found no process to signal on the port.
-    case nothingToKill(port: UInt16, why: String)
-    /// After `kill`, another process (or the same one) still holds the port.
-    case stillHeld(port: UInt16, by: String)
-    /// The dashboard was started where it cannot draw.
-    case needsTerminal(why: String)
-    /// A project file (portdash.toml, Procfile) or the user's config cannot
-    /// be used: the file, the line (when there is one) and the problem.
-    case badProjectFile(path: String, line: Int?, problem: String)
-    /// This executable has no TOML reader (the lean `portdash`) and its
-    /// twin with one (`portdash-toml`) is not beside it.
-    /// A file the user asked us to write (`env --dotenv`) cannot be, or may not be replaced.
-    case cannotWriteFile(path: String, why: String)
-    /// A project file or config whose commands we may not run (another
-    /// user's, writable by others, not a regular file).
-    case untrustedFile(path: String, why: String)
-    /// An environment variable or option value that cannot be used (the text says which and the fix).
-    case invalidSetting(String)
-    case needsTOMLReader(path: String)
-    /// No portdash.toml or Procfile in the directory or any parent.
-    case noProject(directory: String)
-    /// A service named on the command line that the project does not have.
-    case unknownService(name: String, project: String, known: [String])
-    /// The pool cannot hold every port a project's services need: nothing was leased.
-    case projectPortsShort(project: String, needed: Int, short: [String], range: PortRange, obstacles: [Obstacle])
-    /// A service did not become ready in time.
-    case serviceNotReady(service: String, port: UInt16, seconds: Double)
-    /// `wait` gave up.
-    case waitTimedOut(what: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -119,15 +89,14 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "preferred port \(port) is outside the pool \(range); pick one inside it or widen the pool with --range"
         case .reservationBlocked(let service, let obstacle):
             return "\(service)'s reserved port: \(obstacle); stop that process, or release the reservation"
-        case .leasedToRunningProcess(let service, let pid, let port):
-            // A project's port ("api · shop@main"): another `up` of this checkout runs it.
+        case .leasedToRunningProcess(let service, let pid, let port, let ofProject):
             return "\(service) is leased to a running process (pid \(pid)) on \(port); "
-                + (service.contains(" · ") ? "it runs already (another portdash up of this checkout?): stop that one first" : "use another name, or stop that process")
+                + (ofProject ? "it runs already (another portdash up of this checkout?): stop that one first" : "use another name, or stop that process")
         case .boundLeaseBlocked(let service, let obstacle, let pid):
             return "\(service)'s port \(obstacle); it is bound to pid \(pid), so it is not moved"
-        case .portUnavailable(.leased(let port, let service, let kind)):
+        case .portUnavailable(.leased(let port, let service, let kind, let ofProject)):
             // A project's lease ("web · shop@main") is released by its port.
-            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(service.contains(" · ") ? String(port) : service)"
+            return "port \(port) is \(kind == .reservation ? "reserved" : "leased") to \(service); release it first: portdash release \(ofProject ? String(port) : service)"
         case .portUnavailable(.held(let port, let holder, _)):
             return "port \(port) is held by \(holder); stop it, or reserve another port"
         case .noSuchProcess(let pid):
@@ -138,58 +107,28 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no lease for \(what); see the leases with: portdash leases"
         case .invalidName(let problem):
             return "service \(problem)"
-        case .nothingToKill(let port, let why):
-            return "nothing to kill on port \(port): it is \(why)"
-        case .stillHeld(let port, let by):
-            return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
-        case .needsTerminal(let why):
-            return "\(why); for scripts use: portdash status --json"
-        case .cannotWriteFile(let path, let why):
-            return "cannot write \(path): \(why)"
-        case .untrustedFile(let path, let why):
-            return "\(path) \(why)"
-        case .invalidSetting(let why):
-            return why
-        case .needsTOMLReader(let path):
-            return "\(path) is TOML, and this portdash reads TOML through portdash-toml, which is not beside it; install both (see README: Install)"
-        case .badProjectFile(let path, let line, let problem):
-            return "\(path)\(line.map { " line \($0)" } ?? ""): \(problem); nothing was started"
-        case .noProject(let directory):
-            return "no portdash.toml or Procfile in \(directory) or any directory above it; write one (see: portdash up --help)"
-        case .unknownService(let name, let project, let known):
-            return "\(project) has no service \"\(name)\"; its services are: \(known.joined(separator: ", "))"
-        case .projectPortsShort(let project, let needed, let short, let range, let obstacles):
-            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
-            return "the pool \(range) cannot hold the \(needed) ports \(project) needs: no port for \(short.joined(separator: ", "))\(who); "
-                + "nothing was leased or started. Release ports (portdash leases), or widen the pool with --range or [pool] in portdash.toml"
-        case .serviceNotReady(let service, let port, let seconds):
-            return "\(service) did not listen on port \(port) within \(secondsText(seconds)) s; stopped everything. "
-                + "Check that it serves on $PORT, raise --timeout, or set ready = \"none\" for it"
-        case .waitTimedOut(let what, let seconds):
-            return "\(what) after \(secondsText(seconds)) s"
         }
     }
 
     /// Exit status, following sysexits(3) so scripts can tell failures apart.
     public var exitCode: Int32 {
         switch self {
-        case .invalidRange, .invalidName, .invalidStatePath, .unknownService, .invalidSetting:
+        case .invalidRange, .invalidName, .invalidStatePath:
             return 64  // EX_USAGE
-        case .malformedProcLine, .badStateFile, .stateFileTooLarge, .badProjectFile:
+        case .malformedProcLine, .badStateFile, .stateFileTooLarge:
             return 65  // EX_DATAERR
-        case .noSuchLease, .noProject:
+        case .noSuchLease:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess, .nothingToKill, .stillHeld, .needsTerminal, .projectPortsShort, .serviceNotReady, .waitTimedOut,
-             .needsTOMLReader:
-            return 69  // EX_UNAVAILABLE: this request cannot be met now (still held: the port is still not free)
+             .noSuchProcess:
+            return 69  // EX_UNAVAILABLE: this request cannot be met now
         case .procUnavailable, .system:
             return 71  // EX_OSERR
-        case .stateNotWritable, .stateWouldBeTooLarge, .cannotWriteFile:
+        case .stateNotWritable, .stateWouldBeTooLarge:
             return 73  // EX_CANTCREAT
         case .lockTimeout:
             return 75  // EX_TEMPFAIL
-        case .unsafeStateDirectory, .killRefused, .permissionDenied, .untrustedFile:
+        case .unsafeStateDirectory, .killRefused, .permissionDenied:
             return 77  // EX_NOPERM
         }
     }
@@ -228,25 +167,6 @@ public func errnoText(_ code: Int32) -> String { errnoText(Errno(rawValue: code)
 
 public func errnoText(_ err: Errno) -> String {
     let text = String(cString: strerror(err.rawValue))
-    if let name = errnoName(err) { return "\(text) (\(name))" }
-    return text
-}
-
-func errnoName(_ err: Errno) -> String? {
-    switch err {
-    case .notPermitted: return "EPERM"
-    case .noSuchFileOrDirectory: return "ENOENT"
-    case .noSuchProcess: return "ESRCH"
-    case .permissionDenied: return "EACCES"
-    case .addressInUse: return "EADDRINUSE"
-    case .addressNotAvailable: return "EADDRNOTAVAIL"
-    case .addressFamilyNotSupported: return "EAFNOSUPPORT"
-    case .invalidArgument: return "EINVAL"
-    case .tooManyOpenFiles: return "EMFILE"
-    case .noSpace: return "ENOSPC"
-    case .readOnlyFileSystem: return "EROFS"
-    case .diskQuotaExceeded: return "EDQUOT"
-    case .ioError: return "EIO"
-    default: return nil
-    }
+    guard let name = GNUCalls.strerrorname?(err.rawValue) else { return text }
+    return "\(text) (\(String(cString: name)))"
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Resolves socket inodes to the processes holding them. The plain walker
 /// does a full /proc walk each time; the dashboard uses a caching one.
@@ -88,7 +84,7 @@ public struct PortScanner<Resolver: OwnerResolving> {
         let byPort = socketReports(sockets, holders: owners.holders, reader: reader)
         let leaseByPort = Dictionary(leases.map { ($0.port, $0) }, uniquingKeysWith: { a, _ in a })
         let reports = zip(ports, probes).map { port, probe in
-            classify(port: port, sockets: (byPort[port] ?? []).sorted(by: PortScanner.socketOrder), probe: probe,
+            classify(port: port, sockets: (byPort[port] ?? []).sorted(by: SocketReport.shownFirst), probe: probe,
                      lease: leaseByPort[port], reader: reader, now: now)
         }
         return PortSnapshot(range: range, ports: reports, takenAt: now, unreadablePids: owners.unreadablePids)
@@ -117,12 +113,6 @@ public struct PortScanner<Resolver: OwnerResolving> {
         return byPort
     }
 
-    static func socketOrder(_ a: SocketReport, _ b: SocketReport) -> Bool {
-        let ka = (a.socket.state == .listen ? 0 : 1, a.socket.local.family == .ipv4 ? 0 : 1, a.socket.state.rawValue)
-        let kb = (b.socket.state == .listen ? 0 : 1, b.socket.local.family == .ipv4 ? 0 : 1, b.socket.state.rawValue)
-        if ka != kb { return ka < kb }
-        return (a.socket.remote.port, a.socket.inode) < (b.socket.remote.port, b.socket.inode)
-    }
 
     func classify(port: UInt16, sockets: [SocketReport], probe: ProbeResult, lease: Lease?, reader: ProcessReader, now: Int64) -> PortReport {
         // Sockets of other network namespaces hold no port of this host.
@@ -191,5 +181,17 @@ extension PortScanner where Resolver == SocketOwners {
     /// binds, a full fd walk. On a fixture root it reads the fixture's tables.
     public init(root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
         self.init(root: root, source: SocketSources.best(root: root), probe: probe, resolver: SocketOwners(root: root))
+    }
+}
+
+extension SocketReport {
+    /// Listeners first, IPv4 before IPv6, then by state, remote port, inode.
+    /// (Apart from PortScanner: a static of the generic type would capture
+    /// its non-Sendable metatype in the sorting closure.)
+    static func shownFirst(_ a: SocketReport, _ b: SocketReport) -> Bool {
+        let ka = (a.socket.state == .listen ? 0 : 1, a.socket.local.family == .ipv4 ? 0 : 1, a.socket.state.rawValue)
+        let kb = (b.socket.state == .listen ? 0 : 1, b.socket.local.family == .ipv4 ? 0 : 1, b.socket.state.rawValue)
+        if ka != kb { return ka < kb }
+        return (a.socket.remote.port, a.socket.inode) < (b.socket.remote.port, b.socket.inode)
     }
 }

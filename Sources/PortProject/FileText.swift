@@ -1,10 +1,6 @@
 import PortKit
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A small text file (a project file, the user's config), read whole.
 enum FileText {
@@ -24,7 +20,7 @@ enum FileText {
     /// project file, the user's config; like OpenSSH's StrictModes and git's
     /// safe.directory): a regular file, ours or root's, writable by nobody
     /// else. Another user's portdash.toml found on the way up is refused.
-    static func read(_ path: String, deniedIsAbsent: Bool = false, trusted: Bool = false) throws(PortKitError) -> Outcome {
+    static func read(_ path: String, deniedIsAbsent: Bool = false, trusted: Bool = false) throws(ProjectError) -> Outcome {
         // O_NONBLOCK: a FIFO named portdash.toml must not hang us in open().
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
@@ -47,17 +43,20 @@ enum FileText {
     }
 
     /// A regular file, owned by us or root, not writable by group or others.
-    static func checkTrusted(_ fd: Int32, _ path: String) throws(PortKitError) {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(errno))") }
-        guard st.st_mode & S_IFMT == S_IFREG else {
+    static func checkTrusted(_ fd: Int32, _ path: String) throws(ProjectError) {
+        let st: Stat
+        do { st = try FileDescriptor(rawValue: fd).stat() } catch {
+            throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(error))")
+        }
+        guard st.type == .regular else {
             throw .untrustedFile(path: path, why: "is not a regular file")
         }
-        if st.st_uid != geteuid() && st.st_uid != 0 {
-            throw .untrustedFile(path: path, why: "belongs to uid \(st.st_uid), not to you; portdash runs no other user's commands (chown it, or remove it)")
+        let owner = st.userID.rawValue
+        if owner != geteuid() && owner != 0 {
+            throw .untrustedFile(path: path, why: "belongs to uid \(owner), not to you; portdash runs no other user's commands (chown it, or remove it)")
         }
-        if st.st_mode & 0o022 != 0 {
-            throw .untrustedFile(path: path, why: "can be written by others (mode \(String(st.st_mode & 0o777, radix: 8))); fix it with: chmod go-w \(path)")
+        if !st.permissions.isDisjoint(with: [.groupWrite, .otherWrite]) {
+            throw .untrustedFile(path: path, why: "can be written by others (mode \(String(st.permissions.rawValue & 0o777, radix: 8))); fix it with: chmod go-w \(path)")
         }
     }
 }

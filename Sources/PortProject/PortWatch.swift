@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Waits for a port to listen (or to stop listening) by polling the socket
 /// table — sock_diag where the kernel has it, as `status` reads it — never

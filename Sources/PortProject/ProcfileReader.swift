@@ -5,7 +5,7 @@ import PortKit
 /// (and the others' as NAME_PORT), starts at once (ready = "none": a worker
 /// never listens), and depends on nothing.
 enum ProcfileReader {
-    static func services(_ text: String, path: String) throws(PortKitError) -> [ServiceSpec] {
+    static func services(_ text: String, path: String) throws(ProjectError) -> [ServiceSpec] {
         var out: [ServiceSpec] = []
         for (n, line) in TextLines.of(text).enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }

@@ -9,7 +9,7 @@ struct ProjectCheck {
     let line: ([String]) -> Int?
     let path: String
 
-    func run() throws(PortKitError) {
+    func run() throws(ProjectError) {
         for s in services {
             try ports(of: s)
             try dependencies(of: s)
@@ -20,14 +20,14 @@ struct ProjectCheck {
         try environmentNames()
     }
 
-    func problem(_ key: [String], _ text: String) -> PortKitError {
+    func problem(_ key: [String], _ text: String) -> ProjectError {
         .badProjectFile(path: path, line: line(key), problem: text)
     }
 
     func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }
 
     /// Named ports: names, each asked for once (also once as PORT_NAME).
-    func ports(of s: ServiceSpec) throws(PortKitError) {
+    func ports(of s: ServiceSpec) throws(ProjectError) {
         var seen: [String: String] = [:]
         for p in s.ports {
             if let why = ServiceSpec.nameProblem(p) { throw problem(["services", s.name, "ports"], "port name \"\(p)\" of \(s.name) \(why)") }
@@ -40,20 +40,20 @@ struct ProjectCheck {
         }
     }
 
-    func dependencies(of s: ServiceSpec) throws(PortKitError) {
+    func dependencies(of s: ServiceSpec) throws(ProjectError) {
         for d in s.dependsOn where service(d) == nil {
             throw problem(["services", s.name, "depends_on"], "\(s.name) depends on \"\(d)\", which is not a service here; the services are: \(services.map(\.name).joined(separator: ", "))")
         }
     }
 
-    func cycles() throws(PortKitError) {
+    func cycles() throws(ProjectError) {
         let project = Project(root: "/", file: path, format: .toml, name: "", services: services)
         guard let cycle = ServiceGraph(project).cycle() else { return }
         throw problem(["services", cycle[0], "depends_on"], "dependency cycle: \(cycle.joined(separator: " → ")); a service cannot wait for itself")
     }
 
     /// Every template in `command` and `env` names a service and a port it has.
-    func templates(of s: ServiceSpec) throws(PortKitError) {
+    func templates(of s: ServiceSpec) throws(ProjectError) {
         let texts = [(["services", s.name, "command"], s.command)] + s.env.map { (["services", s.name, "env", $0.name], $0.value) }
         for (key, text) in texts {
             let refs: [PortTemplate.Reference]
@@ -74,7 +74,7 @@ struct ProjectCheck {
     }
 
     /// Two services cannot both prefer one port: one of them would never get it.
-    func preferredPorts() throws(PortKitError) {
+    func preferredPorts() throws(ProjectError) {
         var seen: [UInt16: String] = [:]
         for s in services {
             guard let p = s.preferred else { continue }
@@ -86,7 +86,7 @@ struct ProjectCheck {
     }
 
     /// "api-v2" and "api_v2" would both be API_V2_PORT.
-    func environmentNames() throws(PortKitError) {
+    func environmentNames() throws(ProjectError) {
         var seen: [String: String] = [:]
         for s in services {
             if let other = seen[EnvName.of(s.name)] {

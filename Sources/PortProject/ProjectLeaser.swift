@@ -34,9 +34,9 @@ public struct ProjectLeaser {
     }
 
     /// Leases `ports` for `owner` (nil: a TTL lease, as `lease` gives).
-    public func lease(_ ports: [ServicePort], owner: LeaseOwner?) throws(PortKitError) -> ProjectPorts {
+    public func lease(_ ports: [ServicePort], owner: LeaseOwner?) throws(ProjectError) -> ProjectPorts {
         let env = self.env
-        return try store.update { (book: inout LeaseBook) throws(PortKitError) -> ProjectPorts in
+        return try store.update { (book: inout LeaseBook) throws(ProjectError) -> ProjectPorts in
             var result = ProjectPorts(granted: [:], others: [:], skipped: [], outsidePool: [])
             var short: [String] = []
             var obstacles: [Obstacle] = []
@@ -47,7 +47,7 @@ public struct ProjectLeaser {
                     result.granted[p] = grant.lease.port
                     result.skipped += grant.skipped
                 } catch {
-                    guard case .poolExhausted(_, let o) = error else { throw error }
+                    guard case .poolExhausted(_, let o) = error else { throw .core(error) }
                     short.append(p.description)
                     obstacles = o
                 }
@@ -97,8 +97,8 @@ public struct ProjectLeaser {
 
     /// Ends the leases of `ports` still bound to one of `owners` (each keeps
     /// its port as last used, so the next start gets it back).
-    public func release(_ ports: [ServicePort], ownedBy owners: [LeaseOwner]) throws(PortKitError) {
-        try store.update { (book: inout LeaseBook) throws(PortKitError) in
+    public func release(_ ports: [ServicePort], ownedBy owners: [LeaseOwner]) throws(ProjectError) {
+        try store.update { (book: inout LeaseBook) throws(ProjectError) in
             for p in ports {
                 let key = project.key(p.service, port: p.name)
                 guard let l = book.lease(for: key), let o = l.owner, owners.contains(o) else { continue }
@@ -109,8 +109,8 @@ public struct ProjectLeaser {
     }
 
     /// Binds the leases of `ports` to `owner` (the service's process, once it runs).
-    public func bind(_ ports: [ServicePort], to owner: LeaseOwner, from previous: LeaseOwner) throws(PortKitError) {
-        try store.update { (book: inout LeaseBook) throws(PortKitError) in
+    public func bind(_ ports: [ServicePort], to owner: LeaseOwner, from previous: LeaseOwner) throws(ProjectError) {
+        try store.update { (book: inout LeaseBook) throws(ProjectError) in
             for p in ports {
                 if let i = book.leases.firstIndex(where: { $0.key == project.key(p.service, port: p.name) && $0.owner == previous }) {
                     book.leases[i].owner = owner

@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Finds and reads the project of a directory: `portdash.toml` in it or the
 /// nearest directory above it (as git finds `.git`); in the first directory
@@ -23,7 +19,7 @@ public enum ProjectLoader {
     }
 
     /// The whole project, every rule checked; `.noProject` when there is none.
-    public static func load(from directory: String) throws(PortKitError) -> Project {
+    public static func load(from directory: String) throws(ProjectError) -> Project {
         guard let found = find(from: directory) else { throw .noProject(directory: directory) }
         guard case .text(let text) = try FileText.read(found.file, trusted: true) else { throw .noProject(directory: directory) }
         let root = realPath(found.dir)
@@ -44,7 +40,7 @@ public enum ProjectLoader {
 
     /// Only `[pool] range` of the project file, if there is one: the other
     /// verbs need no more, and a mistake in a service must not stop `status`.
-    public static func pool(from directory: String) throws(PortKitError) -> (range: PortRange, file: String, line: Int?)? {
+    public static func pool(from directory: String) throws(ProjectError) -> (range: PortRange, file: String, line: Int?)? {
         guard let found = find(from: directory), found.format == .toml,
               case .text(let text) = try FileText.read(found.file, trusted: true) else { return nil }
         guard let pool = try TOMLProjectReader(doc: try TOMLDocument(path: found.file, text: text)).pool() else { return nil }

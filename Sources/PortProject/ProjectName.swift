@@ -1,9 +1,6 @@
+import SystemPackage
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// "shop@feature-x": a project's directory name and its git branch (or the
 /// short commit of a detached HEAD), read from the files git keeps, without
@@ -29,9 +26,8 @@ public enum ProjectName {
     /// `DIR/.git` as a directory, or the `gitdir:` a `.git` file names (a worktree).
     static func gitDirectory(at dir: String) -> String? {
         let dotGit = (dir == "/" ? "" : dir) + "/.git"
-        var st = stat()
-        guard stat(dotGit, &st) == 0 else { return nil }
-        if st.st_mode & S_IFMT == S_IFDIR { return dotGit }
+        guard let st = try? Stat(FilePath(dotGit)) else { return nil }
+        if st.type == .directory { return dotGit }
         guard case .text(let text)? = try? FileText.read(dotGit), text.hasPrefix("gitdir:") else { return nil }
         let target = text.dropFirst("gitdir:".count).trimmingCharacters
         return target.hasPrefix("/") ? target : dir + "/" + target

@@ -41,11 +41,11 @@ public struct Settings {
     }
 
     /// The pool. An unusable --range or $PORTDASH_RANGE is a usage error (64).
-    public func range(flag: String?) throws(PortKitError) -> Setting<PortRange> {
-        if let flag { return Setting(try PortRange(parsing: flag), .flag("--range")) }
+    public func range(flag: String?) throws(ProjectError) -> Setting<PortRange> {
+        if let flag { return Setting(try ProjectError.wrapping { () throws(PortKitError) in try PortRange(parsing: flag) }, .flag("--range")) }
         if let env = environment("PORTDASH_RANGE") {
             do { return Setting(try PortRange(parsing: env), .environment("PORTDASH_RANGE")) } catch {
-                throw .invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)")
+                throw .core(.invalidRange("PORTDASH_RANGE: \(error.description) (or unset PORTDASH_RANGE)"))
             }
         }
         if let directory, let pool = try ProjectLoader.pool(from: directory) {
@@ -57,11 +57,11 @@ public struct Settings {
     }
 
     /// The dashboard's seconds between scans (no project file sets it).
-    public func interval(flag: Double?) throws(PortKitError) -> Setting<Double> {
+    public func interval(flag: Double?) throws(ProjectError) -> Setting<Double> {
         if let flag { return Setting(flag, .flag("--interval")) }
         if let text = environment("PORTDASH_INTERVAL"), !text.isEmpty {
             guard let v = Double(text), Settings.intervalRange.contains(v) else {
-                throw .invalidRange("PORTDASH_INTERVAL=\(text) is not a number of seconds between 0.25 and 60 (or unset PORTDASH_INTERVAL)")
+                throw .core(.invalidRange("PORTDASH_INTERVAL=\(text) is not a number of seconds between 0.25 and 60 (or unset PORTDASH_INTERVAL)"))
             }
             return Setting(v, .environment("PORTDASH_INTERVAL"))
         }

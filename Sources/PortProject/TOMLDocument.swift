@@ -1,7 +1,7 @@
 import PortKit
 
 /// A TOML value, copied out of the TOML library's tree once so that the
-/// readers work on plain Swift values (only PortProjectTOML imports TOMLKit).
+/// readers work on plain Swift values (only TOMLKitReader imports TOMLKit).
 public indirect enum TOMLItem: Sendable, Equatable {
     case string(String)
     case integer(Int)
@@ -26,21 +26,6 @@ public indirect enum TOMLItem: Sendable, Equatable {
     }
 }
 
-/// Turns TOML text into values. Installed by the executable that links a
-/// TOML library (`portdash-toml`, `portdash-serve`); the lean `portdash`
-/// has none, and hands the invocation over when a file must be read.
-public enum TOMLParser {
-    /// A syntax error: where, and what.
-    public struct SyntaxError: Error, Sendable {
-        public let line: Int?
-        public let column: Int?
-        public let message: String
-        public init(line: Int?, column: Int?, message: String) { self.line = line; self.column = column; self.message = message }
-    }
-
-    public nonisolated(unsafe) static var parse: (@Sendable (String) throws(SyntaxError) -> [String: TOMLItem])? = nil
-}
-
 /// One TOML file: its path, its text (for lines), and its values.
 public struct TOMLDocument: Sendable {
     public let path: String
@@ -48,12 +33,11 @@ public struct TOMLDocument: Sendable {
     let lines: TOMLKeyLines
 
     /// Parses `text`; a syntax error names its line and column.
-    public init(path: String, text: String) throws(PortKitError) {
+    public init(path: String, text: String) throws(ProjectError) {
         self.path = path
         lines = TOMLKeyLines(text)
-        guard let parse = TOMLParser.parse else { throw .needsTOMLReader(path: path) }
         do {
-            root = try parse(text)
+            root = try TOMLKitReader.parse(text)
         } catch {
             let at = error.column.map { " (column \($0))" } ?? ""
             throw .badProjectFile(path: path, line: error.line, problem: "is not valid TOML: \(error.message)\(at)")
@@ -63,14 +47,14 @@ public struct TOMLDocument: Sendable {
     // MARK: problems, with their lines
 
     /// "FILE line N: TEXT" for the key at `path`.
-    public func problem(_ path: [String], _ text: String) -> PortKitError {
+    public func problem(_ path: [String], _ text: String) -> ProjectError {
         .badProjectFile(path: self.path, line: lines.line(of: path), problem: text)
     }
 
     public func line(of path: [String]) -> Int? { lines.line(of: path) }
 
     /// Refuses keys of `table` (at `path`) that are not `known`.
-    public func checkKeys(_ table: [String: TOMLItem], at path: [String], known: [String]) throws(PortKitError) {
+    public func checkKeys(_ table: [String: TOMLItem], at path: [String], known: [String]) throws(ProjectError) {
         let unknown = table.keys.filter { !known.contains($0) }.sorted { (line(of: path + [$0]) ?? 0) < (line(of: path + [$1]) ?? 0) }
         guard let key = unknown.first else { return }
         let place = path.isEmpty ? "at the top level" : "in [\(path.joined(separator: "."))]"
@@ -78,19 +62,19 @@ public struct TOMLDocument: Sendable {
     }
 
     /// The table at `path` in `table`, nil if absent.
-    public func table(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> [String: TOMLItem]? {
+    public func table(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> [String: TOMLItem]? {
         guard let v = table[key] else { return nil }
         guard case .table(let t) = v else { throw wrongType(path + [key], v, expected: "a table") }
         return t
     }
 
-    public func string(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> String? {
+    public func string(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> String? {
         guard let v = table[key] else { return nil }
         guard case .string(let s) = v else { throw wrongType(path + [key], v, expected: "a string") }
         return s
     }
 
-    public func strings(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(PortKitError) -> [String]? {
+    public func strings(_ table: [String: TOMLItem], _ key: String, at path: [String]) throws(ProjectError) -> [String]? {
         guard let v = table[key] else { return nil }
         guard case .array(let items) = v else { throw wrongType(path + [key], v, expected: "an array of strings") }
         var out: [String] = []
@@ -101,7 +85,7 @@ public struct TOMLDocument: Sendable {
         return out
     }
 
-    public func wrongType(_ path: [String], _ v: TOMLItem, expected: String) -> PortKitError {
+    public func wrongType(_ path: [String], _ v: TOMLItem, expected: String) -> ProjectError {
         problem(path, "\(path.joined(separator: ".")) must be \(expected), not \(v.typeName)")
     }
 }

@@ -12,7 +12,7 @@ struct TOMLProjectReader {
 
     /// `[pool] range` alone: what `status` and the other verbs need, so a
     /// mistake in a service does not stop them.
-    func pool() throws(PortKitError) -> (range: PortRange, line: Int?)? {
+    func pool() throws(ProjectError) -> (range: PortRange, line: Int?)? {
         try doc.checkKeys(doc.root, at: [], known: TOMLProjectReader.topKeys)
         guard let pool = try doc.table(doc.root, "pool", at: []) else { return nil }
         try doc.checkKeys(pool, at: ["pool"], known: TOMLProjectReader.poolKeys)
@@ -25,7 +25,7 @@ struct TOMLProjectReader {
     }
 
     /// Every service, in the order the file lists them.
-    func services() throws(PortKitError) -> [ServiceSpec] {
+    func services() throws(ProjectError) -> [ServiceSpec] {
         guard let table = try doc.table(doc.root, "services", at: []), !table.isEmpty else {
             throw doc.problem(["services"], "defines no service; add one, e.g. [services.web] with command = \"…\"")
         }
@@ -39,7 +39,7 @@ struct TOMLProjectReader {
         return out
     }
 
-    func service(_ name: String, _ t: [String: TOMLItem]) throws(PortKitError) -> ServiceSpec {
+    func service(_ name: String, _ t: [String: TOMLItem]) throws(ProjectError) -> ServiceSpec {
         let path = ["services", name]
         try doc.checkKeys(t, at: path, known: TOMLProjectReader.serviceKeys)
         guard let command = try doc.string(t, "command", at: path), !command.allSatisfy(\.isWhitespace) else {
@@ -66,7 +66,7 @@ struct TOMLProjectReader {
         return s
     }
 
-    func preferred(_ t: [String: TOMLItem], at path: [String]) throws(PortKitError) -> UInt16? {
+    func preferred(_ t: [String: TOMLItem], at path: [String]) throws(ProjectError) -> UInt16? {
         guard let v = t["preferred"] else { return nil }
         guard case .integer(let n) = v, let port = UInt16(exactly: n), port > 0 else {
             throw doc.problem(path + ["preferred"], "preferred must be a port number (1-65535), not \(v == .integer(0) ? "0" : v.typeName)")
@@ -75,7 +75,7 @@ struct TOMLProjectReader {
     }
 
     /// `env = { API_URL = "http://127.0.0.1:{api.port}" }`: strings, or numbers and booleans as written.
-    func env(_ t: [String: TOMLItem], at path: [String]) throws(PortKitError) -> [(name: String, value: String)] {
+    func env(_ t: [String: TOMLItem], at path: [String]) throws(ProjectError) -> [(name: String, value: String)] {
         guard let table = try doc.table(t, "env", at: path) else { return [] }
         var out: [(name: String, value: String)] = []
         for name in table.keys.sorted() {

@@ -21,7 +21,7 @@ public struct UserConfig: Sendable {
         return (home == "/" ? "" : home) + "/.config/portdash/config.toml"
     }
 
-    public static func load(environment env: (String) -> String?) throws(PortKitError) -> UserConfig {
+    public static func load(environment env: (String) -> String?) throws(ProjectError) -> UserConfig {
         let path = path(environment: env)
         guard case .text(let text) = try FileText.read(path, deniedIsAbsent: true, trusted: true) else { return UserConfig(path: path, present: false) }
         let doc = try TOMLDocument(path: path, text: text)
@@ -42,7 +42,7 @@ public struct UserConfig: Sendable {
         return config
     }
 
-    static func interval(_ dash: [String: TOMLItem], _ doc: TOMLDocument) throws(PortKitError) -> (Double, Int?)? {
+    static func interval(_ dash: [String: TOMLItem], _ doc: TOMLDocument) throws(ProjectError) -> (Double, Int?)? {
         let seconds: Double
         switch dash["interval"] {
         case nil: return nil

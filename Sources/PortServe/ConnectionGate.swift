@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Counts connections: up to `limits.connections` are served, up to
 /// `limits.refusals` more are answered 503, and beyond those a connection

@@ -1,14 +1,10 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where `serve` listens: an IPv4 or IPv6 address and a port, written
 /// `127.0.0.1:5099` or `[::1]:5099` (a bare port means 127.0.0.1).
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
-    /// Outside the default pool (5000-5010) and documented in the README.
+    /// Outside the default pool (5000-5010) and documented in docs/serve.md.
     public static let defaultPort: UInt16 = 5099
     public static let `default` = ListenAddress(ipv6: false, host: "127.0.0.1", port: defaultPort)
 

@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The listening socket, made with the plain calls so that a failure comes
 /// back as its errno (FlyingSocks takes it over once it listens).

@@ -1,10 +1,6 @@
 import FlyingSocks
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash serve`: a read-only HTTP service of what `status` and `leases`
 /// know. One refresh loop, an accept loop on FlyingSocks' epoll pool, one

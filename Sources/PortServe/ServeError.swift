@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Every failure `portdash serve` reports before it serves: one line that
 /// names the problem and the fix, and a documented exit code.

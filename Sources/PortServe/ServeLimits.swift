@@ -1,4 +1,4 @@
-/// The bounds that keep `serve` small whatever its clients do (README, "serve").
+/// The bounds that keep `serve` small whatever its clients do (docs/serve.md).
 public struct ServeLimits: Sendable {
     /// Connections served at once; the next ones are answered 503 and closed.
     public var connections = 64

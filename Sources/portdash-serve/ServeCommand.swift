@@ -2,13 +2,8 @@ import ArgumentParser
 import Dispatch
 import PortDashCLI
 import PortKit
-import PortProjectTOML
 import PortServe
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash serve` (the `portdash` binary execs this one, so that no other
 /// verb links or starts the HTTP server).
@@ -85,7 +80,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// One-line usage errors, like `portdash` itself.
     static func main() async {
-        TOMLKitParser.install()  // the project's [pool] may set the range
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand {

@@ -6,11 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Any port, every listener (issue 10): `status PORT…`, `status --all` with
 /// its filters and other network namespaces, docker-proxy, global options

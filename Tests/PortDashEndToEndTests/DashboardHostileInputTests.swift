@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Issue 8 against the real binary in tmux: a paste or a burst of keys
 /// never acts, and a damaged state file never reads as released leases.

@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("The dashboard in tmux", .serialized)
 struct DashboardTmuxTests {

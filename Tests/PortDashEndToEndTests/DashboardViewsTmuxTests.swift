@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Issue 10's dashboard, used as a person would, in tmux: every listener on
 /// Tab, the filter (where no key acts), a kill with a chosen signal that

@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Outside text never reaches the terminal raw, usage errors are one line,
 /// and the kill and run verbs keep their promises (issue 8, items 4, 7, 9).

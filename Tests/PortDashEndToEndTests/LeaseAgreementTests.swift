@@ -6,11 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `leases` and `status` ask the same lease rules (LeasePolicy), so they
 /// name the same status for the same lease.

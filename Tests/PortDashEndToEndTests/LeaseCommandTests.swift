@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The lease verbs from the built binary, many processes at once.
 @Suite("portdash lease, release, reserve, run (the binary)")

@@ -6,11 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Settings by precedence, and the state file's move to version 2.
 @Suite("settings and the state file's upgrade (the binary)")

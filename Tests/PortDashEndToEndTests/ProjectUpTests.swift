@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `portdash up` with real services (python3 servers) in temporary projects.
 @Suite("portdash up (the binary, real services)")

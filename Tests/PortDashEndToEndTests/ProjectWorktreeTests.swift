@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Two `git worktree`s of one repository are two projects: each has its own
 /// ports, both run at once, and each gets its own ports back on restart.

@@ -1,10 +1,6 @@
 import PortKit
 import PortKitTestSupport
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A real `portdash-serve` on a port the test found free, with a pool and a
 /// state file of its own; stopped (SIGKILL) and cleaned up on deinit.

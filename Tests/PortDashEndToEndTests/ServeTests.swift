@@ -6,11 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The real `portdash-serve`, over real sockets, against listeners the test starts.
 @Suite("portdash serve (the binary, over HTTP)")

@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The state file against hostile surroundings: a lock file removed under
 /// racing writers, oversized and trailing-garbage files, a full or read-only

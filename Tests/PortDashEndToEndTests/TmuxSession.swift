@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The real binary in a real terminal: tmux runs it, send-keys types, and
 /// capture-pane reads the screen, as a person would use it. Each test has its

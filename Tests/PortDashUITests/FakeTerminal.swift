@@ -1,10 +1,6 @@
 import PortKit
 @testable import PortDashUI
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A terminal for the run loop's tests: keys come from a script, one per
 /// frame, each only after the screen shows what the script waits for (as a

@@ -1,11 +1,7 @@
 import Testing
 import PortKit
 @testable import PortDashUI
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The rendered screen compared with golden text files. To accept a change
 /// on purpose: UPDATE_GOLDEN=1 swift test --filter GoldenTests, then review the diff.
@@ -17,7 +13,7 @@ struct GoldenTests {
     }()
 
     func check(_ name: String, _ state: DashboardState, width: Int, height: Int) {
-        var s = state
+        let s = state
         let grid = UIFixtures.renderer.render(s, width: width, height: height).grid
         let path = GoldenTests.dir + "/" + name + ".txt"
         #expect(grid.width == width && grid.height == height)
@@ -100,7 +96,7 @@ struct GoldenTests {
     @Test("rows stay aligned at every width from 80 to 200")
     func alignment() throws {
         for width in stride(from: 80, through: 200, by: 7) {
-            var s = try UIFixtures.state()
+            let s = try UIFixtures.state()
             let grid = UIFixtures.renderer.render(s, width: width, height: 30).grid
             let heading = grid.line(2)
             let stateCol = heading.firstIndex(of: "S").map { heading.distance(from: heading.startIndex, to: $0) }

@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CLinux
 
 /// A real child process started with posix_spawn. Descriptors listed in

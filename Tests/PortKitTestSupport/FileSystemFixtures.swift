@@ -2,11 +2,7 @@ import PortKit
 import Dispatch
 import Synchronization
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A small tmpfs of our own, for a full disk and a read-only file system.
 /// Mounting needs root (CI runs the suite as root); elsewhere `make` prints

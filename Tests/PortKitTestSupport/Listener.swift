@@ -1,10 +1,6 @@
 import PortKit
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A real listening TCP socket owned by the test process, closed on deinit.
 public final class Listener {

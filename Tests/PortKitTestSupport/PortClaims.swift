@@ -1,9 +1,5 @@
 import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Blocks of test ports claimed across every test process on the machine.
 ///

@@ -5,11 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Helpers shared by the test targets: real sockets on ports the test found
 /// free itself (never 5000-5010), real child processes, temporary files.

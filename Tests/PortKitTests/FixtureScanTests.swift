@@ -1,11 +1,7 @@
 import Testing
 @testable import PortKit
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("Scanning a fixture /proc")
 struct FixtureScanTests {

@@ -2,11 +2,7 @@ import Dispatch
 import Testing
 import PortKitTestSupport
 @testable import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("Kill guard and process killer (real processes)")
 struct KillTests {

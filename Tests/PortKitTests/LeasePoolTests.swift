@@ -250,6 +250,32 @@ struct LeasePoolTests {
         #expect(g.lease.port == 5001 && g.skipped == [.held(port: 5000, holder: "intruder (pid 555)", pids: [555])])
     }
 
+    @Test("a project's lease is told apart by the lease itself, not by its name's text")
+    func projectLeaseMessages() throws {
+        let env = FakeEnvironment()
+        let first = LeaseOwner(pid: 100, startTime: 5), second = LeaseOwner(pid: 200, startTime: 6)
+        env.alive = [first, second]
+        let shop = LeaseProject(root: "/src/shop", name: "shop@main")
+        var book = LeaseBook()
+        _ = try pool.grant(LeaseRequest(service: "api", owner: first, project: shop), in: &book, env: env)
+        _ = try pool.grant(LeaseRequest(service: "web", owner: first), in: &book, env: env)
+        let again = try #require(throws: PortKitError.self) {
+            try pool.grant(LeaseRequest(service: "api", owner: second, project: shop), in: &book, env: env)
+        }
+        #expect(again == .leasedToRunningProcess(service: "api · shop@main", pid: 100, port: 5000, ofProject: true))
+        #expect(again.description.contains("another portdash up"))
+        let plain = try #require(throws: PortKitError.self) {
+            try pool.grant(LeaseRequest(service: "web", owner: second), in: &book, env: env)
+        }
+        #expect(plain == .leasedToRunningProcess(service: "web", pid: 100, port: 5001, ofProject: false))
+        #expect(plain.description.contains("use another name") && !plain.description.contains("portdash up"))
+        // Reserving over a project's lease: released by its port; over a plain one, by its name.
+        let overProject = try #require(throws: PortKitError.self) { try pool.reserve(5000, for: "db", in: &book, env: env) }
+        #expect(overProject.description.hasSuffix("portdash release 5000"))
+        let overPlain = try #require(throws: PortKitError.self) { try pool.reserve(5001, for: "db", in: &book, env: env) }
+        #expect(overPlain.description.hasSuffix("portdash release web"))
+    }
+
     @Test("a lease bound to a live process is not taken over or moved by another asker")
     func liveOwnerKeepsLease() throws {
         let env = FakeEnvironment()

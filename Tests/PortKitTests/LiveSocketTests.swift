@@ -2,11 +2,7 @@ import Testing
 import PortKitTestSupport
 import SystemPackage
 @testable import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Real sockets and real processes on ports the test found free itself.
 @Suite("Live sockets and processes")

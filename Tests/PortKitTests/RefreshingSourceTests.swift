@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 @testable import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("Refreshing socket source (the dashboard's)")
 struct RefreshingSourceTests {

@@ -1,11 +1,7 @@
 import Testing
 import PortKitTestSupport
 @testable import PortKit
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("sock_diag source")
 struct SockDiagTests {

@@ -1,18 +1,11 @@
 import Testing
-import PortProjectTOML
 import PortKit
 import PortKitTestSupport
 @testable import PortProject
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 @Suite("project files: key lines, templates, names, order")
 struct ProjectFileTests {
-    init() { TOMLKitParser.install() }
-
     @Test("key lines: headers, dotted keys, quoted keys, inline tables, multi-line strings")
     func keyLines() {
         let text = """

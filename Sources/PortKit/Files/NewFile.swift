@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A file created whole, the first half of "write beside, then rename or
 /// link": the state file's temporaries and `env --dotenv` both start here.

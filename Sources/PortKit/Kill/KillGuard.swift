@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Refuses a kill before any signal: pid 0 and 1, portdash itself, any of
 /// its ancestors (the shell or terminal it runs in), and a pid whose start

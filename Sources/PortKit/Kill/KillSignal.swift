@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The signals a kill may start with (htop's F9 list, trimmed to what
 /// stops or reloads a server).

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A process as it was shown to the user: the signal goes to this process
 /// or to none (never to another process that reused the pid).

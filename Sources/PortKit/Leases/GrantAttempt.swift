@@ -36,7 +36,7 @@ struct GrantAttempt<Env: LeaseEnvironment> {
         }
         if let owner = existing.owner, env.isAlive(owner), request.owner != owner {
             if request.owner != nil {
-                throw .leasedToRunningProcess(service: existing.label, pid: owner.pid, port: existing.port)
+                throw .leasedToRunningProcess(service: existing.label, pid: owner.pid, port: existing.port, ofProject: existing.project != nil)
             }
             if let o = obstacle(existing.port, existingOK: true) {
                 throw .boundLeaseBlocked(service: existing.label, obstacle: o, pid: owner.pid)
@@ -74,7 +74,7 @@ struct GrantAttempt<Env: LeaseEnvironment> {
     /// itself listening there is a renewal, not an obstacle.
     func obstacle(_ port: UInt16, existingOK: Bool) -> Obstacle? {
         if let other = book.lease(on: port), other.key != request.key {
-            return .leased(port: port, to: other.label, kind: other.kind)
+            return .leased(port: port, to: other.label, kind: other.kind, ofProject: other.project != nil)
         }
         guard case .busy(let holder, let pids) = env.availability(port) else { return nil }
         if existingOK, let owner = request.owner ?? existing?.owner, LeasePolicy.allLeaseholders(pids, owner: owner, env: env) {

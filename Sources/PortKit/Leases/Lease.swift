@@ -128,7 +128,7 @@ extension Lease {
         extra = f.unknown(besides: Lease.fields)
     }
 
-    /// Known fields in the README's order, then the unknown ones.
+    /// Known fields in docs/state-file.md's order, then the unknown ones.
     var json: JSONNode {
         var m = [JSONMember("service", .string(service)), JSONMember("port", .integer(port)),
                  JSONMember("kind", .string(kind.rawValue)), JSONMember("granted", .integer(granted))]

@@ -1,4 +1,4 @@
-/// The lease database as stored in the state file (README: "The state file").
+/// The lease database as stored in the state file (docs/state-file.md).
 ///
 ///     {
 ///       "version": 2,

@@ -84,7 +84,7 @@ public struct LeasePool: Sendable {
         reap(&book, env: env)
         let key = LeaseKey(service: service)
         if let other = book.lease(on: port), other.key != key {
-            throw .portUnavailable(.leased(port: port, to: other.label, kind: other.kind))
+            throw .portUnavailable(.leased(port: port, to: other.label, kind: other.kind, ofProject: other.project != nil))
         }
         if case .busy(let holder, let pids) = env.availability(port) {
             let ownHolder = book.lease(on: port)?.owner.map { LeasePolicy.allLeaseholders(pids, owner: $0, env: env) } ?? false

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The state file's directory, like OpenSSH's StrictModes: whoever can write
 /// to the directory can replace the file (rename over it, unlink it), so the
@@ -13,8 +9,7 @@ extension LeaseStore {
     /// Creates the missing directories (each 0700 whatever the umask), then
     /// checks the state file's directory.
     func ensureDirectory() throws(PortKitError) {
-        var st = stat()
-        if stat(directory, &st) != 0 { try createDirectories() }
+        if (try? Stat(FilePath(directory))) == nil { try createDirectories() }
         try checkDirectory()
     }
 
@@ -36,16 +31,17 @@ extension LeaseStore {
     /// one is fine here (nothing to read; `ensureDirectory` creates it).
     func checkDirectory(_ dir: String? = nil) throws(PortKitError) {
         let dir = dir ?? directory
-        var st = stat()
-        guard stat(dir, &st) == 0 else {
-            if errno == ENOENT { return }
-            throw .badStateFile(path: path, problem: "its directory \(dir) cannot be read: \(errnoText(Errno(rawValue: errno)))")
+        let st: Stat
+        do { st = try Stat(FilePath(dir)) } catch {
+            if error == .noSuchFileOrDirectory { return }
+            throw .badStateFile(path: path, problem: "its directory \(dir) cannot be read: \(errnoText(error))")
         }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
-        let openToOthers = st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0
-        let foreign = st.st_uid != geteuid() && st.st_uid != 0
-        if openToOthers || foreign {
-            throw .unsafeStateDirectory(directory: dir, mode: UInt32(st.st_mode & 0o7777), owner: UInt32(st.st_uid))
+        guard st.type == .directory else { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
+        let permissions = st.permissions
+        let openToOthers = !permissions.isDisjoint(with: [.groupWrite, .otherWrite]) && !permissions.contains(.saveText)
+        let owner = st.userID.rawValue
+        if openToOthers || (owner != geteuid() && owner != 0) {
+            throw .unsafeStateDirectory(directory: dir, mode: UInt32(permissions.rawValue & 0o7777), owner: owner)
         }
     }
 

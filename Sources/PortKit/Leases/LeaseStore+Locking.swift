@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Writer exclusion. Two locks, each checked after flock succeeds:
 ///
@@ -44,10 +40,10 @@ extension LeaseStore {
     /// The state file, locked and checked; nil if there is none.
     func lockExistingStateFile(until deadline: Double) throws(PortKitError) -> FileDescriptor? {
         while true {
-            var st = stat()
-            if lstat(path, &st) != 0 {
-                if errno == ENOENT { return nil }
-                throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(Errno(rawValue: errno)))")
+            let st: Stat
+            do { st = try Stat(FilePath(path), followTargetSymlink: false) } catch {
+                if error == .noSuchFileOrDirectory { return nil }
+                throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(error))")
             }
             try checkOwnership(st)
             // Read-write although we only read through it: flock on NFS is a
@@ -93,11 +89,10 @@ extension LeaseStore {
     /// Same device and inode through the descriptor and through the path;
     /// and then it must be a regular file of ours, as the state file is.
     func isStill(_ fd: FileDescriptor, at file: String) throws(PortKitError) -> Bool {
-        var held = stat(), there = stat()
-        guard fstat(fd.rawValue, &held) == 0, lstat(file, &there) == 0 else { return false }
-        guard held.st_dev == there.st_dev && held.st_ino == there.st_ino else { return false }
-        if held.st_mode & S_IFMT != S_IFREG || held.st_uid != geteuid() {
-            throw .badStateFile(path: file, problem: "is not a regular file of yours (uid \(held.st_uid)); remove it: rm \(file)")
+        guard let held = try? fd.stat(), let there = try? Stat(FilePath(file), followTargetSymlink: false) else { return false }
+        guard held.deviceID == there.deviceID && held.inode == there.inode else { return false }
+        if held.type != .regular || held.userID.rawValue != geteuid() {
+            throw .badStateFile(path: file, problem: "is not a regular file of yours (uid \(held.userID.rawValue)); remove it: rm \(file)")
         }
         return true
     }

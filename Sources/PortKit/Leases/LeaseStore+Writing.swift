@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Writing: every byte goes to a temporary file beside the state file first,
 /// so the state file itself is only ever replaced whole. A failure the system

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The state file on disk: validated reads, locked read-modify-writes,
 /// crash-safe replacement.
@@ -56,10 +52,10 @@ public final class LeaseStore: @unchecked Sendable {
 
     /// Reads the file after checking it is a regular file of ours. nil: absent.
     func readChecked() throws(PortKitError) -> [UInt8]? {
-        var st = stat()
-        if lstat(path, &st) != 0 {
-            if errno == ENOENT { return nil }
-            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(Errno(rawValue: errno)))")
+        let st: Stat
+        do { st = try Stat(FilePath(path), followTargetSymlink: false) } catch {
+            if error == .noSuchFileOrDirectory { return nil }
+            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(error))")
         }
         try checkOwnership(st)
         let fd: FileDescriptor
@@ -73,8 +69,7 @@ public final class LeaseStore: @unchecked Sendable {
 
     /// All of the file, or an error naming its size: never a prefix.
     func readWhole(_ fd: FileDescriptor) throws(PortKitError) -> [UInt8] {
-        var st = stat()
-        let size = fstat(fd.rawValue, &st) == 0 ? Int(st.st_size) : 0
+        let size = (try? fd.stat()).map { Int($0.size) } ?? 0
         let limit = LeaseStore.sizeLimit
         if size > limit { throw .stateFileTooLarge(path: path, size: Int64(size), limit: Int64(limit)) }
         switch Syscalls.readAll(fd, limit: limit + 1, expected: size + 1) {
@@ -87,43 +82,48 @@ public final class LeaseStore: @unchecked Sendable {
         }
     }
 
-    func checkOwnership(_ st: stat) throws(PortKitError) {
-        let type = st.st_mode & S_IFMT
-        if type == S_IFLNK {
+    func checkOwnership(_ st: Stat) throws(PortKitError) {
+        if st.type == .symbolicLink {
             var buf = [CChar](repeating: 0, count: 4096)
             let n = readlink(path, &buf, buf.count - 1)
             let target = n > 0 ? stringFromCBuffer(Array(buf[0..<n]) + [0]) : "?"
             throw .badStateFile(path: path, problem: "is a symbolic link (to \(target)); portdash will not follow it. Point --state at a real file")
         }
-        if type == S_IFDIR { throw .badStateFile(path: path, problem: "is a directory; point --state at a file such as \(path)/leases.json") }
-        if type != S_IFREG { throw .badStateFile(path: path, problem: "is not a regular file; point --state at a file") }
-        if st.st_uid != geteuid() {
-            throw .badStateFile(path: path, problem: "belongs to uid \(st.st_uid), not to you (uid \(geteuid())); use your own file with --state")
+        if st.type == .directory { throw .badStateFile(path: path, problem: "is a directory; point --state at a file such as \(path)/leases.json") }
+        if st.type != .regular { throw .badStateFile(path: path, problem: "is not a regular file; point --state at a file") }
+        if st.userID.rawValue != geteuid() {
+            throw .badStateFile(path: path, problem: "belongs to uid \(st.userID.rawValue), not to you (uid \(geteuid())); use your own file with --state")
         }
     }
 
     /// Locked read-modify-write. `body` sees the current book; if it changes
-    /// it, the new book is written durably before this returns.
-    public func update<T>(_ body: (inout LeaseBook) throws(PortKitError) -> T) throws(PortKitError) -> T {
-        try ensureDirectory()
+    /// it, the new book is written durably before this returns. `body` may
+    /// throw an upper layer's error (E), which carries the store's own.
+    public func update<T, E: CarriesPortKitError>(_ body: (inout LeaseBook) throws(E) -> T) throws(E) -> T {
+        func step<U>(_ work: () throws(PortKitError) -> U) throws(E) -> U {
+            do { return try work() } catch { throw E(core: error) }
+        }
+        try step { () throws(PortKitError) in try ensureDirectory() }
         let deadline = monotonicSeconds() + lockTimeout
-        let lock = try acquireLock(until: deadline)
+        let lock = try step { () throws(PortKitError) in try acquireLock(until: deadline) }
         defer { try? lock.close() }  // closing a descriptor releases its flock
-        let data = try lockStateFile(until: deadline)
+        let data = try step { () throws(PortKitError) in try lockStateFile(until: deadline) }
         defer { try? data.close() }
         // Read through the locked descriptor: the very file we hold the lock on.
-        let bytes = try readWhole(data)
-        var book = try decode(bytes)
+        let bytes = try step { () throws(PortKitError) in try readWhole(data) }
+        var book = try step { () throws(PortKitError) in try decode(bytes) }
         let before = book
         let result = try body(&book)
         if book != before {
-            try book.validate(path: path)
-            let encoded = book.encoded()
-            if encoded.count > LeaseStore.sizeLimit {
-                throw .stateWouldBeTooLarge(path: path, size: Int64(encoded.count), limit: Int64(LeaseStore.sizeLimit))
+            try step { () throws(PortKitError) in
+                try book.validate(path: path)
+                let encoded = book.encoded()
+                if encoded.count > LeaseStore.sizeLimit {
+                    throw .stateWouldBeTooLarge(path: path, size: Int64(encoded.count), limit: Int64(LeaseStore.sizeLimit))
+                }
+                if before.version < LeaseBook.currentVersion { try keepOldVersion(bytes, version: before.version) }
+                try write(encoded)
             }
-            if before.version < LeaseBook.currentVersion { try keepOldVersion(bytes, version: before.version) }
-            try write(encoded)
         }
         return result
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where the state file lives: --state, else $PORTDASH_STATE, else
 /// $XDG_STATE_HOME/portdash/leases.json (XDG Base Directory: the variable is

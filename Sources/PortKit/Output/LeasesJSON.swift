@@ -1,4 +1,4 @@
-/// The documented JSON shape of `portdash leases --json` (README), built in
+/// The documented JSON shape of `portdash leases --json` (docs/commands.md), built in
 /// one place for the command and for `serve`'s `/leases`: every lease of the
 /// state file in port order with its status now, and the names' last-used ports.
 public struct LeasesJSON: Sendable {

@@ -1,5 +1,5 @@
 extension PortEvent {
-    /// One event as `serve`'s `/events` sends it (README): the port, the kind
+    /// One event as `serve`'s `/events` sends it (docs/serve.md): the port, the kind
     /// of change, the state after it, the lease's service, the pids, the
     /// dashboard's sentence, and when the refresh that saw it was taken.
     /// Strings go through the JSON writer's escaping like every other output.

@@ -13,10 +13,12 @@ public struct PortRow: Sendable, Equatable {
     public subscript(_ column: Column) -> String { cells[column.rawValue] }
 
     /// The columns: caps keep room for the command line (SERVICE holds a
-    /// project's "web.debug · shop@feature-x"); narrow terminals
-    /// lose ADDRESS first, then USER, SERVICE, PROCESS and PID.
+    /// project's "web.debug · shop@feature-x"). Narrow terminals cut
+    /// COMMAND first (down to its minimum, with "…"), then lose ADDRESS,
+    /// USER, PROCESS and PID; SERVICE goes last: it tells which checkout
+    /// holds the port.
     public static let table = TextTable([
-        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 40, dropOrder: 4),
+        .init("PORT", cap: 5), .init("STATE", cap: 8), .init("SERVICE", cap: 40, dropOrder: 1),
         .init("PID", cap: 13, dropOrder: 2), .init("USER", cap: 10, dropOrder: 5), .init("PROCESS", cap: 15, dropOrder: 3),
         .init("ADDRESS", cap: 40, dropOrder: 6), .init("COMMAND"),
     ])

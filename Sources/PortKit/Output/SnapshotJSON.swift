@@ -1,4 +1,4 @@
-/// The documented JSON shape of `portdash status --json` (README). Fields
+/// The documented JSON shape of `portdash status --json` (docs/commands.md). Fields
 /// may be added; none of these may be renamed.
 public struct SnapshotJSON: Codable, Sendable, Equatable {
     public struct Range: Codable, Sendable, Equatable { public var first: UInt16; public var last: UInt16 }

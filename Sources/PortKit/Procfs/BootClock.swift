@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Turns /proc/PID/stat start times (clock ticks after boot) into wall time,
 /// using `btime` from /proc/stat (proc(5): "boot time, in seconds since the epoch").

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// An IP address and port as the kernel reports them.
 public struct Endpoint: Sendable, Equatable, Hashable {

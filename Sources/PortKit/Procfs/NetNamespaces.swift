@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+import SystemPackage
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A network namespace other than ours: its inode (what `ls -l
 /// /proc/PID/ns/net` shows as net:[N]) and its `ip netns` name, if any.
@@ -81,8 +78,7 @@ public final class NetNamespaces: @unchecked Sendable {
         var out: [UInt64: String] = [:]
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            var st = stat()
-            if name != ".", name != "..", stat(namedDirectory + "/" + name, &st) == 0 { out[UInt64(st.st_ino)] = name }
+            if name != ".", name != "..", let st = try? Stat(FilePath(namedDirectory + "/" + name)) { out[UInt64(st.inode.rawValue)] = name }
         }
         return out
     }

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where /proc is. Injected so tests run the same code on a fixture tree
 /// (prometheus/procfs's `NewFS(mountPoint)`).

@@ -1,27 +1,24 @@
-#if canImport(Glibc)
+import Synchronization
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// uid → user name through getpwuid_r (so NSS/LDAP users work), cached:
 /// a lookup may cost a file read or a network round trip.
-public final class UserNames: @unchecked Sendable {
+public final class UserNames: Sendable {
     public static let shared = UserNames()
-    private var cache: [UInt32: String] = [:]
-    private var lock = pthread_mutex_t()
+    /// Held across a lookup: one thread asks NSS for a uid, the others wait
+    /// for its answer instead of asking again.
+    private let cache: Mutex<[UInt32: String]>
 
-    public init() { pthread_mutex_init(&lock, nil) }
+    public init() { cache = Mutex([:]) }
 
     /// Fixed names, for tests and golden files that must not depend on the machine.
-    public convenience init(preset: [UInt32: String]) {
-        self.init()
-        cache = preset
-    }
+    public init(preset: [UInt32: String]) { cache = Mutex(preset) }
 
     public func name(_ uid: UInt32) -> String {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        cache.withLock { cache in UserNames.lookUp(uid, in: &cache) }
+    }
+
+    private static func lookUp(_ uid: UInt32, in cache: inout [UInt32: String]) -> String {
         if let cached = cache[uid] { return cached }
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>? = nil

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+import SystemPackage
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The leases in force, read from the state file for each refresh: parsed
 /// again only when the file changed (inode, size, mtime), and while the file
@@ -37,13 +34,13 @@ public final class LeaseReader: @unchecked Sendable {
     }
 
     private func currentBook() throws(PortKitError) -> LeaseBook {
-        var st = stat()
-        guard stat(store.path, &st) == 0 else {
+        guard let st = try? Stat(FilePath(store.path)) else {
             stamp = nil
             book = LeaseBook()
             return try store.load()  // absent: empty; anything else: its error
         }
-        let now = (UInt64(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
+        let mtime = st.rawValue.st_mtim  // swift-system's Stat has no nanosecond time on Linux yet
+        let now = (UInt64(st.inode.rawValue), Int(st.size), Int(mtime.tv_sec), Int(mtime.tv_nsec))
         if let old = stamp, old == now { return book }
         book = try store.load()
         stamp = now

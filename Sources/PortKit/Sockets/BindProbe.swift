@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// What one bind(2) attempt said.
 public enum BindOutcome: Sendable, Equatable, CustomStringConvertible {

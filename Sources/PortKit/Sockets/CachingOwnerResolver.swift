@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The dashboard's resolver: a refresh costs a few syscalls, not a /proc
 /// walk, while still finding every holder.
 ///

@@ -1,9 +1,5 @@
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Reads TCP sockets through NETLINK_SOCK_DIAG (inet_diag), what `ss` uses.
 /// A bytecode filter makes the kernel return only sockets whose local port

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The one place an IPv4 or IPv6 socket address is built for bind(2): the
 /// bind probe's wildcards and serve's listen address.

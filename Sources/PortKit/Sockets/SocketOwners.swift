@@ -1,10 +1,6 @@
 import Dispatch
 import SystemPackage
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// One place a socket is held: a process and the descriptor number in it.
 public struct FDRef: Sendable, Hashable {

@@ -1,18 +1,16 @@
-import PortProject
 import TOMLKit
 
-/// TOMLKit behind PortProject's TOMLParser: the only importer of TOMLKit.
-public enum TOMLKitParser {
-    /// Makes TOMLDocument parse with TOMLKit in this process.
-    public static func install() {
-        TOMLParser.parse = { text throws(TOMLParser.SyntaxError) in
-            do {
-                return items(try TOMLTable(string: text))
-            } catch let e as TOMLParseError {
-                throw TOMLParser.SyntaxError(line: e.source.begin.line, column: e.source.begin.column, message: e.description)
-            } catch {
-                throw TOMLParser.SyntaxError(line: nil, column: nil, message: "\(error)")
-            }
+/// TOML text to TOMLItems through TOMLKit: the only file that imports it,
+/// so the readers (TOMLDocument and up) work on plain Swift values.
+enum TOMLKitReader {
+    /// The document's top-level table; a syntax error names its line and column.
+    static func parse(_ text: String) throws(TOMLSyntaxError) -> [String: TOMLItem] {
+        do {
+            return items(try TOMLTable(string: text))
+        } catch let e as TOMLParseError {
+            throw TOMLSyntaxError(line: e.source.begin.line, column: e.source.begin.column, message: e.description)
+        } catch {
+            throw TOMLSyntaxError(line: nil, column: nil, message: "\(error)")
         }
     }
 
@@ -35,4 +33,11 @@ public enum TOMLKitParser {
         case .dateTime: return .other("a date and time")
         }
     }
+}
+
+/// A TOML syntax error: where, and what.
+struct TOMLSyntaxError: Error, Sendable {
+    let line: Int?
+    let column: Int?
+    let message: String
 }
