@@ -6,7 +6,7 @@ import Musl
 #endif
 
 /// The listening socket, made with the plain calls so that a failure comes
-/// back as its errno (FlyingSocks takes it over once it listens).
+/// back as its errno (SwiftNIO takes it over once it listens).
 enum ListenSocket {
     static func open(_ a: ListenAddress, backlog: Int32 = 128) throws(ServeError) -> Int32 {
         let fd = socket(a.ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -7,6 +7,7 @@ struct RefreshLoop: Sendable {
     let queue: RefreshQueue
     let view: LiveView
     let hub: EventHub
+    let routes: RouteBox
     let interval: Double
 
     /// Refreshes until cancelled; `previous` is the snapshot events are counted from.
@@ -34,6 +35,7 @@ struct RefreshLoop: Sendable {
                 }
             }
             snapshot = r.snapshot
+            routes.set(RouteTable(snapshot: r.snapshot))
         }
         let now = monotonicSeconds()
         await view.update { s in

@@ -27,5 +27,15 @@ public struct ServeLimits: Sendable {
     /// Distinct on-demand scopes (?all=1, ?port=…) whose last refresh is kept.
     public var cachedScopes = 16
 
+    /// The router: seconds to connect to a leased port; then 504.
+    public var connectSeconds = 5.0
+    /// The router: no byte either way for this long in a routed exchange:
+    /// 504 before the response began, closed after. Not applied to event
+    /// streams (text/event-stream) or upgraded (WebSocket) connections.
+    public var proxyIdleSeconds = 60.0
+    /// The router: idle keep-alive connections kept per upstream port, each for `upstreamIdleSeconds`.
+    public var upstreamPoolSize = 16
+    public var upstreamIdleSeconds = 30.0
+
     public init() {}
 }

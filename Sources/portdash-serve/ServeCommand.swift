@@ -45,22 +45,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try Context(global)
-        let address = try serveCore { () throws(ServeError) in
+        // systemd socket activation (LISTEN_FDS): the sockets are given, --listen is not used.
+        let inherited = try serveCore { () throws(ServeError) in try SocketActivation.take() }
+        let address = try inherited.first?.address ?? serveCore { () throws(ServeError) in
             let a = try ListenAddress(parsing: listen)
             if !a.isLoopback && !allowRemote { throw .notLoopback(a) }
             return a
         }
         let server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval)
-        let fd = try serveCore { () throws(ServeError) in try server.bind() }
+        let fds = inherited.isEmpty ? [try serveCore { () throws(ServeError) in try server.bind() }] : inherited.map(\.fd)
         let range = ctx.range, every = interval
+        let via = inherited.isEmpty ? "" : " (socket activation: \(inherited.map { $0.address.description }.joined(separator: ", ")))"
         let task = Task {
-            await server.serve(on: fd) {
-                printError("portdash serve: listening on http://\(address) (pool \(range), every \(every)s); Ctrl-C stops")
+            await server.serve(on: fds) {
+                printError("portdash serve: listening on http://\(address)\(via) (pool \(range), every \(every)s); Ctrl-C stops")
             }
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
         guard await task.value else {
-            printError("portdash serve: cannot set up the event loop (epoll): \(errnoText(errno)); check the process's limits (ulimit -n)")
+            printError("portdash serve: cannot set up the event loop on the listening socket: \(errnoText(errno)); check the process's limits (ulimit -n)")
             throw ExitCode(71)
         }
     }

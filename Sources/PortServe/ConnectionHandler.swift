@@ -1,0 +1,397 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PortKit
+
+/// What every connection shares: the endpoints, the Host rule, the routes,
+/// the limits, and the upstream pool of the one event loop.
+final class ServeShared: Sendable {
+    let endpoints: Endpoints
+    let hosts: HostPolicy
+    let routes: RouteBox
+    let limits: ServeLimits
+    let listenPort: UInt16
+    let pool: NIOLoopBound<UpstreamPool>
+
+    init(endpoints: Endpoints, hosts: HostPolicy, routes: RouteBox, limits: ServeLimits, listenPort: UInt16, pool: NIOLoopBound<UpstreamPool>) {
+        self.endpoints = endpoints; self.hosts = hosts; self.routes = routes; self.limits = limits
+        self.listenPort = listenPort; self.pool = pool
+    }
+}
+
+/// One client connection, after NIOHTTP1's server pipeline: each request
+/// either answered here (the server's own endpoints, Host localhost & co),
+/// or passed to the leased port its `.localhost` Host names (the router):
+/// head rewritten (ProxyHeaders), bodies streamed both ways as they come,
+/// each side read only while the other can take more, a 101 turned into a
+/// byte glue. After any error answer the connection is closed.
+final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamDelegate {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        /// A request for the server itself, waiting for its end.
+        case local(RequestHead)
+        /// Answered already (an error): the rest of the request is dropped, then the connection closed.
+        case discarding
+        case proxy(Exchange)
+        case events
+        case upgraded
+    }
+
+    /// One request through the router.
+    private final class Exchange {
+        let head: HTTPRequestHead
+        let route: RouteNames.Route
+        let keepAlive: Bool
+        let isUpgrade: Bool
+        var upstream: Upstream?
+        var pending: [HTTPServerRequestPart] = []
+        var requestDone = false
+        var responseStarted = false
+        var responseKeepAlive = false
+        var idleTimer: Scheduled<Void>?
+        /// No idle limit on an event stream or an upgraded connection.
+        var unlimited = false
+        init(head: HTTPRequestHead, route: RouteNames.Route, keepAlive: Bool, isUpgrade: Bool) {
+            self.head = head; self.route = route; self.keepAlive = keepAlive; self.isUpgrade = isUpgrade
+        }
+    }
+
+    private let shared: ServeShared
+    private let headGuard: HeadGuard
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var subscription: Int?
+
+    init(shared: ServeShared, headGuard: HeadGuard) {
+        self.shared = shared
+        self.headGuard = headGuard
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: reading the client
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            headGuard.headReceived()
+            begin(head, context: context)
+        case (.local, .body), (.discarding, .body), (.discarding, .end):
+            break
+        case (.local(let head), .end):
+            answerLocally(head, context: context)
+        case (.proxy(let x), _):
+            if let u = x.upstream { u.write(Self.upstreamPart(part)) } else { x.pending.append(part) }
+            if case .end = part { x.requestDone = true }
+            touch(x)
+            if let u = x.upstream, !u.channel.isWritable { setAutoRead(false) }
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .proxy(let x) = state { x.upstream?.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .proxy(let x) = state { x.upstream?.setAutoRead(context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .proxy(let x) = state { finish(x, reuse: false) }
+        if let id = subscription {
+            let hub = shared.endpoints.hub
+            Task { await hub.remove(id) }
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard case .idle = state else {
+            context.close(promise: nil)
+            return
+        }
+        let failure: HTTPFailure
+        switch error as? HTTPParserError {
+        case .headerOverflow?: failure = .headTooLarge
+        case .invalidVersion?: failure = .versionNotSupported("other than 1.0 or 1.1")
+        case nil: context.close(promise: nil); return
+        default: failure = .badRequest("malformed request")
+        }
+        headGuard.stop()
+        respond(failure.response, version: .http1_1, method: .GET, close: true, context: context)
+        state = .discarding
+    }
+
+    // MARK: a new request
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request: RequestHead
+        do { request = try RequestHead(head) } catch {
+            return refuse(error.response, head, context: context)
+        }
+        if let refusal = shared.hosts.refusal(request) { return refuse(refusal, head, context: context) }
+        switch shared.hosts.target(request.values("Host")[0]) {
+        case .local, .foreign:
+            if request.announcesBody { return refuse(.error(413, "requests have no body here"), head, context: context) }
+            state = .local(request)
+        case .routed(let name):
+            route(head, name: name, wantsHTML: ErrorPages.wantsHTML(request.values("Accept")), keepAlive: request.keepAlive, context: context)
+        }
+    }
+
+    private func refuse(_ r: Response, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        headGuard.stop()
+        state = .discarding
+        respond(r, version: head.version, method: head.method, close: true, context: context)
+    }
+
+    private func answerLocally(_ head: RequestHead, context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Endpoints.Reply.self)
+        let endpoints = shared.endpoints
+        promise.completeWithTask { await endpoints.reply(to: head) }
+        promise.futureResult.assumeIsolated().whenSuccess { [self] reply in
+            guard let context = self.context else { return }
+            let version: HTTPVersion = head.version == "HTTP/1.0" ? .http1_0 : .http1_1
+            switch reply {
+            case .response(let r):
+                let close = !head.keepAlive || r.status >= 400
+                state = close ? .discarding : .idle
+                respond(r, version: version, method: HTTPMethod(rawValue: head.method), close: close, context: context)
+            case .events(let sub):
+                stream(sub, version: version, context: context)
+            }
+        }
+    }
+
+    /// Head, body, end; then the next request, or close.
+    private func respond(_ r: Response, version: HTTPVersion, method: HTTPMethod, close: Bool, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(r.head(version: version, close: close))), promise: nil)
+        if method != .HEAD && !r.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: r.body)))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [self] _ in
+            if close { self.context?.close(promise: nil) } else { headGuard.awaitNextHead() }
+        }
+    }
+
+    // MARK: /events
+
+    /// SSE frames until the subscription ends (dropped, or the server stops)
+    /// or a write fails or stalls past `writeSeconds` (the client left or stopped reading).
+    private func stream(_ sub: EventHub.Subscription, version: HTTPVersion, context: ChannelHandlerContext) {
+        headGuard.stop()
+        state = .events
+        subscription = sub.id
+        var r = Response(status: 200, contentType: Response.eventStream, body: "")
+        r.streamed = true
+        context.write(wrapOutboundOut(.head(r.head(version: version, close: true))), promise: nil)
+        let hello = ": portdash events; one 'port' event per change\n\n"
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: hello)))), promise: nil)
+        let channel = context.channel, hub = shared.endpoints.hub, seconds = shared.limits.writeSeconds
+        Task {
+            for await frame in sub.frames {
+                let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { channel.close(promise: nil) }
+                do {
+                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(string: frame))))
+                    timer.cancel()
+                } catch {
+                    timer.cancel()
+                    break
+                }
+            }
+            await hub.remove(sub.id)
+            try? await channel.close()
+        }
+    }
+
+    // MARK: the router
+
+    private func route(_ head: HTTPRequestHead, name: String, wantsHTML: Bool, keepAlive: Bool, context: ChannelHandlerContext) {
+        let table = shared.routes.current
+        if ProxyHeaders.isLoop(head) {
+            return refuse(ErrorPages.page(508, title: "loop", lines: ["\(name) leads back into portdash serve itself (Via: portdash seen twice)"], html: wantsHTML), head, context: context)
+        }
+        switch table.decide(name) {
+        case .unknown:
+            refuse(ErrorPages.unknown(name, names: table.names, routerPort: shared.listenPort, html: wantsHTML), head, context: context)
+        case .notRunning(let route):
+            refuse(ErrorPages.notRunning(route, html: wantsHTML), head, context: context)
+        case .upstream(let target, let route):
+            if target.port == shared.listenPort {
+                return refuse(ErrorPages.page(508, title: "loop", lines: ["\(name) is leased to port \(target.port), where portdash serve itself listens"], html: wantsHTML), head, context: context)
+            }
+            let client: String? = context.channel.remoteAddress?.ipAddress
+            let x = Exchange(head: ProxyHeaders.request(head, client: client), route: route, keepAlive: keepAlive,
+                             isUpgrade: ProxyHeaders.isUpgrade(head.headers))
+            state = .proxy(x)
+            setAutoRead(false)  // until the upstream is there
+            touch(x)
+            shared.pool.value.acquire(target).assumeIsolated().whenComplete { [self] result in
+                guard case .proxy(let current) = state, current === x else {
+                    if case .success(let u) = result { u.channel.close(promise: nil) }
+                    return
+                }
+                switch result {
+                case .success(let u):
+                    x.upstream = u
+                    u.delegate = self
+                    u.write(.head(x.head))
+                    for part in x.pending { u.write(Self.upstreamPart(part)) }
+                    x.pending = []
+                    u.flush()
+                    setAutoRead(u.channel.isWritable)
+                case .failure(let error):
+                    state = .discarding
+                    gatewayFailure(error, x, wantsHTML: wantsHTML)
+                }
+            }
+        }
+    }
+
+    private func gatewayFailure(_ error: Error, _ x: Exchange, wantsHTML: Bool) {
+        guard let context else { return }
+        x.idleTimer?.cancel()
+        headGuard.stop()
+        let r: Response
+        if case ChannelError.connectTimeout = error {
+            r = ErrorPages.page(504, title: "\(x.route.host) did not answer", lines: ["port \(x.route.lease.port) did not accept a connection in \(shared.limits.connectSeconds) s"], html: wantsHTML)
+        } else if x.responseStarted {
+            context.close(promise: nil)
+            return
+        } else {
+            r = ErrorPages.notRunning(x.route, html: wantsHTML)
+        }
+        respond(r, version: x.head.version, method: x.head.method, close: true, context: context)
+    }
+
+    /// No word from either side for `proxyIdleSeconds`: 504 if the response has not begun, else closed.
+    private func touch(_ x: Exchange) {
+        x.idleTimer?.cancel()
+        guard !x.unlimited, let context else { return }
+        x.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(shared.limits.proxyIdleSeconds * 1e9))) { [self] in
+            guard case .proxy(let current) = state, current === x else { return }
+            x.upstream?.channel.close(promise: nil)
+            if x.responseStarted {
+                self.context?.close(promise: nil)
+            } else {
+                state = .discarding
+                headGuard.stop()
+                if let context = self.context {
+                    respond(ErrorPages.page(504, title: "\(x.route.host) did not answer", lines: ["no answer from port \(x.route.lease.port) in \(shared.limits.proxyIdleSeconds) s"], html: false),
+                            version: x.head.version, method: x.head.method, close: true, context: context)
+                }
+            }
+        }
+    }
+
+    private func setAutoRead(_ on: Bool) {
+        _ = context?.channel.setOption(ChannelOptions.autoRead, value: on)
+    }
+
+    static func upstreamPart(_ part: HTTPServerRequestPart) -> HTTPClientRequestPart {
+        switch part {
+        case .head(let h): return .head(h)
+        case .body(let b): return .body(.byteBuffer(b))
+        case .end(let t): return .end(t)
+        }
+    }
+
+    // MARK: UpstreamDelegate
+
+    func upstreamRead(_ part: HTTPClientResponsePart) {
+        guard let context, case .proxy(let x) = state else { return }
+        touch(x)
+        switch part {
+        case .head(let h):
+            if h.status == .switchingProtocols && x.isUpgrade {
+                return upgrade(h, x, context: context)
+            }
+            x.responseStarted = true
+            x.responseKeepAlive = h.isKeepAlive
+            if h.headers["content-type"].contains(where: { $0.lowercased().hasPrefix("text/event-stream") }) {
+                x.unlimited = true
+                x.idleTimer?.cancel()
+            }
+            let close = !x.keepAlive
+            context.write(wrapOutboundOut(.head(ProxyHeaders.response(h, to: x.head.version == .http1_0 ? .http1_0 : .http1_1, close: close))), promise: nil)
+        case .body(let b):
+            context.write(wrapOutboundOut(.body(.byteBuffer(b))), promise: nil)
+            if !context.channel.isWritable { x.upstream?.setAutoRead(false) }
+        case .end(let trailers):
+            x.idleTimer?.cancel()
+            let close = !x.keepAlive || !x.requestDone
+            state = close ? .discarding : .idle
+            finish(x, reuse: x.responseKeepAlive && x.requestDone)
+            setAutoRead(true)
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [self] _ in
+                if close { self.context?.close(promise: nil) } else { headGuard.awaitNextHead() }
+            }
+        }
+    }
+
+    func upstreamReadComplete() { context?.flush() }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        if case .proxy = state { setAutoRead(writable) }
+    }
+
+    func upstreamClosed(_ error: Error?) {
+        guard case .proxy(let x) = state else { return }
+        x.upstream = nil
+        state = .discarding
+        gatewayFailure(error ?? ChannelError.eof, x, wantsHTML: false)
+    }
+
+    /// The upstream back to the pool (a whole exchange, keep-alive) or closed.
+    private func finish(_ x: Exchange, reuse: Bool) {
+        x.idleTimer?.cancel()
+        guard let u = x.upstream else { return }
+        x.upstream = nil
+        u.delegate = nil
+        if reuse { shared.pool.value.release(u) } else { u.channel.close(promise: nil) }
+    }
+
+    /// The upstream said 101: say it to the client, then take the HTTP
+    /// handlers out of both pipelines and glue the two byte streams.
+    private func upgrade(_ h: HTTPResponseHead, _ x: Exchange, context: ChannelHandlerContext) {
+        guard let u = x.upstream else { return }
+        x.idleTimer?.cancel()
+        headGuard.stop()
+        state = .upgraded
+        u.delegate = nil
+        x.upstream = nil
+        context.write(wrapOutboundOut(.head(ProxyHeaders.response(h, to: .http1_1, close: false))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let (mine, theirs) = ByteGlue.pair()
+        do {
+            let client = context.pipeline.syncOperations
+            try client.addHandler(mine)
+            for handler in [try client.handler(type: HTTPServerPipelineHandler.self) as RemovableChannelHandler,
+                            try client.handler(type: HTTPResponseEncoder.self),
+                            try client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self),
+                            headGuard] {
+                client.removeHandler(handler, promise: nil)
+            }
+            let upstream = u.channel.pipeline.syncOperations
+            upstream.removeHandler(u, promise: nil)
+            try upstream.addHandler(theirs)
+            upstream.removeHandler(try upstream.handler(type: HTTPRequestEncoder.self), promise: nil)
+            upstream.removeHandler(try upstream.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+            setAutoRead(true)
+            u.setAutoRead(true)
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        } catch {
+            u.channel.close(promise: nil)
+            context.close(promise: nil)
+        }
+    }
+}
