@@ -49,6 +49,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         var upstream: Upstream?
         var pending: [HTTPServerRequestPart] = []
         var requestDone = false
+        /// The upstream's 101, acted on at its end (when the decoder has said all it will).
+        var switching: HTTPResponseHead?
         var responseStarted = false
         var responseKeepAlive = false
         var idleTimer: Scheduled<Void>?
@@ -223,11 +225,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         switch table.decide(name) {
         case .unknown:
             refuse(ErrorPages.unknown(name, names: table.names, routerPort: shared.listenPort, html: wantsHTML), head, context: context)
-        case .notRunning(let route):
-            refuse(ErrorPages.notRunning(route, html: wantsHTML), head, context: context)
-        case .upstream(let target, let route):
-            if target.port == shared.listenPort {
-                return refuse(ErrorPages.page(508, title: "loop", lines: ["\(name) is leased to port \(target.port), where portdash serve itself listens"], html: wantsHTML), head, context: context)
+        case .upstream(let targets, let route):
+            if route.lease.port == shared.listenPort {
+                return refuse(ErrorPages.page(508, title: "loop", lines: ["\(name) is leased to port \(route.lease.port), where portdash serve itself listens"], html: wantsHTML), head, context: context)
             }
             let client: String? = context.channel.remoteAddress?.ipAddress
             let x = Exchange(head: ProxyHeaders.request(head, client: client), route: route, keepAlive: keepAlive,
@@ -235,7 +235,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             state = .proxy(x)
             setAutoRead(false)  // until the upstream is there
             touch(x)
-            shared.pool.value.acquire(target).assumeIsolated().whenComplete { [self] result in
+            shared.pool.value.acquire(any: targets).assumeIsolated().whenComplete { [self] result in
                 guard case .proxy(let current) = state, current === x else {
                     if case .success(let u) = result { u.channel.close(promise: nil) }
                     return
@@ -313,7 +313,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         switch part {
         case .head(let h):
             if h.status == .switchingProtocols && x.isUpgrade {
-                return upgrade(h, x, context: context)
+                x.switching = h
+                return
             }
             x.responseStarted = true
             x.responseKeepAlive = h.isKeepAlive
@@ -328,6 +329,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             if !context.channel.isWritable { x.upstream?.setAutoRead(false) }
         case .end(let trailers):
             x.idleTimer?.cancel()
+            if let h = x.switching { return upgrade(h, x, context: context) }
             let close = !x.keepAlive || !x.requestDone
             state = close ? .discarding : .idle
             finish(x, reuse: x.responseKeepAlive && x.requestDone)
@@ -373,19 +375,22 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         let (mine, theirs) = ByteGlue.pair()
         do {
+            // Every HTTP handler of both pipelines, the header validators included.
             let client = context.pipeline.syncOperations
             try client.addHandler(mine)
-            for handler in [try client.handler(type: HTTPServerPipelineHandler.self) as RemovableChannelHandler,
-                            try client.handler(type: HTTPResponseEncoder.self),
-                            try client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self),
-                            headGuard] {
-                client.removeHandler(handler, promise: nil)
-            }
+            let clientHTTP: [RemovableChannelHandler?] = [
+                try? client.handler(type: HTTPServerPipelineHandler.self), try? client.handler(type: NIOHTTPResponseHeadersValidator.self),
+                try? client.handler(type: HTTPResponseEncoder.self), try? client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self), headGuard,
+            ]
+            for case let handler? in clientHTTP { client.removeHandler(handler, promise: nil) }
             let upstream = u.channel.pipeline.syncOperations
             upstream.removeHandler(u, promise: nil)
             try upstream.addHandler(theirs)
-            upstream.removeHandler(try upstream.handler(type: HTTPRequestEncoder.self), promise: nil)
-            upstream.removeHandler(try upstream.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+            let upstreamHTTP: [RemovableChannelHandler?] = [
+                try? upstream.handler(type: NIOHTTPRequestHeadersValidator.self), try? upstream.handler(type: HTTPRequestEncoder.self),
+                try? upstream.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self),
+            ]
+            for case let handler? in upstreamHTTP { upstream.removeHandler(handler, promise: nil) }
             setAutoRead(true)
             u.setAutoRead(true)
             context.pipeline.syncOperations.removeHandler(self, promise: nil)

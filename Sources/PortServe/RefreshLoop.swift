@@ -35,7 +35,7 @@ struct RefreshLoop: Sendable {
                 }
             }
             snapshot = r.snapshot
-            routes.set(RouteTable(snapshot: r.snapshot))
+            routes.set(RouteTable(snapshot: r.snapshot, previous: routes.current))
         }
         let now = monotonicSeconds()
         await view.update { s in

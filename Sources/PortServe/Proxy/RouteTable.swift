@@ -12,11 +12,12 @@ struct RouteTable: Sendable {
 
     init() {}
 
-    init(snapshot: PortSnapshot) {
+    /// `previous`: a port whose listener this snapshot did not show keeps its last address while it stays leased.
+    init(snapshot: PortSnapshot, previous: RouteTable? = nil) {
         names = RouteNames(leases: snapshot.ports.compactMap(\.lease))
         for p in snapshot.ports {
             let listening = p.sockets.map(\.socket).filter { $0.state == .listen }
-            if let a = RouteTable.address(listening) { dial[p.port] = a }
+            if let a = RouteTable.address(listening) { dial[p.port] = a } else if p.lease != nil, let a = previous?.dial[p.port] { dial[p.port] = a }
         }
     }
 
@@ -32,16 +33,17 @@ struct RouteTable: Sendable {
     }
 
     enum Decision: Sendable {
-        case upstream(Upstream.Target, RouteNames.Route)
-        /// A name whose port nothing listens on.
-        case notRunning(RouteNames.Route)
+        /// The addresses to try in turn: the listener's, or both loopbacks when
+        /// the last refresh saw none (it may have started since). All refused: 502.
+        case upstream([Upstream.Target], RouteNames.Route)
         case unknown
     }
 
     func decide(_ host: String) -> Decision {
         guard let route = names.route(host: host) else { return .unknown }
-        guard let address = dial[route.lease.port] else { return .notRunning(route) }
-        return .upstream(Upstream.Target(host: address, port: route.lease.port), route)
+        let port = route.lease.port
+        let addresses = dial[port].map { [$0] } ?? ["127.0.0.1", "::1"]
+        return .upstream(addresses.map { Upstream.Target(host: $0, port: port) }, route)
     }
 }
 

@@ -97,6 +97,15 @@ final class UpstreamPool {
             .flatMapThrowing { channel in try channel.pipeline.syncOperations.handler(type: Upstream.self) }
     }
 
+    /// The first of `targets` that accepts a connection; the last one's error if none does.
+    func acquire(any targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
+        guard let first = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
+        let rest = Array(targets.dropFirst())
+        return acquire(first).flatMapError { [self] error in
+            rest.isEmpty ? loop.makeFailedFuture(error) : acquire(any: rest)
+        }
+    }
+
     /// Back into the pool after a complete exchange; closed if the pool is full.
     func release(_ u: Upstream) {
         loop.preconditionInEventLoop()
