@@ -37,7 +37,7 @@ public struct PortServer: Sendable {
     public func serve(on fds: [Int32], ready: @Sendable () -> Void) async -> Bool {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let queue = RefreshQueue(store: store, range: range)
+        let queue = RefreshQueue(store: store, range: range, routerPort: listen.port)
         let view = LiveView()
         let routes = RouteBox()
         let hub = EventHub(limit: limits.subscribers, queue: limits.subscriberQueue)

@@ -45,7 +45,7 @@ struct RefreshLoop: Sendable {
             switch result {
             case .success(let r):
                 s.refresh = r
-                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings).encoded() : nil
+                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, routerPort: queue.routerPort).encoded() : nil
                 s.problem = r.damage.map { "\($0.problem); fix it with: portdash repair" }
             case .failure(let e):
                 s.statusJSON = nil

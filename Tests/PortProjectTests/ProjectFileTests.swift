@@ -96,9 +96,20 @@ struct ProjectFileTests {
             """)
         let ports: [ServicePort: UInt16] = [ServicePort(service: "api"): 5001, ServicePort(service: "web"): 5000,
                                             ServicePort(service: "web", name: "debug"): 5002]
-        let vars = ServiceEnvironment.variables(for: p.service("web"), in: p, ports: ports)
+        let urls = [ServicePort(service: "api"): "http://api.shop.localhost/", ServicePort(service: "web"): "http://web.shop.localhost/",
+                    ServicePort(service: "web", name: "debug"): "http://debug.web.shop.localhost/"]
+        let vars = ServiceEnvironment.variables(for: p.service("web"), in: p, ports: ports, urls: urls)
         #expect(vars.map { "\($0.name)=\($0.value)" } == ["PORT=5000", "API_PORT=5001", "WEB_PORT=5000", "WEB_PORT_DEBUG=5002",
+                                                          "WEB_URL=http://web.shop.localhost/", "WEB_URL_DEBUG=http://debug.web.shop.localhost/",
                                                           "API_URL=http://127.0.0.1:5001", "PORT_DEBUG=overridden"])
+        // Without a lease book: the project's names alone, from its directory.
+        let alone = ServiceEnvironment.variables(for: nil, in: p, ports: ports)
+        let checkout = RouteNames.label(RouteNames.directoryName(p.root))
+        #expect(alone.contains { $0 == ("API_URL", "http://api.\(checkout).localhost:5099/") })
+        // {url} in a command with no URL table is left to the shell, which has the variable.
+        #expect(PortTemplate.fill("open {url} {api.url}x {port}", service: "web", ports: ports) == "open ${WEB_URL} ${API_URL}x 5000")
+        #expect(PortTemplate.fill("open {url.debug}", service: "web", ports: ports, urls: urls) == "open http://debug.web.shop.localhost/")
+        #expect(ServiceEnvironment.isOurs("WEB_URL", in: p) && ServiceEnvironment.isOurs("API_URL_X", in: p))
         #expect(ServiceEnvironment.isOurs("WEB_PORT_DEBUG", in: p) && ServiceEnvironment.isOurs("PORT", in: p) && !ServiceEnvironment.isOurs("PATH", in: p))
     }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The `.localhost` name of every lease, computed from the leases alone
 /// (docs/names.md). Nothing is configured by hand:
 ///
@@ -33,6 +39,16 @@ public struct RouteNames: Sendable, Equatable {
     }
 
     public static let suffix = ".localhost"
+
+    /// Where `portdash serve` listens by default (its --listen default).
+    public static let defaultRouterPort: UInt16 = 5099
+
+    /// The router's port as URLs name it: `PORTDASH_ROUTER_PORT` (80 when
+    /// serve runs on port 80, docs/names.md), else 5099.
+    public static func routerPort(environment: [String: String]? = nil) -> UInt16 {
+        let text = environment.map { $0["PORTDASH_ROUTER_PORT"] } ?? getenv("PORTDASH_ROUTER_PORT").map { String(cString: $0) }
+        return text.flatMap { UInt16($0) }.flatMap { $0 > 0 ? $0 : nil } ?? defaultRouterPort
+    }
 
     /// Every route, sorted by host; aliases included.
     public let routes: [Route]
