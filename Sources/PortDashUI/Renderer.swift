@@ -210,6 +210,7 @@ public struct Renderer: Sendable {
             if let o = l.owner { t += ", bound to pid \(o.pid)" }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
+            if let url = s.selectedURL { lines.append(("url: \(url)   (o opens it; portdash serve routes it)", .ours)) }
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {
             lines.append(("no lease", .dim))
