@@ -43,7 +43,7 @@ public struct PortDash: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self,
-                      Up.self, Env.self, Wait.self, ConfigCommand.self, Serve.self, BenchRefresh.self],
+                      Up.self, Env.self, Wait.self, ConfigCommand.self, Serve.self, Hosts.self, BenchRefresh.self],
         defaultSubcommand: Dash.self
     )
 

@@ -187,3 +187,30 @@ struct RouterTests {
         #expect(out.stderr.contains("listening on http://127.0.0.1:\(port) (socket activation: 127.0.0.1:\(port))"), "\(out.stderr)")
     }
 }
+
+@Suite("portdash hosts (the binary)")
+struct HostsCommandTests {
+    @Test("hosts prints the block; --write puts it in a hosts file, replaces it, keeps the rest")
+    func hosts() throws {
+        let range = TestSupport.freeRange(count: 2)
+        let dir = TestSupport.temporaryDirectory("portdash-hosts")
+        defer { TestSupport.removeTree(dir) }
+        func portdash(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
+            TestSupport.runCommand([TestSupport.portdashBinary] + args + ["--range", "\(range.first)-\(range.last)", "--state", dir + "/leases.json"])
+        }
+        #expect(portdash(["reserve", String(range.first), "db"]).status == 0)
+        let printed = portdash(["hosts"])
+        #expect(printed.status == 0)
+        #expect(printed.stdout == HostsBlock.begin + "\n127.0.0.1\tportdash.localhost\n::1\tportdash.localhost\n127.0.0.1\tdb.localhost\n::1\tdb.localhost\n" + HostsBlock.end + "\n")
+        let file = dir + "/hosts"
+        TestSupport.writeFile(file, "127.0.0.1 localhost\n")
+        #expect(portdash(["hosts", "--write", "--file", file]).status == 0)
+        #expect(String(decoding: TestSupport.readFile(file) ?? [], as: UTF8.self) == "127.0.0.1 localhost\n" + printed.stdout)
+        #expect(portdash(["reserve", String(range.last), "cache"]).status == 0)
+        let again = portdash(["hosts", "--write", "--file", file])
+        #expect(again.status == 0 && again.stderr.contains("wrote 2 names"), "\(again.stderr)")
+        let text = String(decoding: TestSupport.readFile(file) ?? [], as: UTF8.self)
+        #expect(text.hasPrefix("127.0.0.1 localhost\n# BEGIN portdash") && text.contains("::1\tcache.localhost\n") && text.components(separatedBy: "# BEGIN").count == 2)
+        #expect(portdash(["hosts", "--write", "--file", file]).stderr.contains("is up to date"))
+    }
+}

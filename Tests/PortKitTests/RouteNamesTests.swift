@@ -63,3 +63,26 @@ struct RouteNamesTests {
         #expect(RouteNames.label(text) == label)
     }
 }
+
+@Suite("HostsBlock: the /etc/hosts lines, one marked block")
+struct HostsBlockTests {
+    let names = RouteNames(leases: [Lease(service: "db", port: 5004, kind: .reservation, granted: 1)])
+
+    @Test("lines for portdash.localhost and each name, IPv4 and IPv6")
+    func lines() {
+        #expect(HostsBlock.lines(names) == ["127.0.0.1\tportdash.localhost", "::1\tportdash.localhost", "127.0.0.1\tdb.localhost", "::1\tdb.localhost"])
+    }
+
+    @Test("the block is appended once, then replaced in place; the rest of the file is kept byte for byte")
+    func replacing() throws {
+        let original = "127.0.0.1 localhost\n# a comment\n::1 localhost"
+        let first = try #require(HostsBlock.replacing(in: original, with: HostsBlock.block(names)))
+        #expect(first == original + "\n" + HostsBlock.block(names))
+        let more = RouteNames(leases: names.routes.map(\.lease) + [Lease(service: "web", port: 5000, kind: .lease, granted: 2)])
+        let edited = first + "10.0.0.1 after\n"
+        let second = try #require(HostsBlock.replacing(in: edited, with: HostsBlock.block(more)))
+        #expect(second == original + "\n" + HostsBlock.block(more) + "10.0.0.1 after\n")
+        #expect(HostsBlock.replacing(in: second, with: HostsBlock.block(more)) == second)
+        #expect(HostsBlock.replacing(in: "# BEGIN portdash\n127.0.0.1 x\n", with: HostsBlock.block(names)) == nil)
+    }
+}
