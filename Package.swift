@@ -75,7 +75,7 @@ let package = Package(
         // `portdash serve`: the read-only HTTP service, in a library of its own
         // so that the `portdash` binary never links the server.
         .target(name: "PortServe", dependencies: [
-            "PortKit",
+            "PortKit", "PortProject",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -11,12 +11,16 @@ final class ServeShared: Sendable {
     let routes: RouteBox
     let limits: ServeLimits
     let listenPort: UInt16
-    let pool: NIOLoopBound<UpstreamPool>
+    /// One upstream pool per event loop, used only on its loop.
+    let pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]
 
-    init(endpoints: Endpoints, hosts: HostPolicy, routes: RouteBox, limits: ServeLimits, listenPort: UInt16, pool: NIOLoopBound<UpstreamPool>) {
+    init(endpoints: Endpoints, hosts: HostPolicy, routes: RouteBox, limits: ServeLimits, listenPort: UInt16,
+         pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>]) {
         self.endpoints = endpoints; self.hosts = hosts; self.routes = routes; self.limits = limits
-        self.listenPort = listenPort; self.pool = pool
+        self.listenPort = listenPort; self.pools = pools
     }
+
+    func pool(_ loop: EventLoop) -> UpstreamPool { pools[ObjectIdentifier(loop)]!.value }
 }
 
 /// One client connection, after NIOHTTP1's server pipeline: each request
@@ -54,6 +58,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         var responseStarted = false
         var responseKeepAlive = false
         var idleTimer: Scheduled<Void>?
+        /// NIODeadline.now() of the last byte either way; the idle timer re-arms from it.
+        var lastActivity = NIODeadline.now()
         /// No idle limit on an event stream or an upgraded connection.
         var unlimited = false
         init(head: HTTPRequestHead, route: RouteNames.Route, keepAlive: Bool, isUpgrade: Bool) {
@@ -63,16 +69,29 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
 
     private let shared: ServeShared
     private let headGuard: HeadGuard
+    /// This connection's event loop's pool.
+    private var pool: UpstreamPool!
     private var state = State.idle
     private var context: ChannelHandlerContext?
     private var subscription: Int?
+    /// The upstream of the last exchange, kept for this client's next request
+    /// to the same port (a browser's or wrk's keep-alive connection); back to
+    /// the pool when the client goes.
+    private var kept: Upstream?
+    /// The client's address for X-Forwarded-For ("" when it has none), read once.
+    private var clientAddress: String?
+    /// What autoRead was last set to on this client's channel.
+    private var reading = true
 
     init(shared: ServeShared, headGuard: HeadGuard) {
         self.shared = shared
         self.headGuard = headGuard
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        pool = shared.pool(context.eventLoop)
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     // MARK: reading the client
@@ -109,6 +128,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
 
     func channelInactive(context: ChannelHandlerContext) {
         if case .proxy(let x) = state { finish(x, reuse: false) }
+        if let k = kept {
+            kept = nil
+            pool.release(k)
+        }
         if let id = subscription {
             let hub = shared.endpoints.hub
             Task { await hub.remove(id) }
@@ -136,6 +159,15 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
     // MARK: a new request
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        // The router's path first, on the parser's headers (no copies): one Host, under .localhost.
+        let hosts = head.headers["host"]
+        if hosts.count == 1, case .routed(let name) = shared.hosts.target(hosts[0]) {
+            let version = head.version
+            guard version.major == 1, version.minor <= 1 else {
+                return refuse(HTTPFailure.versionNotSupported("HTTP/\(version.major).\(version.minor)").response, head, context: context)
+            }
+            return route(head, name: name, wantsHTML: ErrorPages.wantsHTML(head.headers["accept"]), keepAlive: head.isKeepAlive, context: context)
+        }
         let request: RequestHead
         do { request = try RequestHead(head) } catch {
             return refuse(error.response, head, context: context)
@@ -180,8 +212,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         if method != .HEAD && !r.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: r.body)))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [self] _ in
-            if close { self.context?.close(promise: nil) } else { headGuard.awaitNextHead() }
+        if close {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [self] _ in self.context?.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            headGuard.awaitNextHead()
         }
     }
 
@@ -229,32 +264,43 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             if route.lease.port == shared.listenPort {
                 return refuse(ErrorPages.page(508, title: "loop", lines: ["\(name) is leased to port \(route.lease.port), where portdash serve itself listens"], html: wantsHTML), head, context: context)
             }
-            let client: String? = context.channel.remoteAddress?.ipAddress
+            if clientAddress == nil { clientAddress = context.channel.remoteAddress?.ipAddress ?? "" }
+            let client = clientAddress!.isEmpty ? nil : clientAddress
             let x = Exchange(head: ProxyHeaders.request(head, client: client), route: route, keepAlive: keepAlive,
                              isUpgrade: ProxyHeaders.isUpgrade(head.headers))
             state = .proxy(x)
-            setAutoRead(false)  // until the upstream is there
             touch(x)
-            shared.pool.value.acquire(any: targets).assumeIsolated().whenComplete { [self] result in
+            if let k = kept {
+                kept = nil
+                if k.channel.isActive && targets.contains(k.target) { return attach(k, to: x) }
+                pool.release(k)
+            }
+            let pending = pool.acquire(any: targets)
+            setAutoRead(false)  // until the upstream is there
+            pending.assumeIsolated().whenComplete { [self] result in
                 guard case .proxy(let current) = state, current === x else {
                     if case .success(let u) = result { u.channel.close(promise: nil) }
                     return
                 }
                 switch result {
                 case .success(let u):
-                    x.upstream = u
-                    u.delegate = self
-                    u.write(.head(x.head))
-                    for part in x.pending { u.write(Self.upstreamPart(part)) }
-                    x.pending = []
-                    u.flush()
-                    setAutoRead(u.channel.isWritable)
+                    attach(u, to: x)
                 case .failure(let error):
                     state = .discarding
                     gatewayFailure(error, x, wantsHTML: wantsHTML)
                 }
             }
         }
+    }
+
+    private func attach(_ u: Upstream, to x: Exchange) {
+        x.upstream = u
+        u.delegate = self
+        u.write(.head(x.head))
+        for part in x.pending { u.write(Self.upstreamPart(part)) }
+        x.pending = []
+        u.flush()
+        setAutoRead(u.channel.isWritable)
     }
 
     private func gatewayFailure(_ error: Error, _ x: Exchange, wantsHTML: Bool) {
@@ -273,12 +319,22 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         respond(r, version: x.head.version, method: x.head.method, close: true, context: context)
     }
 
-    /// No word from either side for `proxyIdleSeconds`: 504 if the response has not begun, else closed.
+    /// No word from either side for `proxyIdleSeconds`: 504 if the response
+    /// has not begun, else closed. One timer per exchange, re-armed from the
+    /// last activity when it fires (not rescheduled on every read).
     private func touch(_ x: Exchange) {
-        x.idleTimer?.cancel()
-        guard !x.unlimited, let context else { return }
-        x.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(shared.limits.proxyIdleSeconds * 1e9))) { [self] in
-            guard case .proxy(let current) = state, current === x else { return }
+        x.lastActivity = .now()
+        guard x.idleTimer == nil, !x.unlimited else { return }
+        arm(x, at: x.lastActivity + .nanoseconds(Int64(shared.limits.proxyIdleSeconds * 1e9)))
+    }
+
+    private func arm(_ x: Exchange, at deadline: NIODeadline) {
+        guard let context else { return }
+        x.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            x.idleTimer = nil
+            guard case .proxy(let current) = state, current === x, !x.unlimited else { return }
+            let due = x.lastActivity + .nanoseconds(Int64(shared.limits.proxyIdleSeconds * 1e9))
+            if due > .now() { return arm(x, at: due) }
             x.upstream?.channel.close(promise: nil)
             if x.responseStarted {
                 self.context?.close(promise: nil)
@@ -294,7 +350,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
     }
 
     private func setAutoRead(_ on: Bool) {
-        _ = context?.channel.setOption(ChannelOptions.autoRead, value: on)
+        guard on != reading, let channel = context?.channel else { return }
+        reading = on
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
     }
 
     static func upstreamPart(_ part: HTTPServerRequestPart) -> HTTPClientRequestPart {
@@ -334,8 +392,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             state = close ? .discarding : .idle
             finish(x, reuse: x.responseKeepAlive && x.requestDone)
             setAutoRead(true)
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [self] _ in
-                if close { self.context?.close(promise: nil) } else { headGuard.awaitNextHead() }
+            if close {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [self] _ in self.context?.close(promise: nil) }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                headGuard.awaitNextHead()
             }
         }
     }
@@ -359,7 +420,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         guard let u = x.upstream else { return }
         x.upstream = nil
         u.delegate = nil
-        if reuse { shared.pool.value.release(u) } else { u.channel.close(promise: nil) }
+        if reuse { kept = u } else { u.channel.close(promise: nil) }
     }
 
     /// The upstream said 101: say it to the client, then take the HTTP

@@ -16,6 +16,8 @@ final class HeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State { case awaiting(bytes: Int), inRequest, off }
     private var state = State.awaiting(bytes: 0)
     private var timer: Scheduled<Void>?
+    /// When the head now awaited began to be awaited; the one timer re-arms from it.
+    private var since = NIODeadline.now()
     private var context: ChannelHandlerContext?
     private let limits: ServeLimits
 
@@ -23,6 +25,7 @@ final class HeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        since = .now()
         arm()
     }
 
@@ -41,9 +44,9 @@ final class HeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The connection handler has a whole head.
+    /// The connection handler has a whole head. (The timer stays: when it
+    /// fires during a request it does nothing and is not re-armed.)
     func headReceived() {
-        timer?.cancel()
         if case .awaiting = state { state = .inRequest }
     }
 
@@ -51,7 +54,8 @@ final class HeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func awaitNextHead() {
         guard case .inRequest = state else { return }
         state = .awaiting(bytes: 0)
-        arm()
+        since = .now()
+        if timer == nil { arm() }
     }
 
     /// No more limits here (the connection is closing, streaming events, or upgraded).
@@ -60,11 +64,15 @@ final class HeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         state = .off
     }
 
+    private var limit: TimeAmount { .nanoseconds(Int64(limits.headSeconds * 1e9)) }
+
     private func arm() {
         timer?.cancel()
         guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(limits.headSeconds * 1e9))) { [self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: since + limit) { [self] in
+            timer = nil
             guard case .awaiting(let bytes) = state else { return }
+            if since + limit > .now() { return arm() }
             if bytes == 0 {
                 state = .off
                 context.close(promise: nil)

@@ -10,8 +10,9 @@ import Musl
 
 /// `portdash serve`: the read-only HTTP service of what `status` and
 /// `leases` know, and the router of `.localhost` names to leased ports.
-/// One refresh loop; SwiftNIO's event loop (one thread) for every client
-/// and upstream connection; everything bounded by ServeLimits.
+/// One refresh loop; SwiftNIO's event loops (ServeLimits.eventLoops threads),
+/// each client connection and its upstreams on one loop; everything bounded
+/// by ServeLimits.
 public struct PortServer: Sendable {
     public let listen: ListenAddress
     public let range: PortRange
@@ -35,8 +36,7 @@ public struct PortServer: Sendable {
     /// cannot be set up.
     @discardableResult
     public func serve(on fds: [Int32], ready: @Sendable () -> Void) async -> Bool {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: limits.eventLoops)
         let queue = RefreshQueue(store: store, range: range, routerPort: listen.port)
         let view = LiveView()
         let routes = RouteBox()
@@ -46,13 +46,17 @@ public struct PortServer: Sendable {
         let endpoints = Endpoints(view: view, scopes: ScopeCache(queue: queue, maxAge: interval, limit: limits.cachedScopes),
                                   hub: hub, names: routes, routerPort: listen.port, limits: limits, interval: interval)
         let limits = self.limits
-        let pool = loop.submit {
-            NIOLoopBound(UpstreamPool(loop: loop, perTarget: limits.upstreamPoolSize, idleSeconds: limits.upstreamIdleSeconds,
-                                      connectSeconds: limits.connectSeconds), eventLoop: loop)
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            let made = loop.submit {
+                NIOLoopBound(UpstreamPool(loop: loop, perTarget: limits.upstreamPoolSize, idleSeconds: limits.upstreamIdleSeconds,
+                                          connectSeconds: limits.connectSeconds), eventLoop: loop)
+            }
+            guard let pool = try? await made.get() else { return false }
+            pools[ObjectIdentifier(loop)] = pool
         }
-        guard let pool = try? await pool.get() else { return false }
         let shared = ServeShared(endpoints: endpoints, hosts: HostPolicy(listen: listen), routes: routes, limits: limits,
-                                 listenPort: listen.port, pool: pool)
+                                 listenPort: listen.port, pools: pools)
         let gate = ConnectionGate(limits: limits)
         var servers: [Channel] = []
         for fd in fds {

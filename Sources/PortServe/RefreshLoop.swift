@@ -1,4 +1,5 @@
 import PortKit
+import PortProject
 
 /// The one refresh of the pool, every `interval` seconds whatever the number
 /// of clients: it updates the LiveView, and publishes to /events what the
@@ -35,7 +36,11 @@ struct RefreshLoop: Sendable {
                 }
             }
             snapshot = r.snapshot
-            routes.set(RouteTable(snapshot: r.snapshot, previous: routes.current))
+            var defaults: [String: String] = [:]
+            for root in Set(r.snapshot.ports.compactMap { $0.lease?.project?.root }) {
+                defaults[root] = ProjectLoader.proxyDefault(root: root)
+            }
+            routes.set(RouteTable(snapshot: r.snapshot, previous: routes.current, defaults: defaults))
         }
         let now = monotonicSeconds()
         await view.update { s in

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The bounds that keep `serve` small whatever its clients do (README, "serve").
 public struct ServeLimits: Sendable {
     /// Connections served at once; the next ones are answered 503 and closed.
@@ -37,5 +43,12 @@ public struct ServeLimits: Sendable {
     public var upstreamPoolSize = 16
     public var upstreamIdleSeconds = 30.0
 
-    public init() {}
+    /// Event loop threads (PORTDASH_SERVE_THREADS, 1 to 16): by default 2,
+    /// or 1 on a one-core machine. Measured in bench/ROUTER.md: on 2 cores the
+    /// second loop takes the router from 0.70x to 0.84x nginx's requests/s.
+    public var eventLoops = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    public init() {
+        if let t = getenv("PORTDASH_SERVE_THREADS").flatMap({ Int(String(cString: $0)) }), (1...16).contains(t) { eventLoops = t }
+    }
 }

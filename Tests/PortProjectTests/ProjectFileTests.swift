@@ -61,6 +61,17 @@ struct ProjectFileTests {
         return try ProjectLoader.load(from: dir)
     }
 
+    @Test("[proxy] default names the service <checkout>.localhost routes to; it must be a service")
+    func proxyDefault() throws {
+        let dir = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeTree(dir) }
+        TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\n[services.web]\ncommand = \"w\"\n")
+        #expect(try ProjectLoader.load(from: dir).services.count == 2)
+        #expect(ProjectLoader.proxyDefault(root: dir) == "web")
+        #expect(throws: PortKitError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
+        #expect(throws: PortKitError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
+    }
+
     @Test("start order: dependencies first, otherwise the file's order; only what was asked and what it needs")
     func order() throws {
         let p = try project("""

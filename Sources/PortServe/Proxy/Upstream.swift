@@ -58,7 +58,13 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler {
 
     func write(_ part: HTTPClientRequestPart) { channel.write(NIOAny(part), promise: nil) }
     func flush() { channel.flush() }
-    func setAutoRead(_ on: Bool) { _ = channel.setOption(ChannelOptions.autoRead, value: on) }
+    /// What autoRead was last set to.
+    private var reading = true
+    func setAutoRead(_ on: Bool) {
+        guard on != reading else { return }
+        reading = on
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
+    }
 }
 
 /// Idle upstream connections, per target: at most `perTarget` kept, each
@@ -89,7 +95,8 @@ final class UpstreamPool {
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    // The heads written here were parsed by NIOHTTP1 already: no second validation.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(Upstream(target: target, channel: channel))
                 }
             }
