@@ -214,3 +214,31 @@ struct HostsCommandTests {
         #expect(portdash(["hosts", "--write", "--file", file]).stderr.contains("is up to date"))
     }
 }
+
+@Suite("The dashboard shows a lease's URL (tmux)", .serialized)
+struct DashboardURLTmuxTests {
+    @Test("a reservation's details show its .localhost URL; o without xdg-open says the URL")
+    func url() throws {
+        let fixture = TmuxDashboard()
+        let range = TestSupport.freeRange(count: 3)
+        #expect(fixture.cli(["reserve", String(range.first), "shop-db"], range).status == 0)
+        let t = try fixture.start(range, env: ["PORTDASH_ROUTER_PORT": "8080", "PATH": "/nonexistent"])
+        t.waitFor("the reservation") { _ in t.row(range.first).contains("shop-db") }
+        t.keys("Enter")
+        #expect(t.waitFor(text: "url: http://shop-db.localhost:8080/"))
+        t.keys("o")
+        #expect(t.waitFor(text: "no xdg-open here (no desktop?); the URL is http://shop-db.localhost:8080/"))
+    }
+}
+
+@Suite("serve's request-head time limit")
+struct HeadTimeoutTests {
+    @Test("part of a head and then nothing: 408 once the head time runs out, then closed")
+    func timeout() throws {
+        let serve = try ServeFixture()
+        let c = try #require(RawClient(port: serve.port))
+        #expect(c.send("GET /heal"))
+        c.readUntilClosed()
+        #expect(c.text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(c.text)")
+    }
+}
