@@ -53,6 +53,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         var upstream: Upstream?
         var pending: [HTTPServerRequestPart] = []
         var requestDone = false
+        /// The upstreams to try, in turn.
+        var targets: [Upstream.Target] = []
+        /// Sent on a connection that served an earlier request (it may have been closed under us).
+        var reused = false
+        var retried = false
+        /// No body part came from the client (so the request can be sent again).
+        var bodyless = true
         /// The upstream's 101, acted on at its end (when the decoder has said all it will).
         var switching: HTTPResponseHead?
         var responseStarted = false
@@ -109,6 +116,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         case (.proxy(let x), _):
             if let u = x.upstream { u.write(Self.upstreamPart(part)) } else { x.pending.append(part) }
             if case .end = part { x.requestDone = true }
+            if case .body = part { x.bodyless = false }
             touch(x)
             if let u = x.upstream, !u.channel.isWritable { setAutoRead(false) }
         default:
@@ -269,10 +277,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             let x = Exchange(head: ProxyHeaders.request(head, client: client), route: route, keepAlive: keepAlive,
                              isUpgrade: ProxyHeaders.isUpgrade(head.headers))
             state = .proxy(x)
+            x.targets = targets
             touch(x)
             if let k = kept {
                 kept = nil
-                if k.channel.isActive && targets.contains(k.target) { return attach(k, to: x) }
+                if k.channel.isActive && targets.contains(k.target) {
+                    x.reused = true
+                    return attach(k, to: x)
+                }
                 pool.release(k)
             }
             let pending = pool.acquire(any: targets)
@@ -284,6 +296,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
                 }
                 switch result {
                 case .success(let u):
+                    x.reused = u.served > 0
                     attach(u, to: x)
                 case .failure(let error):
                     state = .discarding
@@ -295,6 +308,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
 
     private func attach(_ u: Upstream, to x: Exchange) {
         x.upstream = u
+        u.served += 1
         u.delegate = self
         u.write(.head(x.head))
         for part in x.pending { u.write(Self.upstreamPart(part)) }
@@ -380,7 +394,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
                 x.unlimited = true
                 x.idleTimer?.cancel()
             }
-            let close = !x.keepAlive
+            // After a request that asked to upgrade, NIOHTTP1 reads no further requests: close.
+            let close = !x.keepAlive || x.isUpgrade
             context.write(wrapOutboundOut(.head(ProxyHeaders.response(h, to: x.head.version == .http1_0 ? .http1_0 : .http1_1, close: close))), promise: nil)
         case .body(let b):
             context.write(wrapOutboundOut(.body(.byteBuffer(b))), promise: nil)
@@ -388,7 +403,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
         case .end(let trailers):
             x.idleTimer?.cancel()
             if let h = x.switching { return upgrade(h, x, context: context) }
-            let close = !x.keepAlive || !x.requestDone
+            let close = !x.keepAlive || !x.requestDone || x.isUpgrade
             state = close ? .discarding : .idle
             finish(x, reuse: x.responseKeepAlive && x.requestDone)
             setAutoRead(true)
@@ -410,6 +425,27 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
     func upstreamClosed(_ error: Error?) {
         guard case .proxy(let x) = state else { return }
         x.upstream = nil
+        // A kept or pooled connection the upstream closed as the request went
+        // out (its keep-alive timer): a request with no body is sent again,
+        // once, on a new connection.
+        if x.reused && !x.responseStarted && x.requestDone && !x.retried && x.bodyless {
+            x.retried = true
+            x.reused = false
+            x.pending = [.end(nil)]
+            pool.connect(x.targets).assumeIsolated().whenComplete { [self] result in
+                guard case .proxy(let current) = state, current === x else {
+                    if case .success(let u) = result { u.channel.close(promise: nil) }
+                    return
+                }
+                switch result {
+                case .success(let u): attach(u, to: x)
+                case .failure(let e):
+                    state = .discarding
+                    gatewayFailure(e, x, wantsHTML: false)
+                }
+            }
+            return
+        }
         state = .discarding
         gatewayFailure(error ?? ChannelError.eof, x, wantsHTML: false)
     }

@@ -22,7 +22,7 @@ struct IndexPage {
         out += "<h1>portdash</h1>"
         if let problem { out += "<p class=\"problem\">\(ErrorPages.escape(problem))</p>" }
         if let pool {
-            out += "<h2>Pool \(pool.range)</h2>" + table(pool.ports)
+            out += "<h2>Pool \(pool.range.map { "\($0)" } ?? "")</h2>" + table(pool.ports)
         } else {
             out += "<p>No refresh yet.</p>"
         }

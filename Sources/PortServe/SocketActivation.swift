@@ -43,13 +43,13 @@ public enum SocketActivation {
             return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> ListenAddress? in
                 var addr = sin.pointee.sin_addr
                 guard inet_ntop(AF_INET, &addr, &text, socklen_t(text.count)) != nil else { return nil }
-                return ListenAddress(ipv6: false, host: String(cString: text), port: UInt16(bigEndian: sin.pointee.sin_port))
+                return ListenAddress(ipv6: false, host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: UInt16(bigEndian: sin.pointee.sin_port))
             } }
         case AF_INET6:
             return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin -> ListenAddress? in
                 var addr = sin.pointee.sin6_addr
                 guard inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil else { return nil }
-                return ListenAddress(ipv6: true, host: String(cString: text), port: UInt16(bigEndian: sin.pointee.sin6_port))
+                return ListenAddress(ipv6: true, host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: UInt16(bigEndian: sin.pointee.sin6_port))
             } }
         default:
             return nil

@@ -14,7 +14,9 @@ protocol UpstreamDelegate: AnyObject {
 /// HTTPResponseDecoder (bytes after a 101 kept for the byte glue), then
 /// this handler, which passes what it reads to the client connection that
 /// holds it, or closes the connection if it speaks while idle in the pool.
-final class Upstream: ChannelInboundHandler, RemovableChannelHandler {
+/// Used only on its channel's event loop (hence @unchecked Sendable: futures
+/// of the pool carry it between callbacks on that loop).
+final class Upstream: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
@@ -27,6 +29,8 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler {
     let target: Target
     let channel: Channel
     weak var delegate: UpstreamDelegate?
+    /// Requests sent on this connection.
+    var served = 0
     private var closedError: Error?
 
     init(target: Target, channel: Channel) {
@@ -56,7 +60,7 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler {
         d?.upstreamClosed(closedError)
     }
 
-    func write(_ part: HTTPClientRequestPart) { channel.write(NIOAny(part), promise: nil) }
+    func write(_ part: HTTPClientRequestPart) { channel.write(part, promise: nil) }
     func flush() { channel.flush() }
     /// What autoRead was last set to.
     private var reading = true
@@ -90,7 +94,21 @@ final class UpstreamPool {
             timer.cancel()
             if u.channel.isActive { return loop.makeSucceededFuture(u) }
         }
-        return ClientBootstrap(group: loop)
+        return connect(target)
+    }
+
+    /// The first of `targets` that accepts a new connection (never one from the pool).
+    func connect(_ targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
+        guard let first = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
+        let rest = Array(targets.dropFirst())
+        return connect(first).assumeIsolated().flatMapError { [self] error in
+            rest.isEmpty ? loop.makeFailedFuture(error) : connect(rest)
+        }.nonisolated()
+    }
+
+    /// A new connection to `target`.
+    func connect(_ target: Upstream.Target) -> EventLoopFuture<Upstream> {
+        ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(Int64(connectSeconds * 1e9)))
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -108,9 +126,9 @@ final class UpstreamPool {
     func acquire(any targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
         guard let first = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
         let rest = Array(targets.dropFirst())
-        return acquire(first).flatMapError { [self] error in
+        return acquire(first).assumeIsolated().flatMapError { [self] error in
             rest.isEmpty ? loop.makeFailedFuture(error) : acquire(any: rest)
-        }
+        }.nonisolated()
     }
 
     /// Back into the pool after a complete exchange; closed if the pool is full.
