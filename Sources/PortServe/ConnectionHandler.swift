@@ -388,6 +388,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
                 x.switching = h
                 return
             }
+            if h.status.code >= 100 && h.status.code < 200 && h.status != .switchingProtocols {
+                // 100 Continue (an upload waiting for it), 103 Early Hints: passed on, the real head follows.
+                context.writeAndFlush(wrapOutboundOut(.head(ProxyHeaders.response(h, to: x.head.version == .http1_0 ? .http1_0 : .http1_1, close: false))), promise: nil)
+                return
+            }
             x.responseStarted = true
             x.responseKeepAlive = h.isKeepAlive
             if h.headers["content-type"].contains(where: { $0.lowercased().hasPrefix("text/event-stream") }) {

@@ -125,6 +125,18 @@ struct RouterTests {
         #expect(kib < 64 * 1024, "VmHWM \(kib) KiB")
     }
 
+    @Test("Expect: 100-continue: the upstream's 100 reaches the client before it sends the body")
+    func expectContinue() throws {
+        let (serve, upstream) = try routed()
+        defer { withExtendedLifetime(upstream) {} }
+        let c = try #require(RawClient(port: serve.port))
+        #expect(c.send("POST /upload HTTP/1.1\r\nHost: app.localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"))
+        #expect(c.waitFor("HTTP/1.1 100 Continue\r\n\r\n"))
+        #expect(c.send("hello"))
+        c.readUntilClosed()
+        #expect(c.text.contains("HTTP/1.1 200 OK") && c.text.hasSuffix("\r\n\r\n5"), "\(c.text)")
+    }
+
     @Test("502 for a name nothing listens on, 404 listing the names, 508 for a loop; text for curl, HTML for a browser")
     func errors() throws {
         let serve = try ServeFixture()

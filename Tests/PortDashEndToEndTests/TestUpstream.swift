@@ -124,6 +124,8 @@ def serve(c):
         method, target, headers = head
         if target == "/ws":
             return websocket(c, f, headers)
+        if (get(headers, "expect") or "").lower() == "100-continue":
+            c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         n = body_length(f, headers)
         if target == "/upload":
             send(c, "200 OK", b"%d" % n)

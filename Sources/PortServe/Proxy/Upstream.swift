@@ -113,8 +113,10 @@ final class UpstreamPool {
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // The heads written here were parsed by NIOHTTP1 already: no second validation.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
+                    // addHTTPClientHandlers, less the header validation (the heads written here were
+                    // parsed by NIOHTTP1 already), with 1xx answers (100 Continue) passed on to the client.
+                    let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
+                    try channel.pipeline.syncOperations.addHandlers([HTTPRequestEncoder(), ByteToMessageHandler(decoder)])
                     try channel.pipeline.syncOperations.addHandler(Upstream(target: target, channel: channel))
                 }
             }
