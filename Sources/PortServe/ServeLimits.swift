@@ -45,7 +45,7 @@ public struct ServeLimits: Sendable {
 
     /// Event loop threads (PORTDASH_SERVE_THREADS, 1 to 16): by default 2,
     /// or 1 on a one-core machine. Measured in bench/ROUTER.md: on 2 cores the
-    /// second loop takes the router from 0.70x to 0.84x nginx's requests/s.
+    /// second loop took the router from 0.70-0.77x to 0.84-0.90x nginx's requests/s.
     public var eventLoops = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     public init() {
