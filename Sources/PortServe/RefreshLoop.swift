@@ -36,11 +36,12 @@ struct RefreshLoop: Sendable {
                 }
             }
             snapshot = r.snapshot
+            let book = (try? leases.get())?.all ?? r.snapshot.ports.compactMap(\.lease)
             var defaults: [String: String] = [:]
-            for root in Set(r.snapshot.ports.compactMap { $0.lease?.project?.root }) {
+            for root in Set(book.compactMap { $0.project?.root }) {
                 defaults[root] = ProjectLoader.proxyDefault(root: root)
             }
-            routes.set(RouteTable(snapshot: r.snapshot, previous: routes.current, defaults: defaults))
+            routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, defaults: defaults))
         }
         let now = monotonicSeconds()
         await view.update { s in

@@ -33,7 +33,7 @@ final class RefreshQueue: @unchecked Sendable {
                 let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, routerPort: routerPort)
                 var counts: [LeaseStatus: Int] = [:]
                 for l in book.leases { counts[LeasePolicy.status(of: l, env: env), default: 0] += 1 }
-                return LeaseView(json: json, counts: counts)
+                return LeaseView(json: json, counts: counts, all: book.leases)
             }
         }
     }
@@ -47,4 +47,6 @@ final class RefreshQueue: @unchecked Sendable {
 struct LeaseView: Sendable {
     let json: String
     let counts: [LeaseStatus: Int]
+    /// Every lease of the book, in the pool or not (a project's own [pool] range): the router names them all.
+    var all: [Lease] = []
 }

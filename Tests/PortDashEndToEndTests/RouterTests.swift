@@ -60,6 +60,18 @@ struct RouterTests {
         #expect(String(decoding: c.received[first...], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
     }
 
+    @Test("a lease outside serve's pool (another --range, a project's own [pool]) is routed too")
+    func outsideThePool() throws {
+        let serve = try ServeFixture()
+        let other = TestSupport.freeRange(count: 1)
+        let upstream = TestUpstream(port: other.first, address: "127.0.0.1", dir: serve.dir)
+        defer { withExtendedLifetime(upstream) {} }
+        let r = TestSupport.runCommand([TestSupport.portdashBinary, "reserve", String(other.first), "far",
+                                        "--range", "\(other.first)-\(other.last)", "--state", serve.state])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(waitUntil(seconds: 60) { serve.get("/echo", host: "far.localhost")?.body.contains("\"family\": \"ipv4\"") == true })
+    }
+
     @Test("an upstream that listens on ::1 only is dialled on ::1")
     func ipv6Only() throws {
         let (serve, upstream) = try routed(address: "::1")
