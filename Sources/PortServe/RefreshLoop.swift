@@ -44,6 +44,7 @@ struct RefreshLoop: Sendable {
             routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, defaults: defaults))
         }
         let now = monotonicSeconds()
+        let names = routes.current.names
         await view.update { s in
             s.refreshes += 1
             s.lastAt = now
@@ -51,7 +52,7 @@ struct RefreshLoop: Sendable {
             switch result {
             case .success(let r):
                 s.refresh = r
-                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, routerPort: queue.routerPort).encoded() : nil
+                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, routerPort: queue.routerPort).encoded() : nil
                 s.problem = r.damage.map { "\($0.problem); fix it with: portdash repair" }
             case .failure(let e):
                 s.statusJSON = nil
