@@ -25,8 +25,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // Only `portdash-serve` links it (its FlyingSocks layer: epoll, async sockets).
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        // Only `portdash-serve` links it (PortServe: the HTTP server and the router).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // Only PortProject imports it (portdash.toml, the user's config).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -65,7 +65,10 @@ let package = Package(
         // `portdash serve`: the read-only HTTP service, in a library of its own
         // so that the `portdash` binary never links the server.
         .target(name: "PortServe", dependencies: [
-            "PortKit", .product(name: "FlyingSocks", package: "FlyingFox"),
+            "PortKit", "PortProject",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(
             name: "portdash-serve",
@@ -85,7 +88,9 @@ let package = Package(
         ),
         .testTarget(name: "PortDashUITests", dependencies: ["PortDashUI", "PortKitTestSupport"],
                     exclude: ["Golden"]),
-        .testTarget(name: "PortServeTests", dependencies: ["PortServe", "PortKitTestSupport"]),
+        .testTarget(name: "PortServeTests", dependencies: [
+            "PortServe", "PortKitTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",

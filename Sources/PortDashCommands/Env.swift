@@ -40,7 +40,9 @@ struct Env: ParsableCommand {
             try p.leaser.lease(p.leaser.ports(of: p.project.serviceNames), owner: nil)
         }
         p.report(leased)
-        let vars = ServiceEnvironment.variables(for: spec, in: p.project, ports: leased.all)
+        let book = try? p.ctx.store.load()
+        let urls = book.map { ProjectURLs.of(p.project, in: $0, ports: leased.all) }
+        let vars = ServiceEnvironment.variables(for: spec, in: p.project, ports: leased.all, urls: urls)
         if let dotenv {
             try core { () throws(ProjectError) in try DotEnv.write(vars, to: dotenv) }
             printError("portdash: wrote \(vars.count) variables to \(dotenv)")

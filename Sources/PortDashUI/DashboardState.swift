@@ -125,6 +125,12 @@ public struct DashboardState: Sendable {
     public var selected: Int { rows.firstIndex { $0.port == selectedPort } ?? 0 }
     public var selectedReport: PortReport? { snapshot?.report(selectedPort) }
 
+    /// The selected port's name through `portdash serve`'s router, if it is leased.
+    public var selectedURL: String? {
+        guard let lease = selectedReport?.lease else { return nil }
+        return RouteNames(leases: snapshot?.ports.compactMap(\.lease) ?? []).url(of: lease, routerPort: RouteNames.routerPort())
+    }
+
     /// Selects the row at `index` (clamped).
     public mutating func select(_ index: Int) {
         let r = rows

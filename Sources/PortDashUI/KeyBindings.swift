@@ -101,6 +101,13 @@ public enum KeyBindings {
             s.confirmArmed = false
             return Reaction([.redraw, .dropTypeAhead])
         },
+        Binding(keys: [.char("o")], help: "open its URL (xdg-open)", footer: nil) { s, _ in
+            guard let url = s.selectedURL else {
+                s.message = ("\(s.selectedPort) has no lease, so no name: reserve it (r) to give it one", .error)
+                return .redraw
+            }
+            return Reaction(.redraw, command: .open(url: url))
+        },
         Binding(keys: [.char("+"), .char("=")], help: "scan less often", footer: nil) { s, _ in
             if let next = DashboardState.intervals.first(where: { $0 > s.interval }) { s.interval = next }
             s.message = ("refresh every \(formatInterval(s.interval))", .normal)

@@ -23,6 +23,8 @@ public struct Reaction: Equatable, Sendable {
         case reserve(port: UInt16, service: String)
         case release(port: UInt16)
         case kill(port: UInt16, targets: [KillTarget], signal: KillSignal)
+        /// Open the URL in the desktop's browser (xdg-open).
+        case open(url: String)
     }
 
     public var flags: Flags

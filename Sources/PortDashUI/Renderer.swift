@@ -143,10 +143,11 @@ public struct Renderer: Sendable {
     /// (PortRow's table, as `status` prints it).
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
         let all = s.rows
-        let cells = all.map { PortRow($0).cells }
+        let names = RouteNames(leases: s.snapshot?.ports.compactMap(\.lease) ?? [])
+        let cells = all.map { Renderer.cells($0, names: names) }
         let placed = Renderer.table.layout(cells, width: g.width)
         g.fill(top - 1, .heading)
-        for p in placed { g.put(top - 1, p.x, PortRow.table.columns[p.index].title, .heading, maxWidth: p.width) }
+        for p in placed { g.put(top - 1, p.x, Renderer.columns[p.index].title, .heading, maxWidth: p.width) }
         if all.isEmpty {
             let why = s.snapshot == nil ? "scanning…" : s.activeFilter.isEmpty ? "no ports to show" : "no port matches the filter"
             g.put(top, 1, why, .dim)
@@ -164,8 +165,18 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// PortRow's columns with one space between: the dashboard is narrower than a pipe.
-    static let table = TextTable(PortRow.table.columns, gap: 1, lastColumnMinimum: 20)
+    /// PortRow's columns with one space between (the dashboard is narrower
+    /// than a pipe), and the lease's URL before COMMAND when the terminal is
+    /// wide enough (dropped first).
+    static let columns = Array(PortRow.table.columns.dropLast()) + [TextTable.Column("URL", cap: 44, dropOrder: 7), PortRow.table.columns.last!]
+    static let table = TextTable(columns, gap: 1, lastColumnMinimum: 20)
+
+    /// A row's cells in `columns` order.
+    static func cells(_ r: PortReport, names: RouteNames) -> [String] {
+        var c = PortRow(r).cells
+        c.insert(r.lease.flatMap { names.url(of: $0, routerPort: RouteNames.routerPort()) } ?? "", at: c.count - 1)
+        return c
+    }
 
     func drawDetails(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
         g.fill(top, .heading)
@@ -207,6 +218,7 @@ public struct Renderer: Sendable {
             if r.leftByKilledSupervisor { t += "; left by a killed up: the next up in its checkout stops it" }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
+            if let url = s.selectedURL { lines.append(("url: \(url)   (o opens it; portdash serve routes it)", .ours)) }
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {
             lines.append(("no lease", .dim))

@@ -224,6 +224,8 @@ final class RunLoop {
             state.killProgress = "\(signal.name) to \(targets.map { String($0.pid) }.joined(separator: ", "))…"
             worker.kill(targets, port: port, signal: signal, killer: killer, timeout: ProcessKiller.defaultGracePeriod)
             killedPort = port
+        case .open(let url):
+            state.message = BrowserOpener.open(url)
         }
     }
 

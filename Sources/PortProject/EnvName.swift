@@ -18,6 +18,11 @@ public enum EnvName {
         of(port.service) + "_PORT" + (port.name.map { "_" + of($0) } ?? "")
     }
 
+    /// API_URL, API_URL_DEBUG: a port's URL through the router.
+    public static func url(_ port: ServicePort) -> String {
+        of(port.service) + "_URL" + (port.name.map { "_" + of($0) } ?? "")
+    }
+
     /// A name a shell accepts in `export NAME=…`.
     public static func isValid(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !(first >= "0" && first <= "9") else { return false }

@@ -1,5 +1,7 @@
 /// The port templates of `command` and `env`: `{port}`, `{port.NAME}`,
-/// `{SERVICE.port}`, `{SERVICE.port.NAME}`. Braces that hold anything else
+/// `{SERVICE.port}`, `{SERVICE.port.NAME}`, and the same with `url` for the
+/// name through `portdash serve`'s router (`{url}`, `{api.url}`:
+/// "http://api.shop.localhost:5099/", docs/names.md). Braces that hold anything else
 /// (`${HOME}`, `awk '{print $1}'`) are not templates and stay as written;
 /// so does `${port}`, which is the shell's.
 public enum PortTemplate {
@@ -8,6 +10,8 @@ public enum PortTemplate {
         /// The service named, nil for "this service".
         public let service: String?
         public let portName: String?
+        /// `{url}` rather than `{port}`.
+        public var isURL = false
         /// As written, braces included: "{api.port}".
         public let text: String
         let range: Range<String.Index>
@@ -39,28 +43,39 @@ public enum PortTemplate {
         let allowed = inner.unicodeScalars.allSatisfy { u in
             (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "-" || u == "_" || u == "."
         }
-        let parts = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var parts = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let isURL = parts.first == "url" || (parts.count > 1 && parts[1] == "url")
+        if isURL { parts = parts.map { $0 == "url" ? "port" : $0 } }
         guard allowed, parts.first == "port" || (parts.count > 1 && parts[1] == "port") else { return nil }
         let text = "{" + inner + "}"
+        var ref: Reference
         switch (parts.count, parts[0] == "port") {
-        case (1, true): return Reference(service: nil, portName: nil, text: text, range: range)
-        case (2, true): return Reference(service: nil, portName: parts[1], text: text, range: range)
-        case (2, false): return Reference(service: parts[0], portName: nil, text: text, range: range)
-        case (3, false): return Reference(service: parts[0], portName: parts[2], text: text, range: range)
+        case (1, true): ref = Reference(service: nil, portName: nil, text: text, range: range)
+        case (2, true): ref = Reference(service: nil, portName: parts[1], text: text, range: range)
+        case (2, false): ref = Reference(service: parts[0], portName: nil, text: text, range: range)
+        case (3, false): ref = Reference(service: parts[0], portName: parts[2], text: text, range: range)
         default: throw .malformed(text)
         }
+        ref.isURL = isURL
+        return ref
     }
 
-    /// `text` with every template replaced by its port. Call after `references`
+    /// `text` with every template replaced by its port (or URL). Call after `references`
     /// has accepted the text and every reference has a port in `ports`.
-    public static func fill(_ text: String, service: String, ports: [ServicePort: UInt16]) -> String {
+    /// A `{url}` with no entry in `urls` becomes `${SERVICE_URL}`: commands run
+    /// through `/bin/sh -c` with that variable set (ServiceEnvironment).
+    public static func fill(_ text: String, service: String, ports: [ServicePort: UInt16], urls: [ServicePort: String] = [:]) -> String {
         guard let refs = try? references(in: text), !refs.isEmpty else { return text }
         var out = ""
         var i = text.startIndex
         for r in refs {
             out += text[i..<r.range.lowerBound]
-            let port = ports[ServicePort(service: r.service ?? service, name: r.portName)]
-            out += port.map { String($0) } ?? r.text
+            let key = ServicePort(service: r.service ?? service, name: r.portName)
+            if r.isURL {
+                out += urls[key] ?? (ports[key] != nil ? "${\(EnvName.url(key))}" : r.text)
+            } else {
+                out += ports[key].map { String($0) } ?? r.text
+            }
             i = r.range.upperBound
         }
         return out + text[i...]

@@ -34,6 +34,9 @@ public enum ProjectLoader {
             let pool = try reader.pool()
             let services = try reader.services()
             try ProjectCheck(services: services, line: reader.doc.line(of:), path: found.file).run()
+            if let d = try reader.proxyDefault(), !services.contains(where: { $0.name == d }) {
+                throw reader.doc.problem(["proxy", "default"], "default = \"\(d)\" is not a service of this project; the services are: \(services.map(\.name).joined(separator: ", "))")
+            }
             return Project(root: root, file: found.file, format: .toml, name: name, services: services, pool: pool)
         }
     }
@@ -45,6 +48,14 @@ public enum ProjectLoader {
               case .text(let text) = try FileText.read(found.file, trusted: true) else { return nil }
         guard let pool = try TOMLProjectReader(doc: try TOMLDocument(path: found.file, text: text)).pool() else { return nil }
         return (pool.range, found.file, pool.line)
+    }
+
+    /// `[proxy] default` of the portdash.toml in `root` itself, if any (nil for a Procfile, or a file that cannot be read).
+    public static func proxyDefault(root: String) -> String? {
+        let file = root + "/" + Project.Format.toml.rawValue
+        guard case .text(let text)? = try? FileText.read(file, trusted: true),
+              let doc = try? TOMLDocument(path: file, text: text) else { return nil }
+        return (try? TOMLProjectReader(doc: doc).proxyDefault()) ?? nil
     }
 
     /// realpath(3), or the path as given when it cannot be resolved.

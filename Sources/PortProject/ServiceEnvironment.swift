@@ -1,8 +1,16 @@
+import PortKit
+
 /// The variables portdash gives a service: its own ports as PORT and
 /// PORT_<NAME>, every port of the project as <SERVICE>_PORT and
-/// <SERVICE>_PORT_<NAME>, then its own `env` with templates filled in.
+/// <SERVICE>_PORT_<NAME>, every port's name through `portdash serve`'s
+/// router as <SERVICE>_URL and <SERVICE>_URL_<NAME>, then its own `env` with
+/// templates filled in.
 public enum ServiceEnvironment {
-    public static func variables(for service: ServiceSpec?, in project: Project, ports: [ServicePort: UInt16]) -> [(name: String, value: String)] {
+    /// `urls`: each port's URL as the lease book names it (collisions
+    /// resolved, ProjectURLs.of); nil: this project's names alone.
+    public static func variables(for service: ServiceSpec?, in project: Project, ports: [ServicePort: UInt16],
+                                 urls: [ServicePort: String]? = nil) -> [(name: String, value: String)] {
+        let urls = urls ?? ProjectURLs.alone(project, ports: ports)
         var out: [(name: String, value: String)] = []
         if let s = service {
             for p in [ServicePort(service: s.name)] + s.ports.map({ ServicePort(service: s.name, name: $0) }) {
@@ -14,9 +22,14 @@ public enum ServiceEnvironment {
                 if let port = ports[p] { out.append((EnvName.shared(p), String(port))) }
             }
         }
+        for s in project.services {
+            for p in [ServicePort(service: s.name)] + s.ports.map({ ServicePort(service: s.name, name: $0) }) {
+                if let url = urls[p] { out.append((EnvName.url(p), url)) }
+            }
+        }
         for e in service?.env ?? [] {
             out.removeAll { $0.name == e.name }
-            out.append((e.name, PortTemplate.fill(e.value, service: service!.name, ports: ports)))
+            out.append((e.name, PortTemplate.fill(e.value, service: service!.name, ports: ports, urls: urls)))
         }
         return out
     }
@@ -25,6 +38,36 @@ public enum ServiceEnvironment {
     /// environment so that a stale value from an outer shell cannot leak in.
     public static func isOurs(_ name: String, in project: Project) -> Bool {
         if name == "PORT" || name.hasPrefix("PORT_") { return true }
-        return project.services.contains { name == EnvName.of($0.name) + "_PORT" || name.hasPrefix(EnvName.of($0.name) + "_PORT_") }
+        return project.services.contains {
+            let n = EnvName.of($0.name)
+            return name == n + "_PORT" || name.hasPrefix(n + "_PORT_") || name == n + "_URL" || name.hasPrefix(n + "_URL_")
+        }
+    }
+}
+
+/// Each port's URL through the router (RouteNames, docs/names.md).
+public enum ProjectURLs {
+    /// As the lease book names them: a checkout whose name another took first gets its suffixed name.
+    public static func of(_ project: Project, in book: LeaseBook, ports: [ServicePort: UInt16],
+                          routerPort: UInt16 = RouteNames.routerPort()) -> [ServicePort: String] {
+        let names = RouteNames(leases: book.leases)
+        var out: [ServicePort: String] = [:]
+        for l in book.leases where l.project?.root == project.root {
+            let key = ServicePort(service: l.service, name: l.project?.portName)
+            if ports[key] == l.port, let url = names.url(of: l, routerPort: routerPort) { out[key] = url }
+        }
+        return out.count == ports.count ? out : alone(project, ports: ports, routerPort: routerPort).merging(out) { _, b in b }
+    }
+
+    /// From this project's ports alone (no other checkout seen, so no collision suffix).
+    public static func alone(_ project: Project, ports: [ServicePort: UInt16], routerPort: UInt16 = RouteNames.routerPort()) -> [ServicePort: String] {
+        let leases = ports.map { p, port in
+            Lease(service: p.service, port: port, kind: .lease, granted: 0,
+                  project: LeaseProject(root: project.root, name: project.name, portName: p.name))
+        }
+        let names = RouteNames(leases: leases)
+        var out: [ServicePort: String] = [:]
+        for l in leases { out[ServicePort(service: l.service, name: l.project?.portName)] = names.url(of: l, routerPort: routerPort) }
+        return out
     }
 }

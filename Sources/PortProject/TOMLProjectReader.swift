@@ -4,8 +4,9 @@ import PortKit
 /// for its type and every key for being one we know; the rules between
 /// services (dependencies, templates, duplicate ports) are ProjectCheck's.
 struct TOMLProjectReader {
-    static let topKeys = ["pool", "services"]
+    static let topKeys = ["pool", "services", "proxy"]
     static let poolKeys = ["range"]
+    static let proxyKeys = ["default"]
     static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart"]
 
     let doc: TOMLDocument
@@ -22,6 +23,13 @@ struct TOMLProjectReader {
         } catch {
             throw doc.problem(["pool", "range"], "range: \(error.description)")
         }
+    }
+
+    /// `[proxy] default`: the service `<checkout>.localhost` names (docs/names.md).
+    func proxyDefault() throws(ProjectError) -> String? {
+        guard let proxy = try doc.table(doc.root, "proxy", at: []) else { return nil }
+        try doc.checkKeys(proxy, at: ["proxy"], known: TOMLProjectReader.proxyKeys)
+        return try doc.string(proxy, "default", at: ["proxy"])
     }
 
     /// Every service, in the order the file lists them.

@@ -5,7 +5,7 @@ import Glibc
 /// `limits.refusals` more are answered 503, and beyond those a connection
 /// is closed at once. Taken by the accept loop, left by each connection task.
 final class ConnectionGate: @unchecked Sendable {
-    enum Admission { case serve, refuse, drop }
+    enum Admission: Sendable { case serve, refuse, drop }
 
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var serving = 0

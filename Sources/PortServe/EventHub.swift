@@ -36,6 +36,11 @@ actor EventHub {
         subscribers.removeValue(forKey: id)?.finish()
     }
 
+    /// Ends every stream (the server is stopping).
+    func finishAll() {
+        for id in subscribers.keys { remove(id) }
+    }
+
     /// Queues `frame` for every subscriber; drops those whose queue is full.
     func publish(_ frame: String) {
         for (id, c) in subscribers {

@@ -2,9 +2,9 @@ import PortKit
 import Glibc
 
 /// The listening socket, made with the plain calls so that a failure comes
-/// back as its errno (FlyingSocks takes it over once it listens).
-enum ListenSocket {
-    static func open(_ a: ListenAddress, backlog: Int32 = 128) throws(ServeError) -> Int32 {
+/// back as its errno (SwiftNIO takes it over once it listens).
+public enum ListenSocket {
+    public static func open(_ a: ListenAddress, backlog: Int32 = 128) throws(ServeError) -> Int32 {
         let fd = socket(a.ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .cannotListen(a, errno: errno) }
         var on: Int32 = 1

@@ -1,10 +1,14 @@
-import FlyingSocks
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import PortKit
 import Glibc
 
-/// `portdash serve`: a read-only HTTP service of what `status` and `leases`
-/// know. One refresh loop, an accept loop on FlyingSocks' epoll pool, one
-/// task per connection; everything bounded by ServeLimits.
+/// `portdash serve`: the read-only HTTP service of what `status` and
+/// `leases` know, and the router of `.localhost` names to leased ports.
+/// One refresh loop; SwiftNIO's event loops (ServeLimits.eventLoops threads),
+/// each client connection and its upstreams on one loop; everything bounded
+/// by ServeLimits.
 public struct PortServer: Sendable {
     public let listen: ListenAddress
     public let range: PortRange
@@ -23,32 +27,84 @@ public struct PortServer: Sendable {
     /// Opens the listening socket (the only step that can fail).
     public func bind() throws(ServeError) -> Int32 { try ListenSocket.open(listen) }
 
-    /// Refreshes once, calls `ready`, then serves on `fd` until the task is
-    /// cancelled; false (at once) if the event loop cannot be set up.
+    /// Refreshes once, calls `ready`, then serves on the listening sockets
+    /// `fds` until the task is cancelled; false (at once) if the event loop
+    /// cannot be set up.
     @discardableResult
-    public func serve(on fd: Int32, ready: @Sendable () -> Void) async -> Bool {
-        let pool = SocketPool.make()
-        guard (try? await pool.prepare()) != nil,
-              let listener = try? AsyncSocket(socket: Socket(file: .init(rawValue: fd)), pool: pool) else {
-            close(fd)
+    public func serve(on fds: [Int32], ready: @Sendable () -> Void) async -> Bool {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: limits.eventLoops)
+        let queue = RefreshQueue(store: store, range: range, routerPort: listen.port)
+        let view = LiveView()
+        let routes = RouteBox()
+        let hub = EventHub(limit: limits.subscribers, queue: limits.subscriberQueue)
+        let refresh = RefreshLoop(queue: queue, view: view, hub: hub, routes: routes, interval: interval)
+        let first = await refresh.tick(previous: nil)
+        let endpoints = Endpoints(view: view, scopes: ScopeCache(queue: queue, maxAge: interval, limit: limits.cachedScopes),
+                                  hub: hub, names: routes, routerPort: listen.port, limits: limits, interval: interval)
+        let limits = self.limits
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            let made = loop.submit {
+                NIOLoopBound(UpstreamPool(loop: loop, perTarget: limits.upstreamPoolSize, idleSeconds: limits.upstreamIdleSeconds,
+                                          connectSeconds: limits.connectSeconds), eventLoop: loop)
+            }
+            guard let pool = try? await made.get() else { return false }
+            pools[ObjectIdentifier(loop)] = pool
+        }
+        let shared = ServeShared(endpoints: endpoints, hosts: HostPolicy(listen: listen), routes: routes, limits: limits,
+                                 listenPort: listen.port, pools: pools)
+        let gate = ConnectionGate(limits: limits)
+        var servers: [Channel] = []
+        for fd in fds {
+            do {
+                servers.append(try await PortServer.bootstrap(group: group, shared: shared, gate: gate).withBoundSocket(fd).get())
+            } catch {
+                close(fd)
+            }
+        }
+        guard servers.count == fds.count else {
+            for s in servers { try? await s.close() }
+            try? await group.shutdownGracefully()
             return false
         }
-        let queue = RefreshQueue(store: store, range: range)
-        let view = LiveView()
-        let hub = EventHub(limit: limits.subscribers, queue: limits.subscriberQueue)
-        let loop = RefreshLoop(queue: queue, view: view, hub: hub, interval: interval)
-        let first = await loop.tick(previous: nil)
-        let router = Router(view: view, scopes: ScopeCache(queue: queue, maxAge: interval, limit: limits.cachedScopes),
-                            hub: hub, hosts: HostPolicy(listen: listen), limits: limits, interval: interval)
-        await withDiscardingTaskGroup { group in
-            group.addTask { _ = try? await pool.run() }
-            group.addTask { await loop.run(from: first) }
-            group.addTask { [limits] in await PortServer.heartbeat(hub, every: limits.heartbeatSeconds) }
-            group.addTask { [limits] in await PortServer.accept(on: listener, router: router, gate: ConnectionGate(limits: limits), limits: limits) }
+        await withDiscardingTaskGroup { tasks in
+            tasks.addTask { await refresh.run(from: first) }
+            tasks.addTask { [limits] in await PortServer.heartbeat(hub, every: limits.heartbeatSeconds) }
             ready()
         }
-        try? listener.close()
+        for s in servers { try? await s.close() }
+        await hub.finishAll()
+        try? await group.shutdownGracefully()
         return true
+    }
+
+    static func bootstrap(group: EventLoopGroup, shared: ServeShared, gate: ConnectionGate) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+            .childChannelInitializer { channel in
+                let admission = gate.admit()
+                channel.closeFuture.whenComplete { _ in gate.leave(admission) }
+                return channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    var limits = shared.limits
+                    if admission == .drop { throw ChannelError.ioOnClosedChannel }
+                    if admission == .refuse { limits.headSeconds = min(2, limits.headSeconds) }
+                    let headGuard = HeadGuard(limits: limits)
+                    try pipeline.addHandler(headGuard)
+                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                    decoderLimits.maxHeaderListSize = limits.headBytes
+                    decoderLimits.maxHeaderFieldSize = limits.headBytes
+                    decoderLimits.maxHeaderFieldCount = limits.headerLines
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: false, withEncoderConfiguration: .init(),
+                                                             withDecoderLimitConfiguration: decoderLimits)
+                    if admission == .refuse {
+                        try pipeline.addHandler(Refusal(limits: limits, headGuard: headGuard))
+                    } else {
+                        try pipeline.addHandler(ConnectionHandler(shared: shared, headGuard: headGuard))
+                    }
+                }
+            }
     }
 
     static func heartbeat(_ hub: EventHub, every seconds: Double) async {
@@ -57,31 +113,25 @@ public struct PortServer: Sendable {
             await hub.publish(RefreshLoop.heartbeat)
         }
     }
+}
 
-    /// Accepts until cancelled; a failed accept (out of descriptors) backs off and goes on.
-    static func accept(on listener: AsyncSocket, router: Router, gate: ConnectionGate, limits: ServeLimits) async {
-        var quick = limits
-        quick.headSeconds = min(2, limits.headSeconds)
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let client: AsyncSocket
-                do { client = try await listener.accept() } catch {
-                    if Task.isCancelled { break }
-                    try? await Task.sleep(nanoseconds: 50_000_000)
-                    continue
-                }
-                let admission = gate.admit()
-                switch admission {
-                case .serve:
-                    let c = ClientConnection(socket: client, router: router, limits: limits)
-                    group.addTask { await c.serve(); gate.leave(admission) }
-                case .refuse:
-                    let c = ClientConnection(socket: client, router: router, limits: quick)
-                    group.addTask { await c.refuse(); gate.leave(admission) }
-                case .drop:
-                    try? client.close()
-                }
-            }
-        }
+/// A connection over `limits.connections`: its request head is read (so
+/// the answer is not lost to a reset), answered 503, and closed.
+final class Refusal: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let limits: ServeLimits
+    let headGuard: HeadGuard
+    init(limits: ServeLimits, headGuard: HeadGuard) { self.limits = limits; self.headGuard = headGuard }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head = unwrapInboundIn(data) else { return }
+        headGuard.stop()
+        let r = Response.error(503, "too many connections (at most \(limits.connections)); try again later")
+        context.write(wrapOutboundOut(.head(r.head(close: true))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: r.body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 }

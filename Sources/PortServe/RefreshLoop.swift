@@ -1,4 +1,5 @@
 import PortKit
+import PortProject
 
 /// The one refresh of the pool, every `interval` seconds whatever the number
 /// of clients: it updates the LiveView, and publishes to /events what the
@@ -7,6 +8,7 @@ struct RefreshLoop: Sendable {
     let queue: RefreshQueue
     let view: LiveView
     let hub: EventHub
+    let routes: RouteBox
     let interval: Double
 
     /// Refreshes until cancelled; `previous` is the snapshot events are counted from.
@@ -34,8 +36,15 @@ struct RefreshLoop: Sendable {
                 }
             }
             snapshot = r.snapshot
+            let book = (try? leases.get())?.all ?? r.snapshot.ports.compactMap(\.lease)
+            var defaults: [String: String] = [:]
+            for root in Set(book.compactMap { $0.project?.root }) {
+                defaults[root] = ProjectLoader.proxyDefault(root: root)
+            }
+            routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, defaults: defaults))
         }
         let now = monotonicSeconds()
+        let names = routes.current.names
         await view.update { s in
             s.refreshes += 1
             s.lastAt = now
@@ -43,7 +52,7 @@ struct RefreshLoop: Sendable {
             switch result {
             case .success(let r):
                 s.refresh = r
-                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings).encoded() : nil
+                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, routerPort: queue.routerPort).encoded() : nil
                 s.problem = r.damage.map { "\($0.problem); fix it with: portdash repair" }
             case .failure(let e):
                 s.statusJSON = nil

@@ -10,8 +10,11 @@ final class RefreshQueue: @unchecked Sendable {
     private let queue = DispatchQueue(label: "portdash.serve.refresh")
     let store: LeaseStore
     let range: PortRange
+    /// The port the URLs in the JSON name (the router's own).
+    let routerPort: UInt16
 
-    init(store: LeaseStore, range: PortRange) {
+    init(store: LeaseStore, range: PortRange, routerPort: UInt16 = RouteNames.defaultRouterPort) {
+        self.routerPort = routerPort
         refresher = Refresher.live(store: store)
         self.store = store
         self.range = range
@@ -23,14 +26,14 @@ final class RefreshQueue: @unchecked Sendable {
 
     /// `leases --json` now, and how many leases have each status.
     func leases() async -> Result<LeaseView, PortKitError> {
-        await run { [store, range] in
+        await run { [store, range, routerPort] in
             Result { () throws(PortKitError) in
                 let book = try store.load()
                 let env = SystemLeaseEnvironment(range: range)
-                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env)
+                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, routerPort: routerPort)
                 var counts: [LeaseStatus: Int] = [:]
                 for l in book.leases { counts[LeasePolicy.status(of: l, env: env), default: 0] += 1 }
-                return LeaseView(json: json, counts: counts)
+                return LeaseView(json: json, counts: counts, all: book.leases)
             }
         }
     }
@@ -44,4 +47,6 @@ final class RefreshQueue: @unchecked Sendable {
 struct LeaseView: Sendable {
     let json: String
     let counts: [LeaseStatus: Int]
+    /// Every lease of the book, in the pool or not (a project's own [pool] range): the router names them all.
+    var all: [Lease] = []
 }

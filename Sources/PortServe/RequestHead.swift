@@ -1,5 +1,7 @@
-/// A parsed HTTP/1.x request line and headers (RFC 9112 §3, §5). The
-/// server reads no bodies: a request that announces one is refused.
+import NIOHTTP1
+
+/// A request line and headers as the server reads them (NIOHTTP1's parser
+/// did the parsing, within ServeLimits), split into path and query.
 struct RequestHead: Sendable, Equatable {
     var method: String
     /// The path part of the target, undecoded ("/port-status").
@@ -14,6 +16,30 @@ struct RequestHead: Sendable, Equatable {
     static func == (a: RequestHead, b: RequestHead) -> Bool {
         a.method == b.method && a.path == b.path && a.query == b.query && a.version == b.version
             && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    init(method: String, path: String, query: String, version: String, headers: [(name: String, value: String)]) {
+        self.method = method; self.path = path; self.query = query; self.version = version; self.headers = headers
+    }
+
+    /// From the parser's head; refuses what the old hand-written reader refused:
+    /// versions other than 1.0 and 1.1, targets that are not a path, and bytes
+    /// other than printable ASCII (a terminal escape in a Host never reaches a log).
+    init(_ head: HTTPRequestHead) throws(HTTPFailure) {
+        guard head.version.major == 1, head.version.minor <= 1 else {
+            throw .versionNotSupported("HTTP/\(head.version.major).\(head.version.minor)")
+        }
+        let target = head.uri
+        guard target.hasPrefix("/") || target == "*" else { throw .badRequest("malformed request line") }
+        func printable(_ s: String) -> Bool { s.utf8.allSatisfy { $0 == 9 || ($0 >= 32 && $0 < 127) } }
+        guard printable(target), head.headers.allSatisfy({ printable($0.name) && printable($0.value) }) else {
+            throw .badRequest("request head has bytes other than printable ASCII")
+        }
+        let q = target.firstIndex(of: "?")
+        self.init(method: head.method.rawValue, path: String(target[..<(q ?? target.endIndex)]),
+                  query: q.map { String(target[target.index(after: $0)...]) } ?? "",
+                  version: "HTTP/\(head.version.major).\(head.version.minor)",
+                  headers: head.headers.map { (name: $0.name, value: $0.value) })
     }
 
     /// Every value of a header, by case-insensitive name.
@@ -32,40 +58,6 @@ struct RequestHead: Sendable, Equatable {
     /// Whether the request says a body follows (Content-Length > 0 or any Transfer-Encoding).
     var announcesBody: Bool {
         !values("Transfer-Encoding").isEmpty || values("Content-Length").contains { $0 != "0" }
-    }
-
-    /// Parses the bytes before the blank line (the CRLF CRLF not included).
-    static func parse(_ bytes: ArraySlice<UInt8>, maxHeaders: Int) throws(HTTPFailure) -> RequestHead {
-        guard bytes.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 < 127) || $0 == 10 || $0 == 13 }) else {
-            throw .badRequest("request head has bytes other than printable ASCII")
-        }
-        // Split bytes, not characters: "\r\n" is one Character in Swift.
-        let lines = bytes.split(separator: 10, omittingEmptySubsequences: false)
-            .map { Substring(String(decoding: $0.last == 13 ? $0.dropLast() : $0, as: UTF8.self)) }
-        guard let first = lines.first else { throw .badRequest("empty request") }
-        let parts = first.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[1].hasPrefix("/") || parts[1] == "*" else {
-            throw .badRequest("malformed request line")
-        }
-        let version = String(parts[2])
-        guard version == "HTTP/1.1" || version == "HTTP/1.0" else { throw .versionNotSupported(version) }
-        guard lines.count - 1 <= maxHeaders else { throw .headTooLarge }
-        let headers = try lines.dropFirst().map { line throws(HTTPFailure) in try header(line) }
-        let target = parts[1]
-        let q = target.firstIndex(of: "?")
-        return RequestHead(method: String(parts[0]), path: String(target[..<(q ?? target.endIndex)]),
-                           query: q.map { String(target[target.index(after: $0)...]) } ?? "",
-                           version: version, headers: headers)
-    }
-
-    static func header(_ line: Substring) throws(HTTPFailure) -> (name: String, value: String) {
-        guard let colon = line.firstIndex(of: ":"), colon > line.startIndex else {
-            throw .badRequest("malformed header line")
-        }
-        let name = line[..<colon]
-        // No whitespace in a field name (RFC 9112 §5.1), which also refuses obsolete line folding.
-        guard !name.contains(where: { $0 == " " || $0 == "\t" }) else { throw .badRequest("malformed header name") }
-        return (String(name), line[line.index(after: colon)...].trimmingCharacters(in: " \t"))
     }
 }
 

@@ -10,6 +10,8 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
     case notLoopback(ListenAddress)
     /// socket(2), bind(2) or listen(2) failed.
     case cannotListen(ListenAddress, errno: Int32)
+    /// LISTEN_FDS (socket activation) names something other than listening TCP sockets.
+    case badActivation(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
             let fix = err == EADDRINUSE ? "; something already listens there (portdash status \(address.port)), pick another with --listen"
                 : err == EADDRNOTAVAIL ? "; no interface has that address" : ""
             return "cannot listen on \(address): \(errnoText(err))\(fix)"
+        case .badActivation(let why):
+            return "socket activation: \(why); pass TCP listening sockets (ListenStream= in the .socket unit)"
         }
     }
 
@@ -29,6 +33,7 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .badListen, .notLoopback: return 64
+        case .badActivation: return 78
         case .cannotListen(_, let err): return err == EADDRINUSE || err == EADDRNOTAVAIL ? 69 : (err == EACCES ? 77 : 71)
         }
     }

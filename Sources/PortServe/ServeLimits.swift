@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The bounds that keep `serve` small whatever its clients do (docs/serve.md).
 public struct ServeLimits: Sendable {
     /// Connections served at once; the next ones are answered 503 and closed.
@@ -27,5 +31,22 @@ public struct ServeLimits: Sendable {
     /// Distinct on-demand scopes (?all=1, ?port=…) whose last refresh is kept.
     public var cachedScopes = 16
 
-    public init() {}
+    /// The router: seconds to connect to a leased port; then 504.
+    public var connectSeconds = 5.0
+    /// The router: no byte either way for this long in a routed exchange:
+    /// 504 before the response began, closed after. Not applied to event
+    /// streams (text/event-stream) or upgraded (WebSocket) connections.
+    public var proxyIdleSeconds = 60.0
+    /// The router: idle keep-alive connections kept per upstream port, each for `upstreamIdleSeconds`.
+    public var upstreamPoolSize = 16
+    public var upstreamIdleSeconds = 30.0
+
+    /// Event loop threads (PORTDASH_SERVE_THREADS, 1 to 16): by default 2,
+    /// or 1 on a one-core machine. Measured in bench/ROUTER.md: on 2 cores the
+    /// second loop took the router from 0.70-0.77x to 0.84-0.90x nginx's requests/s.
+    public var eventLoops = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    public init() {
+        if let t = getenv("PORTDASH_SERVE_THREADS").flatMap({ Int(String(cString: $0)) }), (1...16).contains(t) { eventLoops = t }
+    }
 }

@@ -11,20 +11,23 @@ import Glibc
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portdash serve",
-        abstract: "Serve the pool's status, the leases, metrics and live events over HTTP, read-only.",
+        abstract: "Serve the pool's status, the leases, metrics and live events over HTTP, read-only, and route NAME.localhost to leased ports.",
         discussion: """
             GET /port-status (as status --json; ?all=1, ?port=N&port=M), /leases (as leases --json), \
             /metrics (Prometheus), /events (Server-Sent Events), /healthz. Loopback only unless --allow-remote; \
-            requests whose Host is not localhost, 127.0.0.1, [::1] or the listen address get 421. \
+            a Host NAME.localhost is passed on to the port leased as NAME (docs/names.md); \
+            requests whose Host is not localhost, 127.0.0.1, [::1], the listen address or under .localhost get 421. \
+            Listens on 127.0.0.1:\(ListenAddress.defaultPort) and [::1]:\(ListenAddress.defaultPort) unless --listen says one; \
+            with LISTEN_FDS (systemd socket activation) on the sockets given. \
             SIGINT or SIGTERM stops it with exit 0. Limits and details: README, section "serve".
             Example: curl -s http://127.0.0.1:\(ListenAddress.defaultPort)/port-status
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("ADDRESS:PORT to listen on: 127.0.0.1:PORT or [::1]:PORT.",
+    @Option(help: ArgumentHelp("ADDRESS:PORT to listen on: 127.0.0.1:PORT or [::1]:PORT (default: both, port \(ListenAddress.defaultPort)).",
                                valueName: "address:port"))
-    var listen: String = "127.0.0.1:\(ListenAddress.defaultPort)"
+    var listen: String?
 
     @Flag(help: "Allow a --listen address that is not loopback (other machines could then read your processes' command lines).")
     var allowRemote = false
@@ -40,22 +43,35 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try Context(global)
-        let address = try serveCore { () throws(ServeError) in
-            let a = try ListenAddress(parsing: listen)
+        // systemd socket activation (LISTEN_FDS): the sockets are given, --listen is not used.
+        let inherited = try serveCore { () throws(ServeError) in try SocketActivation.take() }
+        let address = try inherited.first?.address ?? serveCore { () throws(ServeError) in
+            let a = try ListenAddress(parsing: listen ?? "127.0.0.1:\(ListenAddress.defaultPort)")
             if !a.isLoopback && !allowRemote { throw .notLoopback(a) }
             return a
         }
         let server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval)
-        let fd = try serveCore { () throws(ServeError) in try server.bind() }
+        var fds = inherited.map(\.fd)
+        var also = ""
+        if inherited.isEmpty {
+            fds = [try serveCore { () throws(ServeError) in try server.bind() }]
+            // The default listens on ::1 too (a browser may try it first for a .localhost name); a machine without IPv6 does without.
+            if listen == nil, let v6 = try? ListenSocket.open(ListenAddress(parsing: "[::1]:\(address.port)")) {
+                fds.append(v6)
+                also = " and http://[::1]:\(address.port)"
+            }
+        }
         let range = ctx.range, every = interval
+        let via = inherited.isEmpty ? "" : " (socket activation: \(inherited.map { $0.address.description }.joined(separator: ", ")))"
+        let sockets = fds, alsoText = also
         let task = Task {
-            await server.serve(on: fd) {
-                printError("portdash serve: listening on http://\(address) (pool \(range), every \(every)s); Ctrl-C stops")
+            await server.serve(on: sockets) {
+                printError("portdash serve: listening on http://\(address)\(alsoText)\(via) (pool \(range), every \(every)s); Ctrl-C stops")
             }
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
         guard await task.value else {
-            printError("portdash serve: cannot set up the event loop (epoll): \(errnoText(errno)); check the process's limits (ulimit -n)")
+            printError("portdash serve: cannot set up the event loop on the listening socket: \(errnoText(errno)); check the process's limits (ulimit -n)")
             throw ExitCode(71)
         }
     }

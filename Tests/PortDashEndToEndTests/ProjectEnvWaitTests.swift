@@ -22,14 +22,38 @@ struct ProjectEnvWaitTests {
 
         """
 
+    @Test("env: <SERVICE>_URL and {url} templates name the ports through the router; status --json and leases --json carry the same url")
+    func urls() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", """
+            [services.web]
+            command = "python3 web.py"
+            ports = ["debug"]
+            env = { SELF = "{url}", DEBUG = "{url.debug}", CALLBACK = "{web.url}auth" }
+
+            """)
+        let checkout = RouteNames.label(RouteNames.directoryName(f.dir))
+        let r = TestSupport.runCommand([TestSupport.portdashBinary, "env", "web", "--json", "--range", "\(f.range.first)-\(f.range.last)", "--state", f.state],
+                                       environment: f.environment.merging(["PORTDASH_ROUTER_PORT": "80"]) { _, b in b }, directory: f.dir)
+        struct EnvJSON: Decodable { let variables: [String: String] }
+        let vars = try JSONDecoder().decode(EnvJSON.self, from: Data(r.stdout.utf8)).variables
+        #expect(vars["WEB_URL"] == "http://web.\(checkout).localhost/", "\(r.stderr)")
+        #expect(vars["WEB_URL_DEBUG"] == "http://debug.web.\(checkout).localhost/")
+        #expect(vars["SELF"] == vars["WEB_URL"] && vars["DEBUG"] == vars["WEB_URL_DEBUG"] && vars["CALLBACK"] == "http://web.\(checkout).localhost/auth")
+        let status = f.portdash(["status", "--json"]).stdout
+        #expect(status.contains("\"url\":\"http://web.\(checkout).localhost:5099/\""), "\(status)")
+        #expect(f.portdash(["leases", "--json"]).stdout.contains("\"url\":\"http://debug.web.\(checkout).localhost:5099/\""))
+    }
+
     @Test("env: plain lines, --export for eval, --json, --dotenv; ports leased once and the same every time")
     func formats() throws {
         let f = ProjectFixture()
         f.write("portdash.toml", Self.project)
         let plain = f.portdash(["env"])
         #expect(plain.status == 0, "\(plain.stderr)")
-        let lines = plain.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG"])
+        let all = plain.stdout.split(separator: "\n").map(String.init)
+        #expect(all.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG", "API_URL", "WEB_URL", "WEB_URL_DEBUG"])
+        let lines = all.filter { $0.contains("_PORT") }
         let ports = Dictionary(uniqueKeysWithValues: lines.map { l in (String(l.prefix { $0 != "=" }), String(l.drop { $0 != "=" }.dropFirst())) })
         #expect(Set(ports.values).count == 3 && ports.values.allSatisfy { UInt16($0).map(f.range.contains) == true })
         #expect(f.portdash(["env"]).stdout == plain.stdout)  // leased once, read back after
@@ -48,7 +72,7 @@ struct ProjectEnvWaitTests {
         #expect(json.ports.count == 3 && json.ports.contains { $0.portName == "debug" && $0.variable == "WEB_PORT_DEBUG" })
 
         let dotenv = f.portdash(["env", "web", "--dotenv", ".env"])
-        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 7 variables to .env"))
+        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 9 variables to .env"))
         let file = String(decoding: TestSupport.readFile(f.dir + "/.env") ?? [], as: UTF8.self)
         #expect(file.contains("API_PORT=\(ports["API_PORT"]!)\n") && file.contains("GREETING=\"it's \(ports["WEB_PORT_DEBUG"]!)\"\n"))
         #expect(try f.leases().allSatisfy { $0.status == "idle" && $0.owner == nil })

@@ -34,7 +34,8 @@ final class ServeFixture {
 
     /// `portdash ARGS` with this fixture's pool and state file.
     func cli(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
-        TestSupport.runCommand([TestSupport.portdashBinary] + args + ["--range", "\(range.first)-\(range.last)", "--state", state])
+        TestSupport.runCommand([TestSupport.portdashBinary] + args + ["--range", "\(range.first)-\(range.last)", "--state", state],
+                               environment: ["PORTDASH_ROUTER_PORT": String(port)])
     }
 
     /// SIGTERM (or `sig`), then the exit status and output.

@@ -29,6 +29,18 @@ struct KeyHandlingTests {
         #expect(s.selected == 0)
     }
 
+    @Test("o opens the selected lease's URL (its name through the router); a port with no lease has none")
+    func openURL() throws {
+        var s = try UIFixtures.state()
+        s.select(0)  // 5000, leased to api
+        #expect(s.selectedURL == "http://api.localhost:\(RouteNames.routerPort())/")
+        let r = KeyBindings.handle(.char("o"), &s, layout: layout)
+        #expect(r.command == .open(url: "http://api.localhost:\(RouteNames.routerPort())/"))
+        s.select(1)
+        #expect(KeyBindings.handle(.char("o"), &s, layout: layout).command == nil)
+        #expect(s.message?.text.contains("no lease") == true)
+    }
+
     @Test("the mouse wheel moves the selection")
     func wheel() throws {
         var s = try UIFixtures.state()

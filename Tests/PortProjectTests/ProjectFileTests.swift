@@ -54,6 +54,17 @@ struct ProjectFileTests {
         return try ProjectLoader.load(from: dir)
     }
 
+    @Test("[proxy] default names the service <checkout>.localhost routes to; it must be a service")
+    func proxyDefault() throws {
+        let dir = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeTree(dir) }
+        TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\n[services.web]\ncommand = \"w\"\n")
+        #expect(try ProjectLoader.load(from: dir).services.count == 2)
+        #expect(ProjectLoader.proxyDefault(root: dir) == "web")
+        #expect(throws: PortKitError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
+        #expect(throws: PortKitError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
+    }
+
     @Test("start order: dependencies first, otherwise the file's order; only what was asked and what it needs")
     func order() throws {
         let p = try project("""
@@ -89,9 +100,20 @@ struct ProjectFileTests {
             """)
         let ports: [ServicePort: UInt16] = [ServicePort(service: "api"): 5001, ServicePort(service: "web"): 5000,
                                             ServicePort(service: "web", name: "debug"): 5002]
-        let vars = ServiceEnvironment.variables(for: p.service("web"), in: p, ports: ports)
+        let urls = [ServicePort(service: "api"): "http://api.shop.localhost/", ServicePort(service: "web"): "http://web.shop.localhost/",
+                    ServicePort(service: "web", name: "debug"): "http://debug.web.shop.localhost/"]
+        let vars = ServiceEnvironment.variables(for: p.service("web"), in: p, ports: ports, urls: urls)
         #expect(vars.map { "\($0.name)=\($0.value)" } == ["PORT=5000", "API_PORT=5001", "WEB_PORT=5000", "WEB_PORT_DEBUG=5002",
+                                                          "WEB_URL=http://web.shop.localhost/", "WEB_URL_DEBUG=http://debug.web.shop.localhost/",
                                                           "API_URL=http://127.0.0.1:5001", "PORT_DEBUG=overridden"])
+        // Without a lease book: the project's names alone, from its directory.
+        let alone = ServiceEnvironment.variables(for: nil, in: p, ports: ports)
+        let checkout = RouteNames.label(RouteNames.directoryName(p.root))
+        #expect(alone.contains { $0 == ("API_URL", "http://api.\(checkout).localhost:5099/") })
+        // {url} in a command with no URL table is left to the shell, which has the variable.
+        #expect(PortTemplate.fill("open {url} {api.url}x {port}", service: "web", ports: ports) == "open ${WEB_URL} ${API_URL}x 5000")
+        #expect(PortTemplate.fill("open {url.debug}", service: "web", ports: ports, urls: urls) == "open http://debug.web.shop.localhost/")
+        #expect(ServiceEnvironment.isOurs("WEB_URL", in: p) && ServiceEnvironment.isOurs("API_URL_X", in: p))
         #expect(ServiceEnvironment.isOurs("WEB_PORT_DEBUG", in: p) && ServiceEnvironment.isOurs("PORT", in: p) && !ServiceEnvironment.isOurs("PATH", in: p))
     }
 

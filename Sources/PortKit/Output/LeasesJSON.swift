@@ -13,7 +13,8 @@ public struct LeasesJSON: Sendable {
     }
 
     /// The object; `env` says each lease's status, `reader` names owners.
-    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader()) -> JSONValue {
+    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> JSONValue {
+        let names = RouteNames(leases: book.leases)
         let items: [JSONValue] = book.leases.sorted { $0.port < $1.port }.map { l in
             let owner: JSONValue = l.owner.map { o in
                 .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
@@ -28,6 +29,7 @@ public struct LeasesJSON: Sendable {
                 ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
                 ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(range.contains(l.port))),
                 ("label", .string(l.label)), ("project", l.project.map(JSONValue.init(project:)) ?? .null),
+                ("url", names.url(of: l, routerPort: routerPort).map { .string($0) } ?? .null),
             ])
         }
         return .object([("state", .string(statePath)), ("leases", .array(items))] + lastUsedPairs())
@@ -45,7 +47,7 @@ public struct LeasesJSON: Sendable {
     }
 
     /// The text `leases --json` prints (without the newline).
-    public func encoded(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader()) -> String {
-        jsonValue(env: env, reader: reader).serialized()
+    public func encoded(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> String {
+        jsonValue(env: env, reader: reader, routerPort: routerPort).serialized()
     }
 }

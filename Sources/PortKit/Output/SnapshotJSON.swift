@@ -47,6 +47,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         /// the service outlived a killed supervisor.
         public var group: String?
         public var leftByKilledSupervisor = false
+        /// The lease's name through `portdash serve`'s router: "http://web.shop.localhost:5099/".
+        public var url: String?
     }
     public struct Probe: Codable, Sendable, Equatable { public var ipv4: String; public var ipv6: String }
     public struct Port: Codable, Sendable, Equatable {
@@ -67,7 +69,9 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
     /// Things to fix that are not about one port (the pool overlapping the ephemeral range).
     public var warnings: [String]
 
-    public init(_ s: PortSnapshot, warnings: [String] = []) {
+    /// `names`: the routes (by default from the snapshot's leases); `routerPort`: where the router listens.
+    public init(_ s: PortSnapshot, warnings: [String] = [], names: RouteNames? = nil, routerPort: UInt16 = RouteNames.routerPort()) {
+        let names = names ?? RouteNames(leases: s.ports.compactMap(\.lease))
         self.warnings = warnings
         range = s.range.map { Range(first: $0.first, last: $0.last) }
         takenAt = s.takenAt
@@ -80,7 +84,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                               pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires,
                               label: l.label, project: l.project.map {
                                   ProjectInfo(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready)
-                              }, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor)
+                              }, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor,
+                              url: names.url(of: l, routerPort: routerPort))
                 },
                 sockets: p.sockets.map { s in
                     Socket(
@@ -144,6 +149,7 @@ extension SnapshotJSON.LeaseInfo {
             } ?? .null),
             ("group", group.map { .string($0) } ?? .null),
             ("leftByKilledSupervisor", .bool(leftByKilledSupervisor)),
+            ("url", url.map { .string($0) } ?? .null),
         ])
     }
 }

@@ -73,12 +73,17 @@ public enum ChildSpawn {
         var envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
         defer { args.forEach { free($0) }; envp.forEach { free($0) } }
         var stage: Int32 = 0, err: Int32 = 0
-        let pid: pid_t = path.withCString { cpath in
-            withOptionalCString(r.directory) { cdir in
-                var req = pd_spawn_request(path: cpath, argv: &args, envp: &envp, directory: cdir,
-                                           cgroup_procs_fd: r.cgroupProcs ?? -1, new_process_group: r.newProcessGroup ? 1 : 0,
-                                           null_input: r.nullInput ? 1 : 0, input_fd: r.input ?? -1, output_fd: r.output ?? -1, death_signal: r.deathSignal)
-                return pd_spawn(&req, &stage, &err)
+        let pid: pid_t = args.withUnsafeMutableBufferPointer { argv in
+            envp.withUnsafeMutableBufferPointer { envv in
+                path.withCString { cpath in
+                    withOptionalCString(r.directory) { cdir in
+                        var req = pd_spawn_request(path: cpath, argv: argv.baseAddress, envp: envv.baseAddress, directory: cdir,
+                                                   cgroup_procs_fd: r.cgroupProcs ?? -1, new_process_group: r.newProcessGroup ? 1 : 0,
+                                                   null_input: r.nullInput ? 1 : 0, input_fd: r.input ?? -1, output_fd: r.output ?? -1,
+                                                   death_signal: r.deathSignal)
+                        return pd_spawn(&req, &stage, &err)
+                    }
+                }
             }
         }
         if pid > 0 { return .success(pid) }

@@ -1,10 +1,11 @@
 import PortKit
 
-/// What each request gets, in order: a foreign Host 421 (before anything
-/// else is said), a request with a body 413, a method other than GET or
-/// HEAD 405, an unknown path 404; then the endpoints. Read-only: nothing
-/// here reserves, releases or kills.
-struct Router: Sendable {
+/// What a request to the server itself (Host localhost, 127.0.0.1, [::1],
+/// portdash.localhost) gets, in order: a request with a body 413, a method
+/// other than GET or HEAD 405, an unknown path 404; then the endpoints.
+/// (A foreign Host got its 421 before this.) Read-only: nothing here
+/// reserves, releases or kills.
+struct Endpoints: Sendable {
     enum Reply: Sendable {
         case response(Response)
         case events(EventHub.Subscription)
@@ -13,22 +14,22 @@ struct Router: Sendable {
     let view: LiveView
     let scopes: ScopeCache
     let hub: EventHub
-    let hosts: HostPolicy
+    let names: RouteBox
+    let routerPort: UInt16
     let limits: ServeLimits
     let interval: Double
 
-    static let paths = ["/port-status", "/leases", "/metrics", "/healthz", "/events"]
+    static let paths = ["/", "/port-status", "/leases", "/metrics", "/healthz", "/events", "/.portdash/style.css", "/.portdash/live.js"]
 
     func reply(to head: RequestHead) async -> Reply {
-        if let refusal = hosts.refusal(head) { return .response(refusal) }
         if head.announcesBody { return .response(.error(413, "requests have no body here")) }
         guard head.method == "GET" || head.method == "HEAD" else {
             return .response(.error(405, "\(head.method.prefix(20)) is not allowed; this server is read-only", extraHeaders: [("Allow", "GET, HEAD")]))
         }
-        guard Router.paths.contains(head.path) else {
-            return .response(.error(404, "no such path; try " + Router.paths.joined(separator: ", ")))
+        guard Endpoints.paths.contains(head.path) else {
+            return .response(.error(404, "no such path; try " + Endpoints.paths.joined(separator: ", ")))
         }
-        if head.path != "/port-status" && !head.query.isEmpty {
+        if head.path != "/port-status" && head.path != "/" && !head.query.isEmpty {
             return .response(.error(400, "\(head.path) takes no parameters"))
         }
         switch head.path {
@@ -36,6 +37,9 @@ struct Router: Sendable {
         case "/leases": return .response(await leases())
         case "/metrics": return .response(await metrics())
         case "/healthz": return .response(await health())
+        case "/": return .response(await index())
+        case "/.portdash/style.css": return .response(Response(status: 200, contentType: "text/css; charset=utf-8", body: IndexPage.style))
+        case "/.portdash/live.js": return .response(Response(status: 200, contentType: "text/javascript; charset=utf-8", body: IndexPage.script))
         default: return await events(headOnly: head.method == "HEAD")
         }
     }
@@ -51,10 +55,17 @@ struct Router: Sendable {
         switch await scopes.refresh(scope) {
         case .success(let r):
             if let d = r.damage { return .error(503, "\(d.problem); fix it with: portdash repair") }
-            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings).encoded())
+            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings, names: names.current.names, routerPort: routerPort).encoded())
         case .failure(let e):
             return .error(503, e.description)
         }
+    }
+
+    func index() async -> Response {
+        let s = await view.state
+        let all = await scopes.refresh(.listeners(within: nil, uid: nil, namespaces: true))
+        let listeners: PortSnapshot? = if case .success(let r) = all { r.snapshot } else { nil }
+        return IndexPage(pool: s.refresh?.snapshot, listeners: listeners, problem: s.problem, names: names.current, routerPort: routerPort).response()
     }
 
     func leases() async -> Response {

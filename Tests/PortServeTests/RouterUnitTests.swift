@@ -1,0 +1,58 @@
+import NIOHTTP1
+import PortKit
+import Testing
+@testable import PortServe
+
+@Suite("the router's rules: Host targets, hop-by-hop headers, error pages")
+struct RouterUnitTests {
+    @Test("Host: loopback names are local, .localhost names are routed, the rest foreign")
+    func targets() throws {
+        let policy = HostPolicy(listen: try ListenAddress(parsing: "127.0.0.1:5099"))
+        #expect(policy.target("localhost:5099") == .local && policy.target("portdash.localhost") == .local)
+        #expect(policy.target("Web.Shop.localhost:5099") == .routed("web.shop.localhost"))
+        #expect(policy.target("web.shop.localhost.") == .routed("web.shop.localhost"))
+        for foreign in ["web.shop.localhost:80", ".localhost", "localhost.evil.example", "a..localhost", "evil.example"] {
+            #expect(policy.target(foreign) == .foreign, "\(foreign)")
+        }
+    }
+
+    @Test("RFC 9110 §7.6.1: Connection and what it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, Proxy-*; the rest kept")
+    func hopByHop() {
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/x", headers: HTTPHeaders([
+            ("Host", "web.shop.localhost"), ("Connection", "keep-alive, X-Secret"), ("X-Secret", "1"), ("Keep-Alive", "timeout=5"),
+            ("TE", "trailers"), ("Transfer-Encoding", "chunked"), ("Proxy-Authorization", "Basic x"), ("Proxy-Connection", "keep-alive"),
+            ("Origin", "http://web.shop.localhost"), ("X-Forwarded-For", "10.1.1.1"), ("Upgrade", "h2c"),
+        ]))
+        let out = ProxyHeaders.request(head, client: "127.0.0.1")
+        #expect(out.headers["host"] == ["web.shop.localhost"] && out.headers["origin"] == ["http://web.shop.localhost"])
+        for gone in ["connection", "x-secret", "keep-alive", "te", "proxy-authorization", "proxy-connection", "upgrade"] {
+            #expect(out.headers[gone].isEmpty, "\(gone)")
+        }
+        #expect(out.headers["transfer-encoding"] == ["chunked"])  // the body's framing, set again for the next hop
+        #expect(out.headers["x-forwarded-for"] == ["10.1.1.1, 127.0.0.1"])
+        #expect(out.headers["x-forwarded-host"] == ["web.shop.localhost"] && out.headers["x-forwarded-proto"] == ["http"])
+        #expect(out.headers["via"] == ["1.1 portdash"] && ProxyHeaders.isLoop(out))
+
+        let ws = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws", headers: HTTPHeaders([
+            ("Host", "a.localhost"), ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Key", "k"),
+        ]))
+        let up = ProxyHeaders.request(ws, client: nil)
+        #expect(ProxyHeaders.isUpgrade(ws.headers) && up.headers["upgrade"] == ["websocket"] && up.headers["connection"] == ["upgrade"])
+    }
+
+    @Test("502 names the service, the checkout and the command that starts it; 404 lists the names")
+    func pages() {
+        let web = Lease(service: "web", port: 5002, kind: .lease, granted: 1,
+                        project: LeaseProject(root: "/src/shop-feature-x", name: "shop@feature-x"))
+        #expect(ErrorPages.notRunningLine(web) == "web of shop@feature-x is not running: cd /src/shop-feature-x && portdash up web")
+        let odd = Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: LeaseProject(root: "/src/my shop", name: "my shop"))
+        #expect(ErrorPages.notRunningLine(odd).hasSuffix("cd '/src/my shop' && portdash up web"))
+        let names = RouteNames(leases: [web])
+        let text = ErrorPages.unknown("nope.localhost", names: names, routerPort: 5099, html: false)
+        #expect(text.status == 404 && String(decoding: text.body, as: UTF8.self).contains("http://web.shop-feature-x.localhost:5099/  → port 5002"))
+        let html = ErrorPages.notRunning(names.routes[0], html: true)
+        #expect(html.status == 502 && html.contentType == Response.html)
+        #expect(String(decoding: html.body, as: UTF8.self).contains("cd /src/shop-feature-x &amp;&amp; portdash up web"))
+        #expect(html.extraHeaders.contains { $0 == ("Content-Security-Policy", "default-src 'self'") })
+    }
+}
