@@ -25,6 +25,8 @@ public final class ServiceProcess {
     /// The last signal a stop sent its group (pidfd mode: sent to each
     /// process found after it, too).
     var lastSignal: Int32?
+    /// Fresh scans in a row that found no process (pidfd mode).
+    var emptyScans = 0
 
     /// The variable every process of a service inherits: in pidfd mode, an
     /// orphan our subreaper adopted is told apart by it.

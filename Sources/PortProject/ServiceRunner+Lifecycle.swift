@@ -78,11 +78,16 @@ extension ServiceRunner {
         trackOrphans(fresh: false)
         var rescanned = false
         for n in order {
-            guard let s = services[n], core.services[n]?.groupEmpty == false, s.group.isEmpty else { continue }
-            if case .pidfd = mode, !rescanned {  // look again before calling a group empty: an orphan may be on its way to us
-                rescanned = true
-                trackOrphans(fresh: true)
-                if !s.group.isEmpty { continue }
+            guard let s = services[n], core.services[n]?.groupEmpty == false else { continue }
+            guard s.group.isEmpty else { s.emptyScans = 0; continue }
+            if case .pidfd = mode {
+                // Look again before calling a group empty, on two turns: an
+                // orphan may be on its way to us (born after one scan read
+                // /proc, its parent a zombie by the time the scan looked).
+                if !rescanned { rescanned = true; trackOrphans(fresh: true) }
+                if !s.group.isEmpty { s.emptyScans = 0; continue }
+                s.emptyScans += 1
+                if s.emptyScans < 3 { continue }
             }
             perform(core.handle(.emptied(n)))
         }

@@ -67,6 +67,7 @@ struct SupervisionTests {
     func forkStorm(_ mode: String) {
         let f = ProjectFixture(ports: 2, supervision: mode)
         let marker = "storm-\(getpid())-\(mode)"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }  // a failed run leaves no storm behind
         f.write("storm.py", stormScript)
         f.write("portdash.toml", """
             [services.storm]
@@ -95,6 +96,7 @@ struct SupervisionTests {
     func daemon(_ mode: String) throws {
         let f = ProjectFixture(ports: 2, supervision: mode)
         let marker = "daemon-\(getpid())-\(mode)"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
         f.write("server.py", ProjectFixture.server)
         f.write("portdash.toml", """
             [services.db]
@@ -137,6 +139,7 @@ struct SupervisionTests {
     func killedUpCgroup() throws {
         let f = ProjectFixture(ports: 2, supervision: "cgroup")
         let marker = "killed-\(getpid())"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
         f.write("server.py", ProjectFixture.server)
         f.write("portdash.toml", "[services.api]\ncommand = \"(setsid python3 server.py \(marker) &); exec sleep 1000\"\n")
         let up = f.up()
@@ -155,6 +158,7 @@ struct SupervisionTests {
     func killedUpPidfd() throws {
         let f = ProjectFixture(ports: 2, supervision: "pidfd")
         let marker = "left-\(getpid())"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
         f.write("server.py", ProjectFixture.server)
         f.write("portdash.toml", "[services.api]\ncommand = \"exec python3 server.py \(marker)\"\n")
         let up = f.up()
@@ -177,6 +181,7 @@ struct SupervisionTests {
     func keepGoingBackgrounded() throws {
         let f = ProjectFixture(ports: 2)
         let marker = "bg-\(getpid())"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
         f.write("server.py", ProjectFixture.server)
         f.write("portdash.toml", "[services.srv]\ncommand = \"python3 server.py \(marker) &\"\n")
         let up = f.up(["--keep-going"])
@@ -217,7 +222,7 @@ struct SupervisionTests {
 
             """)
         let up = f.up()
-        #expect(up.waitFor("web is ready"))
+        #expect(up.waitFor("web is ready") && up.waitFor("api is ready"))
         let before = try f.leases()
         let r = f.portdash(["restart", "api"])
         #expect(r.status == 0 && r.stderr.contains("restarting api"), "\(r.stderr)")
@@ -238,6 +243,7 @@ struct SupervisionTests {
     func runLeavesDaemon() throws {
         let f = ProjectFixture(ports: 2)
         let marker = "rund-\(getpid())"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
         f.write("server.py", ProjectFixture.server)
         let r = f.portdash(["run", "svc", "--", "sh", "-c", "setsid python3 server.py \(marker) > /dev/null 2>&1 & sleep 0.1; " +
                             "for i in $(seq 100); do python3 -c 'import socket,os; socket.create_connection((\"127.0.0.1\", int(os.environ[\"PORT\"])))' 2>/dev/null && exit 0; sleep 0.2; done"])

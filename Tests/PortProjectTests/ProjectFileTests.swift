@@ -61,8 +61,8 @@ struct ProjectFileTests {
         TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\n[services.web]\ncommand = \"w\"\n")
         #expect(try ProjectLoader.load(from: dir).services.count == 2)
         #expect(ProjectLoader.proxyDefault(root: dir) == "web")
-        #expect(throws: PortKitError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
-        #expect(throws: PortKitError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
+        #expect(throws: ProjectError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
+        #expect(throws: ProjectError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
     }
 
     @Test("start order: dependencies first, otherwise the file's order; only what was asked and what it needs")
