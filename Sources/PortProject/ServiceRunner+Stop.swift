@@ -13,7 +13,7 @@ extension ServiceRunner {
         releaseLeases()
         control?.close()
         try? keeper?.close()
-        stdout.drain(seconds: 2)
+        stdout.drain(seconds: 1)
     }
 
     /// Ends the leases this run took; each service keeps its port as last

@@ -39,14 +39,17 @@ final class OutputSink: Sendable {
         }
     }
 
-    /// Waits up to `seconds` for what is queued to be written.
+    /// Waits up to `seconds` for what is queued (and a last notice of
+    /// dropped lines) to be written; never writes from the calling thread,
+    /// so a reader that stopped reading cannot keep `up` from exiting.
     func drain(seconds: Double) {
         let done = DispatchSemaphore(value: 0)
-        queue.async { done.signal() }
-        _ = done.wait(timeout: .now() + seconds)
-        let left = state.withLock { $0.dropped }
-        if left > 0 {
-            _ = try? fd.writeAll(Array("portdash: \(left) lines of output were dropped: nobody read them in time\n".utf8))
+        let left = state.withLock { s in defer { s.dropped = 0 }; return s.dropped }
+        let notice = left > 0 ? Array("portdash: \(left) lines of output were dropped: nobody read them in time\n".utf8) : []
+        queue.async { [self] in
+            if !notice.isEmpty { _ = try? fd.writeAll(notice) }
+            done.signal()
         }
+        _ = done.wait(timeout: .now() + seconds)
     }
 }
