@@ -4,8 +4,6 @@ import PortKit
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 struct Hosts: ParsableCommand {

@@ -6,8 +6,6 @@ import PortProject
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 struct Run: ParsableCommand {

@@ -5,8 +5,6 @@ import PortKit
 import PortProject
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 struct Up: ParsableCommand {

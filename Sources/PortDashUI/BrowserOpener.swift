@@ -1,8 +1,6 @@
 import PortKit
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// The `o` key: the URL handed to xdg-open, detached (through `sh -c '… &'`,

@@ -2,8 +2,6 @@ import PortKit
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// The services' output, interleaved line by line on our stdout, each line

@@ -28,10 +28,12 @@ extension ServiceRunner {
             }
         }
         let all = ports.all
-        let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all)
+        // The router's names as the whole lease book resolves them (a checkout whose name another took gets its suffix).
+        let urls = (try? leaser.store.load()).map { ProjectURLs.of(project, in: $0, ports: all) } ?? ProjectURLs.alone(project, ports: all)
+        let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all, urls: urls)
         let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) || $0 == ServiceProcess.tokenName },
                                            setting: vars.map { ($0.name, $0.value) } + [(ServiceProcess.tokenName, token(name))])
-        let command = PortTemplate.fill(spec.command, service: spec.name, ports: all)
+        let command = PortTemplate.fill(spec.command, service: spec.name, ports: all, urls: urls)
         switch s.start(command: command, environment: environment, directory: project.root) {
         case .failure(let e):
             perform(core.handle(.startFailed(name, why: e.description(command: "/bin/sh", directory: project.root))))

@@ -1,8 +1,6 @@
 import PortKit
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// Listening sockets handed over by systemd (or `systemd-socket-activate`),
