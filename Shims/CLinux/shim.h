@@ -60,6 +60,7 @@ static inline int pd_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBRE
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include "rebind.h"
 
 /// What pd_spawn needs, all prepared by the caller: the child only makes
 /// async-signal-safe calls between fork(2) and execve(2).
@@ -74,12 +75,13 @@ struct pd_spawn_request {
     int input_fd;              /* -1, or the child's stdin (a keeper's pipe) */
     int output_fd;             /* -1: ours; else stdout and stderr */
     int death_signal;          /* 0, or PR_SET_PDEATHSIG's signal */
+    int rebind_socket;         /* -1, or a unix socket the seccomp listener is sent over (rebind.h) */
 };
 
 /// The set-up steps, so a failure names its cause ("no such directory"
 /// is not "no such command").
 enum { PD_STAGE_FORK = 1, PD_STAGE_CGROUP, PD_STAGE_SIGNALS, PD_STAGE_PGROUP, PD_STAGE_DEATHSIG,
-       PD_STAGE_INPUT, PD_STAGE_OUTPUT, PD_STAGE_CHDIR, PD_STAGE_EXEC };
+       PD_STAGE_INPUT, PD_STAGE_OUTPUT, PD_STAGE_CHDIR, PD_STAGE_EXEC, PD_STAGE_SECCOMP };
 
 /// fork + exec whose every set-up call is checked. The child joins its
 /// cgroup before anything else, so nothing it ever forks is outside it;
@@ -113,6 +115,13 @@ static inline pid_t pd_spawn(const struct pd_spawn_request *r, int *stage, int *
         if (r->input_fd >= 0 && dup2(r->input_fd, 0) < 0) { failed[0] = PD_STAGE_INPUT; goto fail; }
         if (r->output_fd >= 0 && (dup2(r->output_fd, 1) < 0 || dup2(r->output_fd, 2) < 0)) { failed[0] = PD_STAGE_OUTPUT; goto fail; }
         if (r->directory && chdir(r->directory) != 0) { failed[0] = PD_STAGE_CHDIR; goto fail; }
+        if (r->rebind_socket >= 0) {
+            /* Last: from here on bind and connect wait for the supervisor. */
+            int listener = pd_seccomp_listen();
+            if (listener < 0 || pd_send_fd(r->rebind_socket, listener) != 0) { failed[0] = PD_STAGE_SECCOMP; goto fail; }
+            close(listener);
+            close(r->rebind_socket);
+        }
         execve(r->path, r->argv, r->envp);
         failed[0] = PD_STAGE_EXEC;
     fail:

@@ -37,7 +37,7 @@ struct Leases: ParsableCommand {
             } ?? "-"
             let left = LeasePolicy.isLeftByKilledSupervisor(l, env: env) ? " (left by a killed up)" : ""
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
-            rows.append([l.label, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
+            rows.append([l.labelWithBinds, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
                          LeasePolicy.status(of: l, env: env).rawValue + left, owner, expires].map(sanitized))
         }
         let table = TextTable(["SERVICE", "PORT", "KIND", "STATUS", "OWNER", "EXPIRES"].map { TextTable.Column($0) })

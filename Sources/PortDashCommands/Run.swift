@@ -27,11 +27,16 @@ struct Run: ParsableCommand {
     @Option(help: "Ask for this port first.")
     var preferred: UInt16?
 
+    @Option(help: ArgumentHelp("The port COMMAND binds by itself: its bind() of it lands on the leased port, and its connect() to 127.0.0.1, ::1 or localhost on it too.",
+                               valueName: "port"))
+    var binds: UInt16?
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("no command given; write it after --, e.g. portdash run web -- npm start") }
+        if binds == 0 { throw ValidationError("--binds 0 is not a port; give the port the command binds by itself, e.g. --binds 3000") }
     }
 
     func run() throws {
@@ -39,13 +44,16 @@ struct Run: ParsableCommand {
         let env = ctx.environment()
         guard let me = env.owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
 
+        if binds != nil, let problem = RebindSupport.problem(executables: [command[0]], environment: childEnvironment(setting: [])) {
+            throw fail(problem)
+        }
         // Block the signals we forward before the child exists, so none is lost;
         // the child gets a clean mask and default handlers.
         let mask = ChildSignals.block(ChildSignals.forwarded + [SIGCHLD])
 
         let grant = try core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
-                try ctx.pool.grant(LeaseRequest(service: name, preferred: preferred, owner: me), in: &book, env: env)
+                try ctx.pool.grant(LeaseRequest(service: name, preferred: preferred, owner: me, binds: binds), in: &book, env: env)
             }
         }
         for s in grant.skipped { printError("portdash: skipped \(s)") }
@@ -72,7 +80,8 @@ struct Run: ParsableCommand {
         }
         if case .pidfd = mode { _ = pd_set_child_subreaper() }  // what the command leaves behind comes to us
         let child: pid_t
-        let request = SpawnRequest(argv: argv, environment: childEnvironment(setting: [("PORT", String(port))]))
+        var request = SpawnRequest(argv: argv, environment: childEnvironment(setting: [("PORT", String(port))]))
+        request.rebind = binds.map { RebindRules(binds: [$0: port], connects: [$0: port]) }
         switch group.spawn(request) {
         case .success(let pid): child = pid
         case .failure(let e):
@@ -87,7 +96,7 @@ struct Run: ParsableCommand {
             let o = LeaseOwner(pid: child, startTime: start, group: group.path, supervisor: me.process)
             if rebind(ctx, from: me, to: o) { childOwner = o }
         }
-        printError("portdash: \(name) → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
+        printError("portdash: \(name)\(binds.map { " binds \($0)" } ?? "") → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
 
         let status = supervise(child, mask: mask)
         if !keepsLease(ctx, group: group, mode: mode, port: port, owner: childOwner) {

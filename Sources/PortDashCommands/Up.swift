@@ -62,6 +62,11 @@ struct Up: ParsableCommand {
         ChildSignals.block(ChildSignals.cancelling + [SIGCHLD])
         guard let me = p.ctx.environment().owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
         let mode = try supervision()
+        let commands = order.compactMap(p.project.service).map(\.command)
+        if ProjectRebinding(project: p.project, ports: [:]).isUsed,
+           let problem = RebindSupport.problem(executables: commands.compactMap(RebindSupport.firstWord), environment: childEnvironment(setting: [])) {
+            throw fail(problem)
+        }
         try core { () throws(PortKitError) in
             try Leftovers.stop(root: p.project.root, store: p.leaser.store, env: p.ctx.environment(), say: { printError("portdash: " + $0) })
         }
@@ -69,6 +74,7 @@ struct Up: ParsableCommand {
         let leased = try core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
         p.report(leased)
         printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
+        for line in ProjectRebinding(project: p.project, ports: leased.all).lines(order) { printError("portdash: " + line) }
         var options = UpOptions()
         options.timeout = timeout
         options.grace = grace

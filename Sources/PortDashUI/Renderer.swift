@@ -218,6 +218,9 @@ public struct Renderer: Sendable {
             if r.leftByKilledSupervisor { t += "; left by a killed up: the next up in its checkout stops it" }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
+            if let b = l.binds {
+                lines.append(("binds \(b): its program binds \(b) itself; that bind, and its checkout's connections to 127.0.0.1:\(b), land on \(r.port)", .ours))
+            }
             if let url = s.selectedURL { lines.append(("url: \(url)   (o opens it; portdash serve routes it)", .ours)) }
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {

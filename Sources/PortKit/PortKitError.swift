@@ -54,6 +54,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case permissionDenied(String)
     /// A service name given by the user that cannot be a name.
     case invalidName(problem: String)
+    /// `binds` cannot work on this machine, or for this program; nothing was started.
+    case rebindUnavailable(String)
 
     public var description: String {
         switch self {
@@ -101,7 +103,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "port \(port) is held by \(holder); stop it, or reserve another port"
         case .noSuchProcess(let pid):
             return "no process with pid \(pid); pass a running process with --pid"
-        case .killRefused(let why), .permissionDenied(let why):
+        case .killRefused(let why), .permissionDenied(let why), .rebindUnavailable(let why):
             return why
         case .noSuchLease(let what):
             return "no lease for \(what); see the leases with: portdash leases"
@@ -120,7 +122,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchLease:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess:
+             .noSuchProcess, .rebindUnavailable:
             return 69  // EX_UNAVAILABLE: this request cannot be met now
         case .procUnavailable, .system:
             return 71  // EX_OSERR

@@ -18,6 +18,7 @@ struct ProjectCheck {
         try cycles()
         try preferredPorts()
         try environmentNames()
+        try binds()
     }
 
     func problem(_ key: [String], _ text: String) -> ProjectError {

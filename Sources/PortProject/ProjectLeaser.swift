@@ -69,7 +69,7 @@ public struct ProjectLeaser {
             preferred = nil  // a project file's wish, not an order: another port will do
         }
         let info = LeaseProject(root: project.root, name: project.name, portName: p.name, command: nil, ready: spec.ready.rawValue)
-        return LeaseRequest(service: p.service, preferred: preferred, owner: owner, project: info)
+        return LeaseRequest(service: p.service, preferred: preferred, owner: owner, project: info, binds: spec.binds(port: p.name))
     }
 
     /// Each lease's command with its templates filled, once every port is known.

@@ -52,7 +52,7 @@ public final class ServiceProcess {
     }
 
     /// Starts `/bin/sh -c COMMAND` in `directory`, in the group.
-    func start(command: String, environment: [String], directory: String) -> Result<pid_t, SpawnFailure> {
+    func start(command: String, environment: [String], directory: String, rebind: RebindRules?) -> Result<pid_t, SpawnFailure> {
         var fds: [Int32] = [-1, -1]
         guard pd_pipe_cloexec(&fds) == 0 else { return .failure(SpawnFailure(step: .output, errno: Errno(rawValue: errno))) }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
@@ -60,6 +60,7 @@ public final class ServiceProcess {
         request.newProcessGroup = true
         request.output = fds[1]
         request.nullInput = true
+        request.rebind = rebind
         let result = group.spawn(request)
         close(fds[1])
         switch result {

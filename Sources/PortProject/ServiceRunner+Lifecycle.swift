@@ -34,7 +34,8 @@ extension ServiceRunner {
         let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) || $0 == ServiceProcess.tokenName },
                                            setting: vars.map { ($0.name, $0.value) } + [(ServiceProcess.tokenName, token(name))])
         let command = PortTemplate.fill(spec.command, service: spec.name, ports: all, urls: urls)
-        switch s.start(command: command, environment: environment, directory: project.root) {
+        let rebind = ProjectRebinding(project: project, ports: all).rules(for: name)
+        switch s.start(command: command, environment: environment, directory: project.root, rebind: rebind) {
         case .failure(let e):
             perform(core.handle(.startFailed(name, why: e.description(command: "/bin/sh", directory: project.root))))
         case .success(let pid):

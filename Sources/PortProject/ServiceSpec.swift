@@ -15,6 +15,10 @@ public struct ServiceSpec: Sendable, Equatable {
     public var ready: Readiness = .port
     /// Started again when it ends on its own (with backoff).
     public var restart: RestartPolicy = .no
+    /// The ports its program binds by itself (`binds = 3000`), in the order
+    /// of its ports: the first is moved to its main port, the next to its
+    /// first named port, and so on.
+    public var binds: [UInt16] = []
     /// Where the service is defined, for messages.
     public var line: Int?
 
@@ -25,7 +29,14 @@ public struct ServiceSpec: Sendable, Equatable {
     public static func == (a: ServiceSpec, b: ServiceSpec) -> Bool {
         a.name == b.name && a.command == b.command && a.preferred == b.preferred && a.dependsOn == b.dependsOn
             && a.ports == b.ports && a.env.map(\.name) == b.env.map(\.name) && a.env.map(\.value) == b.env.map(\.value)
-            && a.ready == b.ready && a.restart == b.restart && a.line == b.line
+            && a.ready == b.ready && a.restart == b.restart && a.binds == b.binds && a.line == b.line
+    }
+
+    /// The hard-coded port moved to the port `name` (nil: the main one).
+    public func binds(port name: String?) -> UInt16? {
+        guard let name else { return binds.first }
+        guard let i = ports.firstIndex(of: name), i + 1 < binds.count else { return nil }
+        return binds[i + 1]
     }
 
     /// A project's service and port names: what a Procfile allows, so that

@@ -7,7 +7,7 @@ struct TOMLProjectReader {
     static let topKeys = ["pool", "services", "proxy"]
     static let poolKeys = ["range"]
     static let proxyKeys = ["default"]
-    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart"]
+    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart", "binds"]
 
     let doc: TOMLDocument
 
@@ -59,6 +59,7 @@ struct TOMLProjectReader {
         s.dependsOn = try doc.strings(t, "depends_on", at: path) ?? []
         s.ports = try doc.strings(t, "ports", at: path) ?? []
         s.env = try env(t, at: path)
+        s.binds = try binds(t, at: path)
         if let r = try doc.string(t, "ready", at: path) {
             guard let ready = Readiness(rawValue: r) else {
                 throw doc.problem(path + ["ready"], "ready = \"\(r)\" is not one of \"port\" (its main port listens) or \"none\"")
@@ -80,6 +81,21 @@ struct TOMLProjectReader {
             throw doc.problem(path + ["preferred"], "preferred must be a port number (1-65535), not \(v == .integer(0) ? "0" : v.typeName)")
         }
         return port
+    }
+
+    /// `binds = 3000` or `binds = [3000, 3001]`: ports the program binds by itself.
+    func binds(_ t: [String: TOMLItem], at path: [String]) throws(ProjectError) -> [UInt16] {
+        guard let v = t["binds"] else { return [] }
+        let items: [TOMLItem]
+        if case .array(let a) = v { items = a } else { items = [v] }
+        var out: [UInt16] = []
+        for item in items {
+            guard case .integer(let n) = item, let port = UInt16(exactly: n), port > 0 else {
+                throw doc.problem(path + ["binds"], "binds must be the port the program binds by itself (1-65535) or a list of them, e.g. binds = 3000")
+            }
+            out.append(port)
+        }
+        return out
     }
 
     /// `env = { API_URL = "http://127.0.0.1:{api.port}" }`: strings, or numbers and booleans as written.

@@ -88,6 +88,7 @@ struct GrantAttempt<Env: LeaseEnvironment> {
         var lease = existing?.port == port ? existing! : Lease(service: request.service, port: port, kind: .lease, granted: env.now)
         // The project's name follows its branch; the command, its latest form.
         lease.project = request.project
+        lease.binds = request.binds
         if lease.kind == .lease {
             if let owner = request.owner { lease.owner = owner }
             let ttl = request.ttl ?? lease.ttl ?? (lease.owner == nil ? LeasePool.defaultTTL : nil)

@@ -51,6 +51,10 @@ public struct Lease: Sendable, Equatable {
     /// The project and port name of a project's lease; nil for a lease by name alone.
     public var project: LeaseProject?
 
+    /// The port the program binds by itself (`binds = 3000`, `run --binds`),
+    /// moved to this lease's port: what status and the dashboard say with it.
+    public var binds: UInt16?
+
     /// Fields this version does not know, kept for the version that wrote them.
     public var extra: [JSONMember] = []
 
@@ -69,6 +73,10 @@ public struct Lease: Sendable, Equatable {
         guard let project else { return service }
         return (project.portName.map { service + "." + $0 } ?? service) + " · " + project.name
     }
+
+    /// The label with the hard-coded port it stands for:
+    /// "web · shop@feature-x binds 3000" (the SERVICE column).
+    public var labelWithBinds: String { label + (binds.map { " binds \($0)" } ?? "") }
 }
 
 /// How a lease stands right now.
@@ -109,7 +117,7 @@ extension LeaseOwner {
 }
 
 extension Lease {
-    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner", "project"]
+    static let fields = ["service", "port", "kind", "granted", "expires", "ttl", "owner", "project", "binds"]
 
     init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
         let f = try FieldReader(node, path: path)
@@ -125,6 +133,7 @@ extension Lease {
         ttl = try f.optionalInteger("ttl")
         owner = try f.optional("owner").map { (o: JSONNode) throws(LeaseBookProblem) in try LeaseOwner(json: o, path: f.name("owner")) }
         project = try f.optional("project").map { (p: JSONNode) throws(LeaseBookProblem) in try LeaseProject(json: p, path: f.name("project")) }
+        binds = try f.optional("binds").map { (_: JSONNode) throws(LeaseBookProblem) in try f.port("binds") }
         extra = f.unknown(besides: Lease.fields)
     }
 
@@ -136,6 +145,7 @@ extension Lease {
         if let ttl { m.append(JSONMember("ttl", .integer(ttl))) }
         if let owner { m.append(JSONMember("owner", owner.json)) }
         if let project { m.append(JSONMember("project", project.json)) }
+        if let binds { m.append(JSONMember("binds", .integer(binds))) }
         return .object(m + extra)
     }
 }

@@ -6,8 +6,11 @@ public struct LeaseRequest: Sendable {
     public var ttl: Int64?
     /// A project's port: its key holds the project root and port name.
     public var project: LeaseProject?
-    public init(service: String, preferred: UInt16? = nil, owner: LeaseOwner? = nil, ttl: Int64? = nil, project: LeaseProject? = nil) {
-        self.service = service; self.preferred = preferred; self.owner = owner; self.ttl = ttl; self.project = project
+    /// The port the program binds by itself, moved to the one granted.
+    public var binds: UInt16?
+    public init(service: String, preferred: UInt16? = nil, owner: LeaseOwner? = nil, ttl: Int64? = nil, project: LeaseProject? = nil,
+                binds: UInt16? = nil) {
+        self.service = service; self.preferred = preferred; self.owner = owner; self.ttl = ttl; self.project = project; self.binds = binds
     }
 
     public var key: LeaseKey { LeaseKey(service: service, project: project?.root, portName: project?.portName) }

@@ -59,6 +59,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var probe: Probe
         public var connections: Int
         public var note: String?
+        /// The port the leaseholder's program binds by itself, moved here.
+        public var binds: UInt16?
     }
 
     /// The pool; nil for given ports and for every listener.
@@ -100,7 +102,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                         netns: s.socket.netns.map { Netns(inode: $0.inode, name: $0.name) })
                 },
                 probe: Probe(ipv4: p.probe.ipv4.description, ipv6: p.probe.ipv6.description),
-                connections: p.connectionCount, note: p.note)
+                connections: p.connectionCount, note: p.note, binds: p.lease?.binds)
         }
     }
 
@@ -127,6 +129,7 @@ extension SnapshotJSON.Port {
             ("sockets", .array(sockets.map(\.jsonValue))),
             ("probe", .object([("ipv4", .string(probe.ipv4)), ("ipv6", .string(probe.ipv6))])),
             ("connections", .int(Int64(connections))),
+            ("binds", binds.map { .uint(UInt64($0)) } ?? .null),
         ]
         if let note { pairs.append(("note", .string(note))) }
         return .object(pairs)

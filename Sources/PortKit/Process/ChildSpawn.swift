@@ -25,6 +25,10 @@ public struct SpawnRequest: Sendable {
     public var cgroupProcs: Int32?
     /// A signal the child gets when we die (PR_SET_PDEATHSIG).
     public var deathSignal: Int32 = 0
+    /// Hard-coded ports moved to leased ones: the child's bind and connect
+    /// calls, and those of everything it starts, go through a
+    /// `RebindSupervisor` (seccomp user notification).
+    public var rebind: RebindRules?
 
     public init(argv: [String], environment: [String], directory: String? = nil) {
         self.argv = argv; self.environment = environment; self.directory = directory
@@ -34,7 +38,7 @@ public struct SpawnRequest: Sendable {
 /// Why a child could not be started: the step that failed, and its errno.
 public struct SpawnFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Step: Int32, Sendable {
-        case fork = 1, cgroup, signals, processGroup, deathSignal, input, output, directory, exec
+        case fork = 1, cgroup, signals, processGroup, deathSignal, input, output, directory, exec, seccomp
         /// Not on PATH (found before any process is made).
         case notFound = 100
     }
@@ -51,6 +55,7 @@ public struct SpawnFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case .exec where errno == .permissionDenied: return "cannot run \(command): not executable (permission denied)"
         case .exec: return "cannot run \(command): \(errnoText(errno))"
         case .cgroup: return "cannot join the service's cgroup: \(errnoText(errno))"
+        case .seccomp: return "cannot move \(command)'s hard-coded ports: installing its seccomp filter failed: \(errnoText(errno))"
         default: return "cannot start \(command) (\(step)): \(errnoText(errno))"
         }
     }
@@ -69,6 +74,22 @@ public enum ChildSpawn {
         guard let path = executable(r.argv[0], environment: r.environment) else {
             return .failure(SpawnFailure(step: .notFound, errno: .noSuchFileOrDirectory))
         }
+        guard let rules = r.rebind else { return spawn(r, path: path, rebindSocket: -1) }
+        // The child sends its seccomp listener over this pair before exec.
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            return .failure(SpawnFailure(step: .seccomp, errno: Errno(rawValue: errno)))
+        }
+        defer { close(pair[0]) }
+        let result = spawn(r, path: path, rebindSocket: pair[1])
+        close(pair[1])
+        guard case .success = result else { return result }
+        let listener = pd_recv_fd(pair[0])  // sent before exec, so it is there
+        if listener >= 0 { RebindSupervisor.start(listener: listener, rules: rules) }
+        return result
+    }
+
+    static func spawn(_ r: SpawnRequest, path: String, rebindSocket: Int32) -> Result<pid_t, SpawnFailure> {
         var args: [UnsafeMutablePointer<CChar>?] = r.argv.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = r.environment.map { strdup($0) } + [nil]
         defer { args.forEach { free($0) }; envp.forEach { free($0) } }
@@ -80,7 +101,7 @@ public enum ChildSpawn {
                         var req = pd_spawn_request(path: cpath, argv: argv.baseAddress, envp: envv.baseAddress, directory: cdir,
                                                    cgroup_procs_fd: r.cgroupProcs ?? -1, new_process_group: r.newProcessGroup ? 1 : 0,
                                                    null_input: r.nullInput ? 1 : 0, input_fd: r.input ?? -1, output_fd: r.output ?? -1,
-                                                   death_signal: r.deathSignal)
+                                                   death_signal: r.deathSignal, rebind_socket: rebindSocket)
                         return pd_spawn(&req, &stage, &err)
                     }
                 }

@@ -22,3 +22,14 @@ public struct ProcStatus: Sendable, Equatable {
         throw .malformedProcLine(file: file, line: lineNumber, field: "Uid", text: "(no Uid: line)")
     }
 }
+
+extension ProcStatus {
+    /// The "Tgid:" line: the process a thread belongs to; nil without one.
+    public static func threadGroup(_ bytes: [UInt8]) -> Int32? {
+        for line in bytes.split(separator: 10) where line.starts(with: Array("Tgid:".utf8)) {
+            let digits = Array(line.dropFirst(5).drop { $0 == 9 || $0 == 32 })
+            return NetTCPTable.parseDecimal(digits, 0, digits.count).flatMap { Int32(exactly: $0) }
+        }
+        return nil
+    }
+}

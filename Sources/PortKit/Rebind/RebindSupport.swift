@@ -1,0 +1,66 @@
+import CLinux
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether `binds` can work here, asked before anything starts: the
+/// mechanism (seccomp user notification and pidfd_getfd) and the program.
+public enum RebindSupport {
+    /// Why moving hard-coded ports cannot work for `executables` (each
+    /// command's first word), with the setting to change.
+    public static func problem(executables: [String], environment: [String]) -> PortKitError? {
+        if let why = ptraceScopeProblem() { return .rebindUnavailable(why) }
+        if let why = probe() { return .rebindUnavailable(why) }
+        for name in executables {
+            guard let path = ChildSpawn.executable(name, environment: environment),
+                  let st = try? Stat(FilePath(path)), !st.permissions.isDisjoint(with: [.setUserID, .setGroupID]) else { continue }
+            return .rebindUnavailable("cannot move the hard-coded ports of \(sanitized(path)): it is set-user-ID or set-group-ID, "
+                + "and the seccomp filter needs no_new_privs, under which it would run without its privileges; run it without binds")
+        }
+        return nil
+    }
+
+    /// A shell command's first word when it is a plain program name
+    /// ("python3 -m http.server" → "python3"); nil for anything the shell
+    /// would read otherwise (an assignment, a quote, a redirection).
+    public static func firstWord(_ command: String) -> String? {
+        guard let word = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { return nil }
+        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+".contains($0) }
+        return plain ? String(word) : nil
+    }
+
+    /// Yama's ptrace_scope 2 and 3 keep us from taking a service's socket
+    /// (pidfd_getfd needs ptrace access); 2 allows it to root (CAP_SYS_PTRACE).
+    static func ptraceScopeProblem() -> String? {
+        guard case .success(let bytes) = ProcRoot.system.read("sys/kernel/yama/ptrace_scope"),
+              let scope = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber)) else { return nil }
+        if scope >= 3 {
+            return "cannot move hard-coded ports: kernel.yama.ptrace_scope is 3, which forbids portdash to take a service's socket until the next boot; boot with it at 1"
+        }
+        if scope == 2 && geteuid() != 0 {
+            return "cannot move hard-coded ports: kernel.yama.ptrace_scope is 2, which forbids portdash to take a service's socket; set it to 1: sudo sysctl kernel.yama.ptrace_scope=1"
+        }
+        return nil
+    }
+
+    /// Starts /bin/true under the filter: the whole path a service takes.
+    static func probe() -> String? {
+        var request = SpawnRequest(argv: ["/bin/true"], environment: [])
+        request.nullInput = true
+        request.rebind = RebindRules(binds: [:], connects: [:])
+        switch ChildSpawn.spawn(request) {
+        case .failure(let f):
+            return "cannot move hard-coded ports: seccomp user notification is unavailable here (\(errnoText(f.errno))); "
+                + "binds needs Linux 5.9 or later built with CONFIG_SECCOMP_FILTER, and a container that allows seccomp(2)"
+        case .success(let pid):
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        let me = pd_pidfd_open(getpid())
+        defer { if me >= 0 { close(me) } }
+        let fd = me >= 0 ? pd_pidfd_getfd(me, 1) : -1
+        if fd >= 0 { close(fd); return nil }
+        return "cannot move hard-coded ports: pidfd_getfd(2) is unavailable (\(errnoText(errno))); binds needs Linux 5.9 or later"
+    }
+}
