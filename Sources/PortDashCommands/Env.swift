@@ -49,14 +49,18 @@ struct Env: ParsableCommand {
         } else if json {
             writeOut(jsonText(p.project, vars, leased.all) + "\n")
         } else {
-            writeOut(vars.map { (export ? "export " : "") + $0.name + "=" + ShellQuote.quoted($0.value) + "\n" }.joined())
+            // A comment per moved port: it holds only under up and run, which rebind.
+            let moved = ProjectRebinding(project: p.project, ports: leased.all).lines(p.project.serviceNames)
+                .map { "# \(sanitized($0)) under portdash up\n" }
+            writeOut(moved.joined() + vars.map { (export ? "export " : "") + $0.name + "=" + ShellQuote.quoted($0.value) + "\n" }.joined())
         }
     }
 
     func jsonText(_ project: Project, _ vars: [(name: String, value: String)], _ ports: [ServicePort: UInt16]) -> String {
         let list: [JSONValue] = ports.sorted { ($0.key.service, $0.key.name ?? "") < ($1.key.service, $1.key.name ?? "") }.map { p, port in
             .object([("service", .string(p.service)), ("portName", p.name.map { .string($0) } ?? .null),
-                     ("port", .uint(UInt64(port))), ("variable", .string(EnvName.shared(p)))])
+                     ("port", .uint(UInt64(port))), ("variable", .string(EnvName.shared(p))),
+                     ("binds", project.service(p.service)?.binds(port: p.name).map { .uint(UInt64($0)) } ?? .null)])
         }
         return JSONValue.object([
             ("project", .object([("root", .string(project.root)), ("name", .string(project.name)), ("file", .string(project.file))])),
