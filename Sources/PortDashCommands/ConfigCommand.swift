@@ -36,11 +36,31 @@ struct ConfigCommand: ParsableCommand {
             ("state", state, stateSource.description),
             ("project", found?.file ?? "none", found == nil ? "no portdash.toml or Procfile from here up" : "found from the current directory"),
             ("user config", user, access(user, F_OK) == 0 ? "read" : "absent"),
+            supervisionRow(),
+            bindsRow(),
         ]
         if json {
             writeOut(JSONValue.object(rows.map { ($0.0, .object([("value", .string($0.1)), ("source", .string($0.2))])) }).serialized() + "\n")
         } else {
             writeOut(TextTable(["SETTING", "VALUE", "FROM"].map { TextTable.Column($0) }).render(rows.map { [$0.0, $0.1, $0.2].map(sanitized) }, width: nil))
         }
+    }
+
+    /// The mode `up` and `run` would use here (docs/supervision.md).
+    func supervisionRow() -> (String, String, String) {
+        let setting = processEnvironment("PORTDASH_SUPERVISION")
+        let source = setting.map { _ in SettingSource.environment("PORTDASH_SUPERVISION").description } ?? "detected"
+        switch SupervisionMode.detect(setting: setting) {
+        case .success(let mode): return ("supervision", mode.description, source)
+        case .failure(let e): return ("supervision", "unavailable", e.description)
+        }
+    }
+
+    /// Whether `binds` works here (docs/hard-coded-ports.md).
+    func bindsRow() -> (String, String, String) {
+        guard let problem = RebindSupport.problem(executables: [], environment: childEnvironment(setting: [])) else {
+            return ("binds", "available", "seccomp user notification works here")
+        }
+        return ("binds", "unavailable", problem.description)
     }
 }

@@ -29,8 +29,18 @@ struct Dash: ParsableCommand {
         if let why = CursesTerminal.cannotDraw(term: environment("TERM")) { throw fail(.needsTerminal(why: why)) }
         let seconds = try core { () throws(ProjectError) in try global.settings().interval(flag: interval).value }
         let code = try core { () throws(PortKitError) in
-            try Dashboard.run(range: ctx.range, store: ctx.store, interval: seconds)
+            try Dashboard.run(range: ctx.range, store: ctx.store, interval: seconds, restarter: Dash.restart)
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// R: `portdash restart SERVICE` for the selected port's checkout.
+    static func restart(root: String, service: String) -> (String, Bool) {
+        switch ControlClient.send("restart \(service)", root: root) {
+        case .failure(let e): return (e.description, false)
+        case .success(let lines):
+            let text = lines.joined(separator: "; ")
+            return (text.isEmpty ? "asked the portdash up of \(root) to restart \(service)" : text, !text.hasPrefix("error"))
+        }
     }
 }

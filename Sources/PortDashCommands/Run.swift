@@ -66,7 +66,11 @@ struct Run: ParsableCommand {
             throw ExitCode(128 + sig)
         }
         let port = grant.lease.port
-        let argv = command.map { $0.replacingAll("{port}", with: String(port)) }
+        var argv = command.map { $0.replacingAll("{port}", with: String(port)) }
+        if let added = DevServerFlags.flags(for: command, port: port) {
+            argv += added
+            printError("portdash: added \(added.joined(separator: " ")) to \(sanitized(command[0])) (its port flag; name a port in the command to stop this)")
+        }
 
         let mode: SupervisionMode
         switch SupervisionMode.detect(setting: environment("PORTDASH_SUPERVISION")) {

@@ -4,8 +4,14 @@ import Glibc
 
 /// The dashboard: a terminal, a scan worker and a run loop.
 public enum Dashboard {
+    /// Asks the `portdash up` running in a checkout to restart one of its
+    /// services (R): the line to show, and whether it was asked. Handed in
+    /// by the command, which knows the control socket.
+    public typealias Restarter = (_ root: String, _ service: String) -> (String, Bool)
+
     /// Runs until the user quits or a signal arrives; returns the exit status.
-    public static func run(range: PortRange, store: LeaseStore, interval: Double) throws(PortKitError) -> Int32 {
+    public static func run(range: PortRange, store: LeaseStore, interval: Double,
+                           restarter: Restarter? = nil) throws(PortKitError) -> Int32 {
         let sigfd = runLoopSignals()
         defer { if sigfd >= 0 { close(sigfd) } }  // the run loop reads it; it is closed here, once
         let noColor = !(processEnvironment("NO_COLOR") ?? "").isEmpty
@@ -15,7 +21,7 @@ public enum Dashboard {
         defer { terminal.stop() }
         let loop = try RunLoop(range: range, store: store, interval: interval, terminal: terminal,
                            refresher: .live(store: store), signalFD: sigfd,
-                           environment: { SystemLeaseEnvironment(range: range) })
+                           environment: { SystemLeaseEnvironment(range: range) }, restarter: restarter)
         return loop.run()
     }
 

@@ -101,6 +101,14 @@ public enum KeyBindings {
             s.confirmArmed = false
             return Reaction([.redraw, .dropTypeAhead])
         },
+        Binding(keys: [.char("R")], help: "restart its service (run by a portdash up)", footer: nil, deliberate: true) { s, _ in
+            guard let lease = s.selectedReport?.lease, let project = lease.project, lease.owner?.supervisor != nil,
+                  s.selectedReport?.leftByKilledSupervisor == false else {
+                s.message = ("\(s.selectedPort) is not a service of a running portdash up: nothing to restart", .error)
+                return .redraw
+            }
+            return Reaction(.redraw, command: .restart(root: project.root, service: lease.service))
+        },
         Binding(keys: [.char("o")], help: "open its URL (xdg-open)", footer: nil) { s, _ in
             guard let url = s.selectedURL else {
                 s.message = ("\(s.selectedPort) has no lease, so no name: reserve it (r) to give it one", .error)

@@ -25,6 +25,8 @@ public struct Reaction: Equatable, Sendable {
         case kill(port: UInt16, targets: [KillTarget], signal: KillSignal)
         /// Open the URL in the desktop's browser (xdg-open).
         case open(url: String)
+        /// Ask the `portdash up` running in `root` to restart `service` (its control socket).
+        case restart(root: String, service: String)
     }
 
     public var flags: Flags

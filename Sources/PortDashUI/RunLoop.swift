@@ -27,6 +27,8 @@ final class RunLoop {
     var nextScan = monotonicSeconds()
     /// The world reserve asks (the real machine; a fixture in tests).
     let environment: () -> any LeaseEnvironment
+    /// nil: not wired (tests of other keys).
+    let restarter: Dashboard.Restarter?
     /// When the open kill box arms (nil: no box waiting to arm).
     var armAt: Double? = nil
     /// The port of the last kill, until a scan started after it ended has
@@ -40,8 +42,9 @@ final class RunLoop {
     /// signal descriptor (-1: none).
     init(range: PortRange, store: LeaseStore, interval: Double, terminal: any Terminal,
          refresher: Refresher<CachingOwnerResolver>, signalFD: Int32,
-         environment: @escaping () -> any LeaseEnvironment) throws(PortKitError) {
+         environment: @escaping () -> any LeaseEnvironment, restarter: Dashboard.Restarter? = nil) throws(PortKitError) {
         self.environment = environment
+        self.restarter = restarter
         self.store = store
         self.terminal = terminal
         self.signalFD = signalFD
@@ -226,6 +229,11 @@ final class RunLoop {
             killedPort = port
         case .open(let url):
             state.message = BrowserOpener.open(url)
+        case .restart(let root, let service):
+            guard let restarter else { state.message = ("restart is not available here", .error); return }
+            let (text, ok) = restarter(root, service)
+            state.message = (sanitized(text), ok ? .ok : .error)
+            state.log(sanitized(text), at: epochSeconds(), style: ok ? .ok : .error)
         }
     }
 

@@ -33,7 +33,11 @@ extension ServiceRunner {
         let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all, urls: urls)
         let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) || $0 == ServiceProcess.tokenName },
                                            setting: vars.map { ($0.name, $0.value) } + [(ServiceProcess.tokenName, token(name))])
-        let command = PortTemplate.fill(spec.command, service: spec.name, ports: all, urls: urls)
+        var command = PortTemplate.fill(spec.command, service: spec.name, ports: all, urls: urls)
+        if let port = all[ServicePort(service: name)], let added = DevServerFlags.inject(into: command, port: port) {
+            command = added.command
+            if s.pastPids.isEmpty { say("\(name): added \(added.flags.joined(separator: " ")) (its port flag; name a port in the command to stop this)") }
+        }
         let rebind = ProjectRebinding(project: project, ports: all).rules(for: name)
         switch s.start(command: command, environment: environment, directory: project.root, rebind: rebind) {
         case .failure(let e):
@@ -56,6 +60,15 @@ extension ServiceRunner {
         s.owner = owner
         let mine = leaser.ports(of: [s.spec.name])
         do { try leaser.bind(mine, to: owner, from: previous) } catch { say("warning: \(error.description)") }
+    }
+
+    /// A service whose group emptied: its leases go back to `up`, so that
+    /// its ports stay this checkout's while it waits to restart (or to be
+    /// restarted), never free for another lease in between.
+    func returnLeases(of s: ServiceProcess) {
+        guard let owner = s.owner, owner != me else { return }
+        do { try leaser.bind(leaser.ports(of: [s.spec.name]), to: me, from: owner) } catch { say("warning: \(error.description)") }
+        s.owner = me
     }
 
     /// Reaps every child that ended: a service's main process is an event;
@@ -92,6 +105,7 @@ extension ServiceRunner {
                 s.emptyScans += 1
                 if s.emptyScans < 3 { continue }
             }
+            returnLeases(of: s)
             perform(core.handle(.emptied(n)))
         }
         let waiting = order.filter { n in

@@ -251,4 +251,28 @@ struct BindsTests {
         _ = child.wait()
         #expect(waitUntil(seconds: 30) { processes(marked: marker).isEmpty })
     }
+
+    @Test("a dev server with a port flag (a stand-in vite on PATH) gets --port with the leased port from up, and is ready on it")
+    func devServerFlag() throws {
+        let f = ProjectFixture(ports: 2)
+        mkdir(f.dir + "/bin", 0o755)
+        // Listens where --port says, else on vite's own 5173, as vite does.
+        TestSupport.writeFile(f.dir + "/bin/vite", """
+            #!/usr/bin/env python3
+            import socket, sys, time
+            port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 5173
+            s = socket.socket(); s.bind(("127.0.0.1", port)); s.listen()
+            print("vite ready on", port, " ".join(sys.argv[1:]), flush=True)
+            time.sleep(600)
+
+            """, mode: 0o755)
+        f.extraEnvironment["PATH"] = f.dir + "/bin:/usr/local/bin:/usr/bin:/bin"
+        f.write("portdash.toml", "[services.web]\ncommand = \"vite\"\n")
+        let up = f.up()
+        #expect(up.waitFor("web is ready: listening on port \(f.range.first)"))
+        #expect(up.log.contains("web: added --port \(f.range.first) --strictPort"), "\(up.log)")
+        #expect(up.log.contains("vite ready on \(f.range.first) --port \(f.range.first) --strictPort"), "\(up.log)")
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT)
+    }
 }

@@ -16,10 +16,12 @@ final class ProjectFixture {
     var state: String { dir + "/state/leases.json" }
     /// PORTDASH_SUPERVISION for every command (nil: auto).
     var supervision: String?
+    /// More variables for every command (PATH with a stand-in tool).
+    var extraEnvironment: [String: String] = [:]
     var environment: [String: String] {
         var e = ["PORTDASH_STATE": state, "XDG_CONFIG_HOME": dir + "/config", "NO_COLOR": "1", "XDG_RUNTIME_DIR": dir + "/run"]
         if let supervision { e["PORTDASH_SUPERVISION"] = supervision }
-        return e
+        return e.merging(extraEnvironment) { _, b in b }
     }
 
     init(ports: Int = 8, supervision: String? = nil) {

@@ -205,6 +205,9 @@ struct SupervisionTests {
             """)
         let up = f.up()
         #expect(up.waitFor("flaky exited on its own with status 4; restarting in 1 s"))
+        // While it waits to restart, its port stays leased (to up), never free for another name.
+        let other = f.portdash(["lease", "other", "--preferred", String(f.range.first)])
+        #expect(other.stdout.split(separator: "\n").first.map(String.init) != String(f.range.first), "\(other.stdout) \(other.stderr)")
         #expect(up.waitFor("flaky is ready: listening on port \(f.range.first)"))
         up.interrupt()
         #expect(up.wait() == 128 + SIGINT)
@@ -237,6 +240,32 @@ struct SupervisionTests {
         #expect(up.wait() == 128 + SIGINT)
         let gone = f.portdash(["restart", "api"])
         #expect(gone.status == 69 && gone.stderr.contains("no portdash up runs"), "\(gone.stderr)")
+    }
+
+    @Test("the dashboard's R on a port of a running up restarts that service on its port; on another port it says why not")
+    func dashboardRestart() throws {
+        let f = ProjectFixture(ports: 3)
+        f.write("server.py", ProjectFixture.server)
+        f.write("portdash.toml", """
+            [services.api]
+            command = "exec python3 server.py"
+
+            """)
+        let up = f.up()
+        #expect(up.waitFor("api is ready: listening on port \(f.range.first)"))
+        let t = try TmuxSession(command: [TestSupport.portdashBinary, "--range", "\(f.range.first)-\(f.range.last)"], environment: f.environment)
+        t.waitFor("api's row") { _ in t.row(f.range.first).contains("ours") && t.row(f.range.first).contains("api") }
+        t.keys("R")
+        #expect(t.waitFor(text: "ok: restarting api"))
+        #expect(waitUntil(seconds: 60) { up.log.ranges(of: "api is ready: listening on port \(f.range.first)").count == 2 }, "\(up.log)")
+        t.keys("j")
+        t.keys("Enter")  // the details pane says which row is selected
+        t.waitFor("the next row selected") { _ in t.screen.contains("state free") }
+        t.keys("R")
+        #expect(t.waitFor(text: "\(f.range.first + 1) is not a service of a running portdash up"))
+        t.keys("q")
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT)
     }
 
     @Test("run whose command daemonizes: the lease stays with the daemon, said with its pids, and ends with it")

@@ -1,3 +1,4 @@
+import CLinux
 import SystemPackage
 import Glibc
 
