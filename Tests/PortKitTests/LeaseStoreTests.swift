@@ -126,6 +126,20 @@ struct LeaseStoreTests {
         #expect(again.lastUsed["s2"] == nil && again.lastUsed["s0"] == 1000 && again.lastUsed["s3"] == 1003)
     }
 
+    @Test("binds survives the file; a binds that is no port makes the file damaged, never read in part")
+    func bindsField() throws {
+        var book = LeaseBook()
+        var l = Lease(service: "web", port: 5003, kind: .lease, granted: 1)
+        l.binds = 3000
+        book.leases = [l]
+        let again = try LeaseBook.decode(book.encoded())
+        #expect(again.leases.first?.binds == 3000 && again.leases.first?.labelWithBinds == "web binds 3000")
+        for bad in ["0", "70000", "\"3000\""] {
+            let text = "{\"version\": 2, \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"binds\": \(bad)}], \"lastUsed\": []}"
+            #expect(throws: LeaseBookProblem.self) { try LeaseBook.decode(Array(text.utf8)) }
+        }
+    }
+
     @Test("unknown fields survive decode and encode, numbers as written")
     func unknownFields() throws {
         let text = "{\"version\": 2, \"future\": [1.50, 123456789012345678901234], \"leases\": [{\"service\": \"a\", \"port\": 5000, \"kind\": \"lease\", \"granted\": 1, \"hint\": {\"x\": \"\\u001b\"}}], \"lastUsed\": []}"

@@ -40,4 +40,14 @@ struct SanitizedTests {
         #expect(!cells.joined().unicodeScalars.contains("\u{1B}"))
         #expect(cells.filter { $0.contains("x\\e[31m") }.count >= 3)  // user, process, command
     }
+
+    @Test("the SERVICE cell says what a lease's program binds by itself")
+    func bindsCell() {
+        var lease = Lease(service: "web", port: 6000, kind: .lease, granted: 1,
+                          project: LeaseProject(root: "/src/shop", name: "shop@feature-x"))
+        lease.binds = 3000
+        let report = PortReport(port: 6000, state: .ours, lease: lease, leaseStatus: .active, sockets: [],
+                                probe: ProbeResult(ipv4: .free, ipv6: .free), note: nil)
+        #expect(PortRow(report).cells[2] == "web · shop@feature-x binds 3000")
+    }
 }

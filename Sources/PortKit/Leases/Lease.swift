@@ -134,6 +134,7 @@ extension Lease {
         owner = try f.optional("owner").map { (o: JSONNode) throws(LeaseBookProblem) in try LeaseOwner(json: o, path: f.name("owner")) }
         project = try f.optional("project").map { (p: JSONNode) throws(LeaseBookProblem) in try LeaseProject(json: p, path: f.name("project")) }
         binds = try f.optional("binds").map { (_: JSONNode) throws(LeaseBookProblem) in try f.port("binds") }
+        if binds == 0 { throw LeaseBookProblem("field \(f.name("binds")): 0 is not a port a program binds") }
         extra = f.unknown(besides: Lease.fields)
     }
 
