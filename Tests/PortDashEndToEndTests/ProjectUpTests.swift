@@ -103,6 +103,21 @@ struct ProjectUpTests {
         #expect(f.book().leases.isEmpty)
     }
 
+    @Test("a service killed by a signal: named once as a signal (SIGPIPE (signal 13)), never \"signal signal\"; up exits 128+13")
+    func serviceKilledBySignal() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", """
+            [services.job]
+            command = "kill -PIPE $$"
+            ready = "none"
+
+            """)
+        let up = f.up()
+        #expect(up.wait() == 128 + SIGPIPE)
+        #expect(up.log.contains("job ended on its own, killed by SIGPIPE (signal 13)"), "\(up.log)")
+        #expect(!up.log.contains("signal signal"), "\(up.log)")
+    }
+
     @Test("a service that never listens: stopped at --timeout with one line naming it, exit 69")
     func readinessTimeout() throws {
         let f = ProjectFixture()
