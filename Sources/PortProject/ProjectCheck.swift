@@ -85,14 +85,12 @@ struct ProjectCheck {
         }
     }
 
-    /// "api-v2" and "api_v2" would both be API_V2_PORT.
+    /// Two ports that would set one variable: "api-v2" and "api_v2" (both
+    /// API_V2_PORT), `a`'s port "port" and a service `a_port` (both
+    /// A_PORT_PORT), a service `port` and a named port "port" (PORT_PORT).
     func environmentNames() throws(ProjectError) {
-        var seen: [String: String] = [:]
-        for s in services {
-            if let other = seen[EnvName.of(s.name)] {
-                throw problem(["services", s.name], "services \(other) and \(s.name) would both be \(EnvName.of(s.name))_PORT; rename one")
-            }
-            seen[EnvName.of(s.name)] = s.name
-        }
+        guard let (a, b, viewer) = PortVariable.clash(in: services) else { return }
+        let key = ["services", b.port.service] + (b.port.name == nil ? [] : ["ports"])
+        throw problem(key, "\(a.origin) and \(b.origin) would both be \(b.name)\(viewer.map { " in \($0)'s environment" } ?? ""); rename one")
     }
 }
