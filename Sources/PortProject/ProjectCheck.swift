@@ -8,6 +8,13 @@ struct ProjectCheck {
     /// The line of a key path (["services", "web", "env", "API_URL"]).
     let line: ([String]) -> Int?
     let path: String
+    /// The services by name, for look-ups (Project keeps the index).
+    let project: Project
+
+    init(services: [ServiceSpec], line: @escaping ([String]) -> Int?, path: String) {
+        self.services = services; self.line = line; self.path = path
+        project = Project(root: "/", file: path, format: .toml, name: "", services: services)
+    }
 
     func run() throws(ProjectError) {
         for s in services {
@@ -24,7 +31,7 @@ struct ProjectCheck {
         .badProjectFile(path: path, line: line(key), problem: text)
     }
 
-    func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }
+    func service(_ name: String) -> ServiceSpec? { project.service(name) }
 
     /// Named ports: names, each asked for once (also once as PORT_NAME).
     func ports(of s: ServiceSpec) throws(ProjectError) {
@@ -47,7 +54,6 @@ struct ProjectCheck {
     }
 
     func cycles() throws(ProjectError) {
-        let project = Project(root: "/", file: path, format: .toml, name: "", services: services)
         guard let cycle = ServiceGraph(project).cycle() else { return }
         throw problem(["services", cycle[0], "depends_on"], "dependency cycle: \(cycle.joined(separator: " → ")); a service cannot wait for itself")
     }
