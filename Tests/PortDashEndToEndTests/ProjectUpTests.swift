@@ -103,6 +103,24 @@ struct ProjectUpTests {
         #expect(f.book().leases.isEmpty)
     }
 
+    @Test("kill of a port a service of `up` holds: names the service, its checkout and the up (pid), and the gentler portdash stop")
+    func killNamesUpService() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", "[services.web]\ncommand = \"python3 server.py\"\n")
+        f.write("server.py", ProjectFixture.server)
+        let up = f.up()
+        #expect(up.waitFor("web | listening on"))
+        let port = try #require(try f.leases().first { $0.service == "web" }?.port)
+        let r = f.portdash(["kill", String(port), "--dry-run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("portdash: port \(port) is web of "), "\(r.stderr)")
+        #expect(r.stderr.contains(", run by portdash up (pid \(up.child.pid)); to that up this is a crash"), "\(r.stderr)")
+        #expect(r.stderr.contains("portdash stop web in "), "\(r.stderr)")
+        #expect(r.stderr.contains("would send SIGTERM"), "\(r.stderr)")
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT)
+    }
+
     @Test("a service killed by a signal: named once as a signal (SIGPIPE (signal 13)), never \"signal signal\"; up exits 128+13")
     func serviceKilledBySignal() throws {
         let f = ProjectFixture()
