@@ -29,6 +29,15 @@ public struct Project: Sendable {
 
     public var serviceNames: [String] { services.map(\.name) }
 
+    /// The lease key "web" or "web.debug" names in this project, if it has
+    /// that service (and that named port).
+    public func key(named text: String) -> LeaseKey? {
+        let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let s = service(first) else { return nil }
+        guard parts.count == 2 else { return key(s.name) }
+        return s.ports.contains(parts[1]) ? key(s.name, port: parts[1]) : nil
+    }
+
     /// The lease key of a service's port.
     public func key(_ service: String, port: String? = nil) -> LeaseKey {
         LeaseKey(service: service, project: root, portName: port)

@@ -142,4 +142,30 @@ struct ProjectEnvWaitTests {
         let json = try JSONDecoder().decode(Variables.self, from: Data(f.portdash(["env", "web", "--json"]).stdout.utf8))
         for (name, value) in expected { #expect(json.variables[name] == value, "\(name)") }
     }
+
+    @Test("release NAME inside a checkout releases that checkout's service (web, web.debug); outside it, the lease by name alone")
+    func releaseInCheckout() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", Self.project)
+        #expect(f.portdash(["env"]).status == 0)
+        let outside = TestSupport.temporaryDirectory("portdash-elsewhere")
+        defer { TestSupport.removeTree(outside) }
+        #expect(f.portdash(["lease", "web"], in: outside).status == 0)  // a lease by name alone, beside the project's web
+        let web = try #require(try f.leases().first { $0.service == "web" && $0.project != nil && $0.project?.portName == nil })
+        let r = f.portdash(["release", "web"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("released \(web.port) (web · "), "\(r.stderr)")
+        var left = try f.leases()
+        #expect(!left.contains { $0.service == "web" && $0.project != nil && $0.project?.portName == nil })
+        #expect(left.contains { $0.service == "web" && $0.project == nil })
+        #expect(left.contains { $0.service == "web" && $0.project?.portName == "debug" })
+        #expect(f.portdash(["release", "web.debug"]).status == 0)
+        left = try f.leases()
+        #expect(!left.contains { $0.service == "web" && $0.project != nil })
+        // Once the checkout's web holds nothing, the name alone is meant, here as elsewhere.
+        let plain = f.portdash(["release", "web"])
+        #expect(plain.status == 0 && plain.stderr.contains("(web)"), "\(plain.stderr)")
+        #expect(try f.leases().contains { $0.service == "api" })
+        #expect(f.portdash(["release", "web"]).status == 66)
+    }
 }
