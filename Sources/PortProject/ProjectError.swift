@@ -39,9 +39,9 @@ public enum ProjectError: CarriesPortKitError, Equatable {
         case .unknownService(let name, let project, let known):
             return "\(project) has no service \"\(name)\"; its services are: \(known.joined(separator: ", "))"
         case .projectPortsShort(let project, let needed, let short, let range, let obstacles):
-            let who = obstacles.isEmpty ? "" : "; the others are taken (" + listed(obstacles.map(\.description), separator: "; ") + ")"
+            let who = obstacles.isEmpty ? "" : "; the others are taken (" + BriefList.text(obstacles.map(\.description), separator: "; ") + ")"
             return "the pool \(range) (\(range.count) ports) cannot hold the \(needed) ports \(project) needs: "
-                + "\(needed - short.count) fit, no port for \(listed(short, separator: ", "))\(who); "
+                + "\(needed - short.count) fit, no port for \(BriefList.text(short))\(who); "
                 + "nothing was leased or started. Release ports (portdash leases), or widen the pool with --range or [pool] in portdash.toml"
         case .serviceNotReady(let service, let port, let seconds):
             return "\(service) did not listen on port \(port) within \(secondsText(seconds)) s; stopped everything. "
@@ -60,11 +60,6 @@ public enum ProjectError: CarriesPortKitError, Equatable {
         case .cannotWriteFile: return 73     // EX_CANTCREAT
         case .untrustedFile: return 77       // EX_NOPERM
         }
-    }
-
-    /// The first few of `items`, then "and N more": a message stays one short line for any project.
-    func listed(_ items: [String], separator: String, limit: Int = 5) -> String {
-        items.prefix(limit).joined(separator: separator) + (items.count > limit ? " and \(items.count - limit) more" : "")
     }
 
     /// Runs core work in a project's function: its failure is carried as `.core`.
