@@ -9,8 +9,8 @@ public enum CommandError: UserFacingError, Equatable {
     case needsTerminal(why: String)
     /// `kill` found no process to signal on the port.
     case nothingToKill(port: UInt16, why: String)
-    /// After `kill`, another process (or the same one) still holds the port.
-    case stillHeld(port: UInt16, by: String)
+    /// After `kill`, another process still holds the port (`same`: the one signalled, which did not let go).
+    case stillHeld(port: UInt16, by: String, same: Bool)
     /// `wait` gave up.
     case waitTimedOut(what: String, seconds: Double)
 
@@ -22,8 +22,8 @@ public enum CommandError: UserFacingError, Equatable {
             return "\(why); for scripts use: portdash status --json"
         case .nothingToKill(let port, let why):
             return "nothing to kill on port \(port): it is \(why)"
-        case .stillHeld(let port, let by):
-            return "port \(port) is still held, now by \(by); see it with: portdash status \(port)"
+        case .stillHeld(let port, let by, let same):
+            return "port \(port) is still held\(same ? " by" : ", now by") \(by); see it with: portdash status \(port)"
         case .waitTimedOut(let what, let seconds):
             return "\(what) after \(secondsText(seconds)) s"
         }

@@ -44,6 +44,11 @@ struct Kill: ParsableCommand {
             throw fail(.nothingToKill(port: port, why: report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))"))
         }
         let targets = owners.map(KillTarget.init)
+        // A holder never signalled (portdash's own shell, say) keeps the port whatever happens to the others: refused once, up front.
+        if let refusal = targets.lazy.compactMap(KillGuard().protection).first {
+            throw fail(.killRefused("\(refusal.description); port \(port) stays held by it, so nothing was signalled"))
+        }
+        if let service = SupervisedHolder(port: port, lease: leaseOnPort()) { printError("portdash: \(service)") }
         for t in targets { printError("portdash: \(dryRun ? "would send" : "will send") \(signalName(sig)) to \(t.summary)") }
         if dryRun { return }
         if !yes { try confirm(sig, count: targets.count) }
@@ -53,12 +58,19 @@ struct Kill: ParsableCommand {
         let current = targets.filter { t in still.contains { $0.pid == t.pid && $0.startTime == t.startTime } }
         for t in targets where !current.contains(t) { printError("portdash: \(t.pid) \(t.name) no longer holds port \(port); not signalled") }
         let failure = signalAll(current, sig)
-        let held = try lookAgain()
+        let held = try lookAgain(targets)
         if let failure {
             if let held { printError("portdash: \(held.description)") }
             throw ExitCode(failure.exitCode)
         }
         if let held { throw fail(held) }
+    }
+
+    /// The state file's lease on the port, if it can be read: only to say
+    /// whose service it is (kill works on any port, state file or not).
+    func leaseOnPort() -> Lease? {
+        guard let path = try? StatePath.resolve(explicit: global.state, environment: processEnvironment) else { return nil }
+        return (try? LeaseStore(path: path).load())?.lease(on: port)
     }
 
     /// One scan of exactly this port.
@@ -97,12 +109,17 @@ struct Kill: ParsableCommand {
     /// Looks at the port again and says how it stands: free, a TIME_WAIT
     /// that clears by itself, or held by a process still (a respawned
     /// worker, a supervisor's new child), which is returned as the failure.
-    func lookAgain() throws -> (any UserFacingError)? {
+    /// A holder that is one of `targets` (same pid and start time) holds it
+    /// "still", not "now": the same process is not news.
+    func lookAgain(_ targets: [KillTarget]) throws -> (any UserFacingError)? {
         let after = try watch()
         if let uid = after.hiddenUIDs.first, after.owners.isEmpty {
-            return CommandError.stillHeld(port: port, by: after.hiddenHolderText(uid: uid))
+            return CommandError.stillHeld(port: port, by: after.hiddenHolderText(uid: uid), same: false)
         }
-        if !after.owners.isEmpty { return CommandError.stillHeld(port: port, by: after.holderSummary) }
+        if !after.owners.isEmpty {
+            let same = after.owners.allSatisfy { o in targets.contains { $0.pid == o.pid && $0.startTime == o.startTime } }
+            return CommandError.stillHeld(port: port, by: after.holderSummary, same: same)
+        }
         if after.sockets.isEmpty && after.probe.isFree {
             printError("portdash: port \(port) is free")
         } else {

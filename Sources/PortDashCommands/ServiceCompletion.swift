@@ -25,15 +25,15 @@ enum ServiceCompletion {
     }
 
     /// `release`: what it takes: a lease by name alone by its name, and a
-    /// project's lease (this project's) by its port, from the state file
+    /// project's lease (this project's) by its port or service name, from the state file
     /// that --state would default to.
     static let leases: CompletionKind = .custom { _, _, prefix in
         guard let path = try? StatePath.resolve(explicit: nil, environment: processEnvironment),
               let book = try? LeaseStore(path: path, lockTimeout: 0).load() else { return [] }
         let root = project()?.root
-        let names = book.leases.compactMap { lease -> String? in
-            guard let p = lease.project else { return lease.service }
-            return p.root == root ? String(lease.port) : nil
+        let names = book.leases.flatMap { lease -> [String] in
+            guard let p = lease.project else { return [lease.service] }
+            return p.root == root ? [String(lease.port), p.portName.map { lease.service + "." + $0 } ?? lease.service] : []
         }
         return names.filter { $0.hasPrefix(prefix) }
     }

@@ -12,6 +12,8 @@ public struct DashboardState: Sendable {
         case filterPrompt(text: String)
         /// Waiting for y/n before signalling these processes with `signal`.
         case confirmKill(port: UInt16, targets: [KillTarget], signal: KillSignal)
+        /// Waiting for y (anything else: no) before releasing a lease a running process holds.
+        case confirmRelease(port: UInt16, label: String, holder: String)
     }
 
     /// What the list shows: the pool, or every listener on the host.

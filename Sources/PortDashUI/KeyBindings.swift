@@ -79,12 +79,17 @@ public enum KeyBindings {
             s.mode = .reservePrompt(port: port, text: s.selectedReport?.lease?.service ?? "")
             return .redraw
         },
-        Binding(keys: [.char("d")], help: "release its lease", footer: "Release",
+        Binding(keys: [.char("d")], help: "release it (asks if held)", footer: "Release",
                 deliberate: true) { s, _ in
             if refusedWhileDamaged("release", &s) || refusedOutsidePool("release", &s) { return .redraw }
-            guard s.selectedReport?.lease != nil else {
+            guard let report = s.selectedReport, let lease = report.lease else {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
+            }
+            // A process holding it runs on without its lease: asked first, default no.
+            if let holder = releaseHolder(report) {
+                s.mode = .confirmRelease(port: report.port, label: lease.label, holder: holder)
+                return Reaction([.redraw, .dropTypeAhead])
             }
             return Reaction(.redraw, command: .release(port: s.selectedPort))
         },
@@ -158,6 +163,8 @@ public enum KeyBindings {
             return confirmKill(key, port: port, targets: targets, signal: signal, typedAhead: typedAhead, &state)
         case .filterPrompt(let text):
             return filterPrompt(key, text: text, &state)
+        case .confirmRelease(let port, let label, _):
+            return confirmRelease(key, port: port, label: label, typedAhead: typedAhead, &state)
         case .normal:
             if case .click(let row, _) = key {
                 guard row >= layout.listTop, row < layout.listTop + layout.listHeight else { return .none }
@@ -229,6 +236,28 @@ public enum KeyBindings {
         default:
             return .none
         }
+    }
+
+    /// Who runs on the port if its lease is released: the processes holding
+    /// it, else the lease's live owner; nil when nothing does (no question asked).
+    static func releaseHolder(_ r: PortReport) -> String? {
+        if !r.owners.isEmpty || !r.hiddenUIDs.isEmpty { return r.holderSummary }
+        if r.leaseStatus == .active, let o = r.lease?.owner { return o.group.map { "its cgroup \($0)" } ?? "pid \(o.pid)" }
+        return nil
+    }
+
+    /// y releases (only as the only key of its read); any other key is no.
+    static func confirmRelease(_ key: Key, port: UInt16, label: String, typedAhead: Bool, _ state: inout DashboardState) -> Reaction {
+        state.mode = .normal
+        if key == .char("y") || key == .char("Y") {
+            guard !typedAhead else {
+                state.message = ("y ignored: it came with other keys (a paste?); nothing was released — press d again", .error)
+                return .redraw
+            }
+            return Reaction(.redraw, command: .release(port: port))
+        }
+        state.message = ("release cancelled; \(sanitized(label)) keeps \(port)", .normal)
+        return .redraw
     }
 
     /// ←/→ (or ↑/↓) move through the list; 1-5 pick directly.

@@ -298,6 +298,11 @@ public struct Renderer: Sendable {
             g.put(row, end + 2, "\(s.rows.count) of \(s.snapshot?.ports.count ?? 0) rows", .dim)
             return (row, min(end, g.width - 1))
         }
+        if case .confirmRelease(let port, let label, let holder) = s.mode {
+            let x = g.put(row, 0, "Release \(port) (\(sanitized(label)))? ", .title)
+            let end = g.put(row, x, "\(sanitized(holder)) holds it and runs on without its lease. y: release, any other key: no", .conflict)
+            return (row, min(end, g.width - 1))
+        }
         if let k = s.killProgress { g.put(row, 0, k, .foreign); return nil }
         if let m = s.message { g.put(row, 0, m.text, m.style) }
         return nil
@@ -309,6 +314,7 @@ public struct Renderer: Sendable {
         case .reservePrompt: items = [("Enter", "Reserve"), ("Esc", "Cancel"), ("^U", "Clear")]
         case .confirmKill: items = [("y", "Kill"), ("←→", "Signal"), ("n", "Cancel"), ("Esc", "Cancel")]
         case .filterPrompt: items = [("Enter", "Keep"), ("Esc", "Clear"), ("^U", "Empty")]
+        case .confirmRelease: items = [("y", "Release"), ("other", "No")]
         default:
             items = KeyBindings.table.compactMap { b in b.footer.map { (b.keys[0].label, $0) } }
         }

@@ -83,7 +83,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .lockTimeout(let path, let seconds):
             return "state lock \(path) still held by another portdash after \(seconds)s; retry, or find the stuck process with: fuser -v \(path)"
         case .poolExhausted(let range, let obstacles):
-            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
+            let who = obstacles.isEmpty ? "" : " (" + BriefList.text(obstacles.map(\.description), separator: "; ") + ")"
             return "no free port in \(range)\(who); release one (portdash release NAME) or widen the pool with --range"
         case .outsidePool(let port, let range, let reserving):
             return reserving

@@ -36,6 +36,10 @@ enum FileText {
         case .failure(let e): throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(e))")
         }
         if bytes.count > limit { throw .badProjectFile(path: path, line: nil, problem: "is larger than \(limit >> 20) MiB") }
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = bytes[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+            throw .badProjectFile(path: path, line: line, problem: "holds a NUL byte, which no command, name or value can carry; remove it")
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .badProjectFile(path: path, line: nil, problem: "is not UTF-8 text")
         }

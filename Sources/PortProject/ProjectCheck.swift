@@ -8,6 +8,13 @@ struct ProjectCheck {
     /// The line of a key path (["services", "web", "env", "API_URL"]).
     let line: ([String]) -> Int?
     let path: String
+    /// The services by name, for look-ups (Project keeps the index).
+    let project: Project
+
+    init(services: [ServiceSpec], line: @escaping ([String]) -> Int?, path: String) {
+        self.services = services; self.line = line; self.path = path
+        project = Project(root: "/", file: path, format: .toml, name: "", services: services)
+    }
 
     func run() throws(ProjectError) {
         for s in services {
@@ -25,7 +32,7 @@ struct ProjectCheck {
         .badProjectFile(path: path, line: line(key), problem: text)
     }
 
-    func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }
+    func service(_ name: String) -> ServiceSpec? { project.service(name) }
 
     /// Named ports: names, each asked for once (also once as PORT_NAME).
     func ports(of s: ServiceSpec) throws(ProjectError) {
@@ -48,7 +55,6 @@ struct ProjectCheck {
     }
 
     func cycles() throws(ProjectError) {
-        let project = Project(root: "/", file: path, format: .toml, name: "", services: services)
         guard let cycle = ServiceGraph(project).cycle() else { return }
         throw problem(["services", cycle[0], "depends_on"], "dependency cycle: \(cycle.joined(separator: " → ")); a service cannot wait for itself")
     }
@@ -86,14 +92,12 @@ struct ProjectCheck {
         }
     }
 
-    /// "api-v2" and "api_v2" would both be API_V2_PORT.
+    /// Two ports that would set one variable: "api-v2" and "api_v2" (both
+    /// API_V2_PORT), `a`'s port "port" and a service `a_port` (both
+    /// A_PORT_PORT), a service `port` and a named port "port" (PORT_PORT).
     func environmentNames() throws(ProjectError) {
-        var seen: [String: String] = [:]
-        for s in services {
-            if let other = seen[EnvName.of(s.name)] {
-                throw problem(["services", s.name], "services \(other) and \(s.name) would both be \(EnvName.of(s.name))_PORT; rename one")
-            }
-            seen[EnvName.of(s.name)] = s.name
-        }
+        guard let (a, b, viewer) = PortVariable.clash(in: services) else { return }
+        let key = ["services", b.port.service] + (b.port.name == nil ? [] : ["ports"])
+        throw problem(key, "\(a.origin) and \(b.origin) would both be \(b.name)\(viewer.map { " in \($0)'s environment" } ?? ""); rename one")
     }
 }

@@ -39,8 +39,9 @@ public enum ProjectError: CarriesPortKitError, Equatable {
         case .unknownService(let name, let project, let known):
             return "\(project) has no service \"\(name)\"; its services are: \(known.joined(separator: ", "))"
         case .projectPortsShort(let project, let needed, let short, let range, let obstacles):
-            let who = obstacles.isEmpty ? "" : " (" + obstacles.map(\.description).joined(separator: "; ") + ")"
-            return "the pool \(range) cannot hold the \(needed) ports \(project) needs: no port for \(short.joined(separator: ", "))\(who); "
+            let who = obstacles.isEmpty ? "" : "; the others are taken (" + BriefList.text(obstacles.map(\.description), separator: "; ") + ")"
+            return "the pool \(range) (\(range.count) ports) cannot hold the \(needed) ports \(project) needs: "
+                + "\(needed - short.count) fit, no port for \(BriefList.text(short))\(who); "
                 + "nothing was leased or started. Release ports (portdash leases), or widen the pool with --range or [pool] in portdash.toml"
         case .serviceNotReady(let service, let port, let seconds):
             return "\(service) did not listen on port \(port) within \(secondsText(seconds)) s; stopped everything. "

@@ -41,6 +41,11 @@ public struct ProjectLeaser {
             var short: [String] = []
             var obstacles: [Obstacle] = []
             for p in ports {
+                // Once the pool is found full, only a port leased already (renewed in place) can still be had.
+                if !short.isEmpty && book.lease(for: project.key(p.service, port: p.name)) == nil {
+                    short.append(p.description)
+                    continue
+                }
                 let request = self.request(p, owner: owner, result: &result)
                 do throws(PortKitError) {
                     let grant = try pool.grant(request, in: &book, env: env)
@@ -53,7 +58,10 @@ public struct ProjectLeaser {
                 }
             }
             if !short.isEmpty {
-                throw .projectPortsShort(project: project.name, needed: ports.count, short: short, range: pool.range, obstacles: obstacles)
+                // This request's own grants are not what stands in its way: they are undone with it.
+                let own = Set(result.granted.values)
+                throw .projectPortsShort(project: project.name, needed: ports.count, short: short, range: pool.range,
+                                         obstacles: obstacles.filter { !own.contains($0.port) })
             }
             fillCommands(&book, result.granted)
             result.others = held(in: book).filter { result.granted[$0.key] == nil }

@@ -12,20 +12,12 @@ public enum ServiceEnvironment {
                                  urls: [ServicePort: String]? = nil) -> [(name: String, value: String)] {
         let urls = urls ?? ProjectURLs.alone(project, ports: ports)
         var out: [(name: String, value: String)] = []
-        if let s = service {
-            for p in [ServicePort(service: s.name)] + s.ports.map({ ServicePort(service: s.name, name: $0) }) {
-                if let port = ports[p] { out.append((EnvName.own(p), String(port))) }
-            }
+        for v in service.map(PortVariable.own) ?? [] {
+            if let port = ports[v.port] { out.append((v.name, String(port))) }
         }
-        for s in project.services {
-            for p in [ServicePort(service: s.name)] + s.ports.map({ ServicePort(service: s.name, name: $0) }) {
-                if let port = ports[p] { out.append((EnvName.shared(p), String(port))) }
-            }
-        }
-        for s in project.services {
-            for p in [ServicePort(service: s.name)] + s.ports.map({ ServicePort(service: s.name, name: $0) }) {
-                if let url = urls[p] { out.append((EnvName.url(p), url)) }
-            }
+        for v in PortVariable.everyService(project.services) {
+            let value = v.kind == .url ? urls[v.port] : ports[v.port].map { String($0) }
+            if let value { out.append((v.name, value)) }
         }
         for e in service?.env ?? [] {
             out.removeAll { $0.name == e.name }

@@ -42,6 +42,11 @@ public struct TOMLDocument: Sendable {
             let at = error.column.map { " (column \($0))" } ?? ""
             throw .badProjectFile(path: path, line: error.line, problem: "is not valid TOML: \(error.message)\(at)")
         }
+        if let line = TOMLNulEscape.line(in: text) {
+            let key = lines.key(on: line).map { $0.joined(separator: ".") + ": " } ?? ""
+            throw .badProjectFile(path: path, line: line, problem: "\(key)a string holds \\u0000 (NUL), which no command, name or value can carry "
+                + "(it would be cut short there); remove it")
+        }
     }
 
     // MARK: problems, with their lines

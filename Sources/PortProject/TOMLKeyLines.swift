@@ -42,6 +42,11 @@ public struct TOMLKeyLines: Sendable {
         return nil
     }
 
+    /// The deepest key set on `line` ("services.web.command"); nil if none is.
+    public func key(on line: Int) -> [String]? {
+        lines.filter { $0.value == line }.keys.max { ($0.count, $1.joined(separator: ".")) < ($1.count, $0.joined(separator: ".")) }
+    }
+
     private mutating func record(_ path: [String], _ line: Int) {
         for i in 1...max(1, path.count) where lines[Array(path.prefix(i))] == nil {
             lines[Array(path.prefix(i))] = line

@@ -63,6 +63,31 @@ struct DashboardTmuxTests {
         #expect(!t.screen.contains("Enter Details"))
     }
 
+    @Test("d on a lease a running process holds asks first, naming it; n keeps it, y releases it")
+    func releaseAsksFirst() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--",
+                                "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"],
+                               environment: ["PORTDASH_STATE": state], outputFile: fixture.dir + "/run.log")
+        defer { run.signal(SIGTERM); _ = run.wait() }
+        let port = range.first
+        #expect(waitUntil { fixture.cli(["wait", String(port), "--timeout", "1"], range).status == 0 })
+        let server = try #require(book().lease(on: port)?.owner?.pid)
+        let t = try start(range, width: 160)
+        t.waitFor("the service's row") { _ in t.row(port).contains("web") && t.row(port).contains("python3") }
+        t.keys("d")
+        #expect(t.waitFor(text: "Release \(port) (web)? python3 (pid \(server)) holds it and runs on without its lease"))
+        t.keys("n")
+        #expect(t.waitFor(text: "release cancelled; web keeps \(port)"))
+        #expect(book().lease(on: port)?.service == "web")
+        t.keys("d")
+        #expect(t.waitFor(text: "Release \(port) (web)?"))
+        t.keys("y")
+        #expect(t.waitFor(text: "released \(port) (web)"))
+        #expect(book().lease(on: port) == nil)
+        t.keys("q")
+    }
+
     @Test("help from the key table, details on Enter, Esc cancels a prompt, resize keeps working")
     func helpDetailsResize() throws {
         let range = TestSupport.freeRange(count: 3)

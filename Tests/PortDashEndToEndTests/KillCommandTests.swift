@@ -42,7 +42,30 @@ struct KillCommandTests {
         let r = TestSupport.runCommand([TestSupport.portdashBinary, "kill", String(range.first), "--yes"])
         #expect(r.status == 77)
         #expect(r.stderr.contains("ancestor of portdash"))
+        // Refused once, before anything: no signal promised, no look again naming the same pid.
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!r.stderr.contains("will send") && !r.stderr.contains("still held"), "\(r.stderr)")
+        #expect(r.stderr.contains("port \(range.first) stays held by it, so nothing was signalled"), "\(r.stderr)")
+        let dry = TestSupport.runCommand([TestSupport.portdashBinary, "kill", String(range.first), "--dry-run"])
+        #expect(dry.status == 77 && dry.stderr.split(separator: "\n").count == 1 && !dry.stderr.contains("would send"), "\(dry.stderr)")
         _ = l
+    }
+
+    @Test("kill of a port a running `portdash run` holds names the service and the run (pid), then kills")
+    func killRunService() throws {
+        let range = TestSupport.freeRange(count: 2)
+        let dir = TestSupport.temporaryDirectory()
+        defer { TestSupport.removeTree(dir) }
+        let env = ["PORTDASH_STATE": dir + "/leases.json", "PORTDASH_RANGE": "\(range.first)-\(range.last)"]
+        let run = ChildProcess([TestSupport.portdashBinary, "run", "api", "--", "python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"],
+                               environment: env, outputFile: dir + "/run.log")
+        defer { run.signal(SIGKILL); _ = run.wait() }
+        let port = range.first
+        #expect(waitUntil { TestSupport.runCommand([TestSupport.portdashBinary, "wait", String(port), "--timeout", "1"], environment: env).status == 0 })
+        let r = TestSupport.runCommand([TestSupport.portdashBinary, "kill", String(port), "--yes"], environment: env)
+        #expect(r.stderr.contains("portdash: port \(port) is api, run by portdash run (pid \(run.pid)); killing it ends that run and releases the lease"), "\(r.stderr)")
+        #expect(r.status == 0 && r.stderr.contains("exited after SIGTERM"), "\(r.stderr)")
+        #expect(run.wait() == 128 + SIGTERM)
     }
 
     @Test("as another user, a root process's port is reported hidden, not attempted")

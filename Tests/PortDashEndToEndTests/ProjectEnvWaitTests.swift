@@ -113,4 +113,59 @@ struct ProjectEnvWaitTests {
         let unknown = f.portdash(["wait", "nope"])
         #expect(unknown.status == 64 && unknown.stderr.contains("has no service \"nope\""))
     }
+
+    @Test("env never prints a raw control character: such values in $'…' (eval gets them back whole), JSON escaped")
+    func controlCharacters() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", #"""
+            [services.web]
+            command = "x"
+            env = { BELL = "a\u001b[31mred\u0007", LINES = "one\ntwo\rthree\ttab", QUOTE = "it's \\ back\u0085", SEP = "x\u2028y" }
+
+            """#)
+        let expected = ["BELL": "a\u{1B}[31mred\u{07}", "LINES": "one\ntwo\rthree\ttab", "QUOTE": "it's \\ back\u{85}", "SEP": "x\u{2028}y"]
+        func isRaw(_ u: Unicode.Scalar) -> Bool { (u.value < 0x20 && u != "\n") || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 }
+        for args in [["env", "web"], ["env", "web", "--export"], ["env", "web", "--json"]] {
+            let r = f.portdash(args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(!r.stdout.unicodeScalars.contains(where: isRaw), "\(args): \(r.stdout.debugDescription)")
+        }
+        #expect(f.portdash(["env", "web", "--export"]).stdout.contains(#"export BELL=$'a\e[31mred\x07'"#))
+        // What eval makes of it is the value itself.
+        let names = expected.keys.sorted()
+        let script = #"eval "$("$0" env web --export --range "$1")" && printf '%s\0' "# + names.map { "\"$\($0)\"" }.joined(separator: " ")
+        let r = TestSupport.runCommand(["bash", "-c", script, TestSupport.portdashBinary, "\(f.range.first)-\(f.range.last)"],
+                                       environment: f.environment, directory: f.dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init) == names.map { expected[$0]! })
+        struct Variables: Decodable { let variables: [String: String] }
+        let json = try JSONDecoder().decode(Variables.self, from: Data(f.portdash(["env", "web", "--json"]).stdout.utf8))
+        for (name, value) in expected { #expect(json.variables[name] == value, "\(name)") }
+    }
+
+    @Test("release NAME inside a checkout releases that checkout's service (web, web.debug); outside it, the lease by name alone")
+    func releaseInCheckout() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", Self.project)
+        #expect(f.portdash(["env"]).status == 0)
+        let outside = TestSupport.temporaryDirectory("portdash-elsewhere")
+        defer { TestSupport.removeTree(outside) }
+        #expect(f.portdash(["lease", "web"], in: outside).status == 0)  // a lease by name alone, beside the project's web
+        let web = try #require(try f.leases().first { $0.service == "web" && $0.project != nil && $0.project?.portName == nil })
+        let r = f.portdash(["release", "web"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("released \(web.port) (web · "), "\(r.stderr)")
+        var left = try f.leases()
+        #expect(!left.contains { $0.service == "web" && $0.project != nil && $0.project?.portName == nil })
+        #expect(left.contains { $0.service == "web" && $0.project == nil })
+        #expect(left.contains { $0.service == "web" && $0.project?.portName == "debug" })
+        #expect(f.portdash(["release", "web.debug"]).status == 0)
+        left = try f.leases()
+        #expect(!left.contains { $0.service == "web" && $0.project != nil })
+        // Once the checkout's web holds nothing, the name alone is meant, here as elsewhere.
+        let plain = f.portdash(["release", "web"])
+        #expect(plain.status == 0 && plain.stderr.contains("(web)"), "\(plain.stderr)")
+        #expect(try f.leases().contains { $0.service == "api" })
+        #expect(f.portdash(["release", "web"]).status == 66)
+    }
 }

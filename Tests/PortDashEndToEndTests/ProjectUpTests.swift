@@ -103,6 +103,39 @@ struct ProjectUpTests {
         #expect(f.book().leases.isEmpty)
     }
 
+    @Test("kill of a port a service of `up` holds: names the service, its checkout and the up (pid), and the gentler portdash stop")
+    func killNamesUpService() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", "[services.web]\ncommand = \"python3 server.py\"\n")
+        f.write("server.py", ProjectFixture.server)
+        let up = f.up()
+        #expect(up.waitFor("web | listening on"))
+        let port = try #require(try f.leases().first { $0.service == "web" }?.port)
+        let r = f.portdash(["kill", String(port), "--dry-run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("portdash: port \(port) is web of "), "\(r.stderr)")
+        #expect(r.stderr.contains(", run by portdash up (pid \(up.child.pid)); to that up this is a crash"), "\(r.stderr)")
+        #expect(r.stderr.contains("portdash stop web in "), "\(r.stderr)")
+        #expect(r.stderr.contains("would send SIGTERM"), "\(r.stderr)")
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT)
+    }
+
+    @Test("a service killed by a signal: named once as a signal (SIGPIPE (signal 13)), never \"signal signal\"; up exits 128+13")
+    func serviceKilledBySignal() throws {
+        let f = ProjectFixture()
+        f.write("portdash.toml", """
+            [services.job]
+            command = "kill -PIPE $$"
+            ready = "none"
+
+            """)
+        let up = f.up()
+        #expect(up.wait() == 128 + SIGPIPE)
+        #expect(up.log.contains("job ended on its own, killed by SIGPIPE (signal 13)"), "\(up.log)")
+        #expect(!up.log.contains("signal signal"), "\(up.log)")
+    }
+
     @Test("a service that never listens: stopped at --timeout with one line naming it, exit 69")
     func readinessTimeout() throws {
         let f = ProjectFixture()
@@ -150,7 +183,27 @@ struct ProjectUpTests {
         f.write("portdash.toml", Self.twoServices)
         let r = f.portdash(["up"])
         #expect(r.status == 69)
-        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("cannot hold the 3 ports") && r.stderr.contains("no port for web.debug"))
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("cannot hold the 3 ports") && r.stderr.contains("2 fit, no port for web.debug"))
+        // The two ports this request took on the way are undone with it: not who holds the pool.
+        #expect(!r.stderr.contains("leased to"), "\(r.stderr)")
         #expect(f.book().leases.isEmpty)
+    }
+
+    @Test("the pool too small for 15,000 services: one short line (… and N more), said within seconds, nothing leased")
+    func poolTooSmallForThousands() throws {
+        let f = ProjectFixture(ports: 3)
+        // One port of the pool leased to someone else: that one is named.
+        let held = f.portdash(["lease", "db"])
+        #expect(held.status == 0, "\(held.stderr)")
+        f.write("portdash.toml", (0..<15_000).map { "[services.s\($0)]\ncommand = \"x\"\n" }.joined())
+        let started = monotonicSeconds()
+        let r = f.portdash(["env"])
+        let seconds = monotonicSeconds() - started
+        #expect(r.status == 69, "\(r.stderr.prefix(500))")
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.utf8.count < 600, "\(r.stderr.utf8.count) bytes: \(r.stderr.prefix(800))")
+        #expect(r.stderr.contains("cannot hold the 15000 ports") && r.stderr.contains("2 fit, no port for s2, s3, s4, s5, s6 and 14993 more"), "\(r.stderr.prefix(800))")
+        #expect(r.stderr.contains("is leased to db") && !r.stderr.contains("leased to s0") && !r.stderr.contains("leased to s1"), "\(r.stderr.prefix(800))")
+        #expect(seconds < 10, "took \(seconds) s")
+        #expect(f.book().leases.map(\.service) == ["db"])
     }
 }

@@ -41,6 +41,31 @@ struct KeyHandlingTests {
         #expect(s.message?.text.contains("no lease") == true)
     }
 
+    @Test("d on a lease a running process holds asks first, naming it; y releases, any other key (Enter too) is no")
+    func releaseAsks() throws {
+        var s = try UIFixtures.state()
+        s.select(0)  // 5000: leased to api, held by python3 (pid 100)
+        let asked = KeyBindings.handle(.char("d"), &s, layout: layout)
+        #expect(asked.command == nil && asked.flags.contains(.dropTypeAhead))
+        guard case .confirmRelease(5000, let label, let holder) = s.mode else { Issue.record("\(s.mode)"); return }
+        #expect(label == "api" && holder == "python3 (pid 100)")
+        let screen = UIFixtures.renderer.render(s, width: 160, height: 32).grid.text
+        #expect(screen.contains("Release 5000 (api)? python3 (pid 100) holds it and runs on without its lease. y: release, any other key: no"))
+        for no in [Key.enter, .char("n"), .escape, .char("d"), .char(" ")] {
+            s.mode = .confirmRelease(port: 5000, label: "api", holder: holder)
+            #expect(KeyBindings.handle(no, &s, layout: layout).command == nil, "\(no)")
+            #expect(s.mode == .normal && s.message?.text == "release cancelled; api keeps 5000")
+        }
+        s.mode = .confirmRelease(port: 5000, label: "api", holder: holder)
+        #expect(KeyBindings.handle(.char("y"), &s, layout: layout, typedAhead: true).command == nil)
+        #expect(s.mode == .normal)
+        _ = KeyBindings.handle(.char("d"), &s, layout: layout)
+        #expect(KeyBindings.handle(.char("y"), &s, layout: layout).command == .release(port: 5000))
+        // A lease nothing holds is released at once, as before.
+        s.select(9)  // 5009: web, idle
+        #expect(KeyBindings.handle(.char("d"), &s, layout: layout).command == .release(port: 5009))
+    }
+
     @Test("the mouse wheel moves the selection")
     func wheel() throws {
         var s = try UIFixtures.state()

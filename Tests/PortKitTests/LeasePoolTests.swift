@@ -52,6 +52,18 @@ struct LeasePoolTests {
         #expect(env.probed == [5000])  // the first free port is the first one probed
     }
 
+    @Test("a full pool of 1,024 ports: the message names five holders, then how many more")
+    func exhaustedBriefly() throws {
+        let wide = LeasePool(range: PortRange(uncheckedFirst: 20000, last: 21023))
+        let env = FakeEnvironment()
+        for p in wide.range.ports { env.hold(p, by: "srv", pid: Int32(p)) }
+        var book = LeaseBook()
+        #expect { try wide.grant(LeaseRequest(service: "web"), in: &book, env: env) } throws: { e in
+            let text = "\(e)"
+            return text.contains("20004 busy: srv (pid 20004) and 1019 more)") && !text.contains("20005") && text.utf8.count < 300
+        }
+    }
+
     @Test("asking again renews the same port and extends its lifetime")
     func renewal() throws {
         let env = FakeEnvironment()

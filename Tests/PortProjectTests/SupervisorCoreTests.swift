@@ -65,6 +65,19 @@ struct SupervisorCoreTests {
         #expect(!c.isRunning("web") && c.isRunning("api"))
     }
 
+    @Test("a service a signal ended is said with the signal's name and number, the word \"signal\" once")
+    func endedBySignal() {
+        var c = core(keepGoing: true)
+        running(&c)
+        _ = c.handle(.emptied("web"))
+        let out = c.handle(.exited("web", .signaled(SIGPIPE)))
+        #expect(says(out, "web ended on its own, killed by SIGPIPE (signal 13)"), "\(out)")
+        #expect(!says(out, "signal signal"))
+        #expect(ExitStatus.signaled(SIGPIPE).ending == "was killed by SIGPIPE (signal 13)")
+        #expect(ExitStatus.signaled(__libc_current_sigrtmin() + 2).description.hasPrefix("SIGRTMIN+2 (signal "))
+        #expect(signalName(SIGCHLD) == "SIGCHLD" && signalName(SIGWINCH) == "SIGWINCH" && signalName(200) == "signal 200")
+    }
+
     @Test("--keep-going: the others run on; up finishes when the last group empties, with the first failure")
     func keepGoing() {
         var c = core(keepGoing: true)

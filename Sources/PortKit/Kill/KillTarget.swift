@@ -41,16 +41,16 @@ public enum KillOutcome: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// "SIGTERM", "SIGPIPE", "SIGRTMIN+2": the name signal(7) gives the number;
+/// "signal 99" only for a number Linux has no name for.
 public func signalName(_ sig: Int32) -> String {
-    switch sig {
-    case SIGTERM: return "SIGTERM"
-    case SIGKILL: return "SIGKILL"
-    case SIGINT: return "SIGINT"
-    case SIGHUP: return "SIGHUP"
-    case SIGQUIT: return "SIGQUIT"
-    case SIGUSR1: return "SIGUSR1"
-    default: return "signal \(sig)"
-    }
+    let names = ["HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
+                 "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
+                 "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS"]  // 1…31, signal(7)'s x86/arm order
+    if sig >= 1 && Int(sig) <= names.count { return "SIG" + names[Int(sig) - 1] }
+    let rtmin = Int32(__libc_current_sigrtmin()), rtmax = Int32(__libc_current_sigrtmax())
+    if sig >= rtmin && sig <= rtmax { return sig == rtmin ? "SIGRTMIN" : "SIGRTMIN+\(sig - rtmin)" }
+    return "signal \(sig)"
 }
 
 func formatSeconds(_ s: Double) -> String {

@@ -132,10 +132,10 @@ public struct ProcessKiller: Sendable {
             }
         }
 
-        /// True once the process is gone (or is a zombie: it no longer holds its sockets).
+        /// True once the process is gone (or is a zombie with no thread left: it no longer holds its sockets).
         func isGone() -> Bool {
             guard let st = reader.stat(target.pid) else { return true }
-            return st.startTime != target.startTime || st.state == "Z" || st.state == "X"
+            return st.startTime != target.startTime || st.hasEnded
         }
 
         /// Waits until every handle's process is gone or `timeout` passes,

@@ -104,11 +104,17 @@ public struct LeasePool: Sendable {
     }
 
     /// Ends the lease of a service name, or of a port ("5003"). The name keeps
-    /// the port as its preference for next time.
-    public func release(_ target: String, in book: inout LeaseBook) throws(PortKitError) -> Lease {
+    /// the port as its preference for next time. `checkout` maps a name to
+    /// the key of the current checkout's service of that name ("web",
+    /// "web.debug"), if there is one: inside a project, `release web` means
+    /// that checkout's web while it holds a lease, else the lease by name alone.
+    public func release(_ target: String, in book: inout LeaseBook,
+                        checkout: (String) -> LeaseKey? = { _ in nil }) throws(PortKitError) -> Lease {
         let lease: Lease?
         if let port = UInt16(target) {
             lease = book.lease(on: port)
+        } else if let key = checkout(target), let own = book.lease(for: key) {
+            lease = own
         } else {
             if let why = ServiceName.problem(target) { throw .invalidName(problem: why) }
             lease = book.lease(for: target)

@@ -19,7 +19,7 @@ public enum TerminalText {
         return out
     }
 
-    static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+    public static func needsEscape(_ u: Unicode.Scalar) -> Bool {
         let v = u.value
         return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
             || invisible.contains(v)

@@ -18,11 +18,19 @@ public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// "status 3", "signal SIGTERM".
+    /// "status 3", "SIGPIPE (signal 13)".
     public var description: String {
         switch self {
         case .exited(let c): return "status \(c)"
-        case .signaled(let s): return "signal \(signalName(s))"
+        case .signaled(let s): return signalName(s).hasPrefix("SIG") ? "\(signalName(s)) (signal \(s))" : signalName(s)
+        }
+    }
+
+    /// How it ended, as a sentence's verb: "exited with status 3", "was killed by SIGPIPE (signal 13)".
+    public var ending: String {
+        switch self {
+        case .exited: return "exited with \(self)"
+        case .signaled: return "was killed by \(self)"
         }
     }
 }

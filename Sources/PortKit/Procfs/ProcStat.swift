@@ -19,13 +19,20 @@ public struct ProcStat: Sendable, Equatable {
     /// field 5: pgrp, the process group; field 6: session.
     public let pgrp: Int32
     public let session: Int32
+    /// field 20: num_threads, the zombie main thread of a process included.
+    public let threads: Int
 
     public init(pid: Int32, comm: String, state: Character, ppid: Int32, utime: UInt64, stime: UInt64, startTime: UInt64,
-                pgrp: Int32 = 0, session: Int32 = 0) {
+                pgrp: Int32 = 0, session: Int32 = 0, threads: Int = 1) {
         self.pid = pid; self.comm = comm; self.state = state; self.ppid = ppid
         self.utime = utime; self.stime = stime; self.startTime = startTime
-        self.pgrp = pgrp; self.session = session
+        self.pgrp = pgrp; self.session = session; self.threads = threads
     }
+
+    /// Gone but not yet reaped: a zombie (Z) or dead (X) with no thread
+    /// left. A main thread that exited while others run on shows Z too, but
+    /// its process lives (and holds its sockets).
+    public var hasEnded: Bool { (state == "Z" || state == "X") && threads <= 1 }
 
     public static func parse(_ bytes: [UInt8], file: String) throws(PortKitError) -> ProcStat {
         let text = { String(decoding: bytes.prefix(200), as: UTF8.self) }
@@ -55,6 +62,7 @@ public struct ProcStat: Sendable, Equatable {
             ppid: Int32(truncatingIfNeeded: ppid),
             utime: try field(14, "utime"), stime: try field(15, "stime"),
             startTime: try field(22, "starttime"),
-            pgrp: Int32(truncatingIfNeeded: try field(5, "pgrp")), session: Int32(truncatingIfNeeded: try field(6, "session")))
+            pgrp: Int32(truncatingIfNeeded: try field(5, "pgrp")), session: Int32(truncatingIfNeeded: try field(6, "session")),
+            threads: Int(min(try field(20, "num_threads"), 1 << 30)))
     }
 }

@@ -34,10 +34,11 @@ public struct ProcessReader: Sendable {
     }
 
     /// Is this exact process (pid and start time, field 22) still running?
-    /// A zombie no longer counts: it holds no sockets and will never listen.
+    /// A zombie no longer counts: it holds no sockets and will never listen
+    /// (unless only its main thread has ended: ProcStat.hasEnded).
     public func isRunning(_ p: ProcessStamp) -> Bool {
         guard let stat = stat(p.pid) else { return false }
-        return stat.startTime == p.startTime && stat.state != "Z"
+        return stat.startTime == p.startTime && !stat.hasEnded
     }
 
     /// Is the owner alive? A group owner is while its group holds a

@@ -6,7 +6,14 @@ import Glibc
 public struct FDRef: Sendable, Hashable {
     public let pid: Int32
     public let fd: Int32
-    public init(pid: Int32, fd: Int32) { self.pid = pid; self.fd = fd }
+    /// The thread whose table showed it, when /proc/PID/fd did not: a
+    /// process whose main thread has exited (pthread_exit) keeps its
+    /// descriptors, but they are listed only under /proc/PID/task/TID/fd.
+    public let thread: Int32?
+    public init(pid: Int32, fd: Int32, thread: Int32? = nil) { self.pid = pid; self.fd = fd; self.thread = thread }
+
+    /// "PID/fd/FD" or "PID/task/TID/fd/FD", relative to /proc.
+    var linkPath: String { thread.map { "\(pid)/task/\($0)/fd/\(fd)" } ?? "\(pid)/fd/\(fd)" }
 }
 
 /// Finds which processes hold which socket inodes by reading the links in
@@ -88,7 +95,7 @@ public struct SocketOwners: Sendable {
     /// readlinkat, which is what lets the dashboard skip full walks.
     public func verify(_ ref: FDRef, inode: UInt64, procfd: FileDescriptor) -> Bool {
         var buf = [CChar](repeating: 0, count: 64)
-        let path = "\(ref.pid)/fd/\(ref.fd)"
+        let path = ref.linkPath
         let read = buf.withUnsafeMutableBufferPointer { b in
             path.withCString { Syscalls.readLink(at: procfd, $0, into: b.baseAddress!, capacity: b.count) }
         }
@@ -104,12 +111,12 @@ public struct SocketOwners: Sendable {
 
     /// Reads each /proc/PID/fd with getdents64 into one reused buffer and
     /// readlinkat on each entry relative to that directory's descriptor.
-    /// struct linux_dirent64: d_ino(0, 8) d_off(8, 8) d_reclen(16, 2) d_type(18, 1) d_name(19…).
+    /// A process whose fd directory lists nothing is looked at once more
+    /// through its threads (`threads`): only then, so the usual walk costs
+    /// nothing extra.
     private func walk(_ pids: ArraySlice<Int32>, procfd: FileDescriptor, inodes: Set<UInt64>, into out: inout Partial) {
-        let dents = UnsafeMutableRawPointer.allocate(byteCount: 32 * 1024, alignment: 8)
-        defer { dents.deallocate() }
-        let link = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
-        defer { link.deallocate() }
+        var buffers = WalkBuffers()
+        defer { buffers.deallocate() }
         let path = UnsafeMutablePointer<CChar>.allocate(capacity: 32)
         defer { path.deallocate() }
         for pid in pids {
@@ -123,31 +130,77 @@ public struct SocketOwners: Sendable {
                 while n > 0 { n -= 1; path[len] = CChar(bitPattern: d[n]); len += 1 }
             }
             path[len] = 47; path[len + 1] = 102; path[len + 2] = 100; path[len + 3] = 0  // "/fd"
-            let dir: FileDescriptor
-            switch Syscalls.openDirectory(at: procfd, path) {
-            case .success(let d): dir = d
-            case .failure(.permissionDenied), .failure(.notPermitted): out.unreadable.append(pid); continue
-            case .failure: continue  // ENOENT/ESRCH: the process exited under us
+            switch links(at: procfd, path, pid: pid, thread: nil, inodes: inodes, buffers: &buffers, into: &out) {
+            case nil: out.unreadable.append(pid)
+            case 0?: threads(of: pid, procfd: procfd, inodes: inodes, buffers: &buffers, into: &out)
+            default: break
             }
-            defer { try? dir.close() }
-            while case .success(let n) = Syscalls.directoryEntries(dir, into: dents, capacity: 32 * 1024), n > 0 {
-                var off = 0
-                while off < n {
-                    let rec = dents + off
-                    let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
-                    let type = rec.load(fromByteOffset: 18, as: UInt8.self)
-                    off += reclen
-                    if type != UInt8(DT_LNK) { continue }  // "." and ".."
-                    let name = (rec + 19).assumingMemoryBound(to: CChar.self)
-                    // A socket link is "socket:[N]": at least 10 bytes.
-                    guard case .success(let r) = Syscalls.readLink(at: dir, name, into: link, capacity: 64), r >= 10 else { continue }
-                    let inode = link.withMemoryRebound(to: UInt8.self, capacity: r) {
-                        SocketOwners.socketInode(UnsafeBufferPointer(start: $0, count: r))
-                    }
-                    guard inode != 0, inodes.contains(inode) else { continue }
-                    out.holders[inode, default: []].append(FDRef(pid: pid, fd: Int32(atoi(name))))
+        }
+    }
+
+    /// Reads the socket links of one fd directory (`path` relative to
+    /// `procfd`) into `out`. Returns how many links it lists (0 also when
+    /// it vanished: the process exited under us), nil when it may not be read.
+    private func links(at procfd: FileDescriptor, _ path: UnsafePointer<CChar>, pid: Int32, thread: Int32?, inodes: Set<UInt64>,
+                       buffers: inout WalkBuffers, into out: inout Partial) -> Int? {
+        let dir: FileDescriptor
+        switch Syscalls.openDirectory(at: procfd, path) {
+        case .success(let d): dir = d
+        case .failure(.permissionDenied), .failure(.notPermitted): return nil
+        case .failure: return 0  // ENOENT/ESRCH: the process exited under us
+        }
+        defer { try? dir.close() }
+        var count = 0
+        let dents = buffers.dents, link = buffers.link
+        while case .success(let n) = Syscalls.directoryEntries(dir, into: dents, capacity: WalkBuffers.dentsSize), n > 0 {
+            var off = 0
+            while off < n {
+                // struct linux_dirent64: d_ino(0, 8) d_off(8, 8) d_reclen(16, 2) d_type(18, 1) d_name(19…).
+                let rec = dents + off
+                let reclen = Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                let type = rec.load(fromByteOffset: 18, as: UInt8.self)
+                off += reclen
+                if type != UInt8(DT_LNK) { continue }  // "." and ".."
+                count += 1
+                let name = (rec + 19).assumingMemoryBound(to: CChar.self)
+                // A socket link is "socket:[N]": at least 10 bytes.
+                guard case .success(let r) = Syscalls.readLink(at: dir, name, into: link, capacity: 64), r >= 10 else { continue }
+                let inode = link.withMemoryRebound(to: UInt8.self, capacity: r) {
+                    SocketOwners.socketInode(UnsafeBufferPointer(start: $0, count: r))
                 }
+                guard inode != 0, inodes.contains(inode) else { continue }
+                out.holders[inode, default: []].append(FDRef(pid: pid, fd: Int32(atoi(name)), thread: thread))
             }
+        }
+        return count
+    }
+
+    /// A process whose /proc/PID/fd is empty: its main thread may have
+    /// exited while others run on, and the descriptors they share are then
+    /// listed only under /proc/PID/task/TID/fd. The first other thread that
+    /// lists any is read (threads share one table); a kernel thread or a
+    /// plain zombie has no other thread, so this costs one directory read.
+    private func threads(of pid: Int32, procfd: FileDescriptor, inodes: Set<UInt64>, buffers: inout WalkBuffers, into out: inout Partial) {
+        let tasks: FileDescriptor
+        guard case .success(let d) = "\(pid)/task".withCString({ Syscalls.openDirectory(at: procfd, $0) }) else { return }
+        tasks = d
+        var tids: [Int32] = []
+        while case .success(let n) = Syscalls.directoryEntries(tasks, into: buffers.dents, capacity: WalkBuffers.dentsSize), n > 0 {
+            var off = 0
+            while off < n {
+                let rec = buffers.dents + off
+                off += Int(rec.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                let tid = atoi((rec + 19).assumingMemoryBound(to: CChar.self))
+                if tid > 0 && tid != pid { tids.append(tid) }
+            }
+        }
+        try? tasks.close()
+        for tid in tids {
+            let listed = "\(pid)/task/\(tid)/fd".withCString {
+                links(at: procfd, $0, pid: pid, thread: tid, inodes: inodes, buffers: &buffers, into: &out)
+            }
+            if listed == nil { out.unreadable.append(pid); return }
+            if listed! > 0 { return }
         }
     }
 
@@ -171,6 +224,15 @@ extension SocketOwners.Result {
         unreadable.formUnion(p.unreadable)
         for (inode, refs) in p.holders { holders[inode, default: []].append(contentsOf: refs) }
     }
+}
+
+/// The walk's scratch space, allocated once per thread of the walk.
+private struct WalkBuffers {
+    static let dentsSize = 32 * 1024
+    let dents = UnsafeMutableRawPointer.allocate(byteCount: dentsSize, alignment: 8)
+    let link = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
+
+    func deallocate() { dents.deallocate(); link.deallocate() }
 }
 
 private struct SendableBuffer<T>: @unchecked Sendable {

@@ -62,13 +62,19 @@ extension SupervisorCore {
             services[n]?.attempts = attempt
             let delay = RestartPolicy.backoff(attempt: attempt)
             services[n]?.state = .backingOff(until: now + delay)
-            return [.say("\(n) exited on its own with \(status); restarting in \(secondsText(delay)) s (restart = \"\(policy.rawValue)\", attempt \(attempt))")]
+            return [.say("\(n) \(Self.onItsOwn(status)); restarting in \(secondsText(delay)) s (restart = \"\(policy.rawValue)\", attempt \(attempt))")]
         }
         services[n]?.state = .ended(status)
         let blocked = order.contains { d in dependsOn[d]?.contains(n) == true && services[d]?.state == .waiting }
-        var out: [SupervisorAction] = [.say("\(n) exited on its own with \(status)")]
+        var out: [SupervisorAction] = [.say("\(n) \(Self.onItsOwn(status))")]
         if stopping == nil && (!settings.keepGoing || blocked) { out += stopAll(code: status.code) }
         return out
+    }
+
+    /// "exited on its own with status 2", "ended on its own, killed by SIGPIPE (signal 13)".
+    static func onItsOwn(_ status: ExitStatus) -> String {
+        if case .exited = status { return "exited on its own with \(status)" }
+        return "ended on its own, killed by \(status)"
     }
 
     mutating func signalled(_ sig: Int32) -> [SupervisorAction] {
