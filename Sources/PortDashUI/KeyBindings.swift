@@ -106,7 +106,7 @@ public enum KeyBindings {
             s.confirmArmed = false
             return Reaction([.redraw, .dropTypeAhead])
         },
-        Binding(keys: [.char("R")], help: "restart its service (run by a portdash up)", footer: nil, deliberate: true) { s, _ in
+        Binding(keys: [.char("R")], help: "restart its up's service", footer: nil, deliberate: true) { s, _ in
             guard let lease = s.selectedReport?.lease, let project = lease.project, lease.owner?.supervisor != nil,
                   s.selectedReport?.leftByKilledSupervisor == false else {
                 s.message = ("\(s.selectedPort) is not a service of a running portdash up: nothing to restart", .error)
