@@ -36,6 +36,7 @@ print("moved %.1f other %.1f" % (run(target), run(other)), flush=True)
 '''
 
 NODE = "require('http').createServer((q, r) => r.end('ok')).listen(+process.argv[1], '127.0.0.1')"
+MARKER = f"bench-binds-{os.getpid()}"
 
 
 def env(d):
@@ -83,6 +84,8 @@ def served(argv, port, d, seconds):
     finally:
         os.killpg(p.pid, 15)
         p.wait()
+        # pasta's child lives in namespaces of its own, out of our process group's reach.
+        subprocess.run(["pkill", "-KILL", "-f", MARKER])  # as init of its pid namespace it ignores TERM
         time.sleep(0.3)
 
 
@@ -110,9 +113,9 @@ def main():
         for r in range(o.rounds):
             for i, kind in enumerate(web):
                 port = o.base + 200 + 4 * (3 * r + i)  # fresh: TIME_WAIT keeps a used port from a clean bind probe
-                argv = {"no filter": [node, "-e", NODE, str(port)],
-                        "run --binds": [exe, "run", "--range", f"{port}-{port + 1}", "w", "--binds", "7000", "--", node, "-e", NODE, "7000"],
-                        "pasta -t": [pasta, *runas, "--config-net", "-q", "-f", "-t", f"{port}:7000", "--", node, "-e", NODE, "7000"] if pasta else None}[kind]
+                argv = {"no filter": [node, "-e", NODE, str(port), MARKER],
+                        "run --binds": [exe, "run", "--range", f"{port}-{port + 1}", "w", "--binds", "7000", "--", node, "-e", NODE, "7000", MARKER],
+                        "pasta -t": [pasta, *runas, "--config-net", "-q", "-f", "-t", f"{port}:7000", "--", node, "-e", NODE, "7000", MARKER] if pasta else None}[kind]
                 if argv:
                     web[kind].append(served(argv, port, d, o.seconds))
         for kind, xs in web.items():

@@ -332,4 +332,26 @@ struct KeyHandlingTests {
         #expect(s.mode == .normal && s.message?.text.contains("outside") == true)
         #expect(KeyBindings.handle(.char("d"), &s, layout: layout).command == nil)
     }
+
+    @Test("a lease whose program binds a hard-coded port: the row and the details pane say it")
+    func bindsShown() throws {
+        var web = Lease(service: "web", port: 5009, kind: .lease, granted: 1_794_990_000, expires: 1_795_003_600, ttl: 3600,
+                        project: LeaseProject(root: "/src/shop", name: "shop@feature-x"))
+        web.binds = 3000
+        var s = DashboardState(range: UIFixtures.range, statePath: "/tmp/leases.json", interval: 1)
+        s.apply(try UIFixtures.snapshot(leases: [web]), scanSeconds: 0.001)
+        s.select(s.rows.firstIndex { $0.port == 5009 } ?? 0)
+        s.showDetails = true
+        let text = UIFixtures.renderer.render(s, width: 160, height: 40).grid.text
+        #expect(text.contains("web · shop@feature-x binds 3000"), "\(text)")
+        #expect(text.contains("binds 3000: its program binds 3000 itself"), "\(text)")
+    }
+
+    @Test("R: a port of a running up's service asks that up; any other port says why not, and asks nothing")
+    func restartKey() throws {
+        var s = try UIFixtures.state()
+        s.select(s.rows.firstIndex { $0.port == 5009 } ?? 0)  // web: a lease with no up behind it
+        #expect(KeyBindings.handle(.char("R"), &s, layout: layout).command == nil)
+        #expect(s.message?.text.contains("is not a service of a running portdash up") == true)
+    }
 }
