@@ -275,4 +275,51 @@ struct BindsTests {
         up.interrupt()
         #expect(up.wait() == 128 + SIGINT)
     }
+
+    /// Runs its arguments where seccomp(2) fails with EPERM, as under a
+    /// container profile that forbids it.
+    static let noSeccomp = """
+        #include <errno.h>
+        #include <linux/filter.h>
+        #include <linux/seccomp.h>
+        #include <stddef.h>
+        #include <sys/prctl.h>
+        #include <sys/syscall.h>
+        #include <unistd.h>
+        int main(int argc, char **argv) {
+            struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            };
+            struct sock_fprog prog = { .len = 4, .filter = code };
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return 120;
+            execv(argv[1], argv + 1);
+            return 121;
+        }
+
+        """
+
+    @Test("where seccomp(2) is forbidden: run --binds and up with binds exit 69 with one line, nothing started, no lease",
+          .enabled(if: access("/usr/bin/cc", X_OK) == 0, "no C compiler (/usr/bin/cc) to build the wrapper that forbids seccomp"))
+    func seccompForbidden() throws {
+        let f = ProjectFixture(ports: 2)
+        f.write("noseccomp.c", Self.noSeccomp)
+        let wrapper = f.dir + "/noseccomp"
+        let cc = TestSupport.runCommand(["/usr/bin/cc", "-O1", "-o", wrapper, f.dir + "/noseccomp.c"])
+        try #require(cc.status == 0, "cc: \(cc.stderr)")
+        let marker = "never-started-\(getpid())"
+        let range = "\(f.range.first)-\(f.range.last)"
+        let run = TestSupport.runCommand([wrapper, TestSupport.portdashBinary, "run", "--range", range, "s", "--binds", "7000", "--",
+                                          "sleep", "100", marker], environment: f.environment, directory: f.dir)
+        #expect(run.status == 69, "\(run.status) \(run.stderr)")
+        #expect(run.stderr.contains("seccomp user notification is unavailable") && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        f.write("portdash.toml", "[services.web]\ncommand = \"sleep 100 \(marker)\"\nbinds = 3000\n")
+        let up = TestSupport.runCommand([wrapper, TestSupport.portdashBinary, "up", "--range", range], environment: f.environment, directory: f.dir)
+        #expect(up.status == 69, "\(up.status) \(up.stderr)")
+        #expect(up.stderr.contains("seccomp user notification is unavailable"), "\(up.stderr)")
+        #expect(processes(marked: marker).isEmpty)
+        #expect(f.book().leases.isEmpty)
+    }
 }

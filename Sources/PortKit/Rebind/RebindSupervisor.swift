@@ -49,7 +49,7 @@ public enum RebindSupervisor {
 
     /// The address argument (args 1 and 2 of both calls), nil when unreadable.
     static func address(of call: pd_notification) -> [UInt8]? {
-        let length = min(Int(call.args.2), maxAddress)
+        let length = min(Int(UInt32(truncatingIfNeeded: call.args.2)), maxAddress)  // socklen_t: 32 bits
         guard length >= 2 else { return nil }
         var bytes = [UInt8](repeating: 0, count: length)
         let got = bytes.withUnsafeMutableBytes { pd_read_memory(call.pid, call.args.1, $0.baseAddress, length) }
@@ -63,7 +63,9 @@ public enum RebindSupervisor {
         guard pidfd >= 0 else { return ESRCH }
         defer { close(pidfd) }
         guard pd_notif_valid(listener, call.id) != 0 else { return ESRCH }  // gone; the answer is not delivered
-        guard let fd = Int32(exactly: call.args.0).map({ pd_pidfd_getfd(pidfd, $0) }), fd >= 0 else { return errno == EBADF ? EBADF : EPERM }
+        // An int argument: only the low 32 bits of the register are the caller's (seccomp_data args are raw registers).
+        let fd = pd_pidfd_getfd(pidfd, Int32(truncatingIfNeeded: call.args.0))
+        guard fd >= 0 else { return errno == EBADF ? EBADF : EPERM }
         defer { close(fd) }
         let result = address.withUnsafeBytes { raw in
             let sa = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), length = socklen_t(raw.count)

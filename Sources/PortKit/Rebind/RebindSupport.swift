@@ -44,15 +44,18 @@ public enum RebindSupport {
         return nil
     }
 
-    /// Starts /bin/true under the filter: the whole path a service takes.
+    /// Starts `/bin/sh -c :` (what every service is started through) under
+    /// the filter: the whole path a service takes.
     static func probe() -> String? {
-        var request = SpawnRequest(argv: ["/bin/true"], environment: [])
+        var request = SpawnRequest(argv: ["/bin/sh", "-c", ":"], environment: [])
         request.nullInput = true
         request.rebind = RebindRules(binds: [:], connects: [:])
         switch ChildSpawn.spawn(request) {
-        case .failure(let f):
+        case .failure(let f) where f.step == .seccomp:
             return "cannot move hard-coded ports: seccomp user notification is unavailable here (\(errnoText(f.errno))); "
                 + "binds needs Linux 5.9 or later built with CONFIG_SECCOMP_FILTER, and a container that allows seccomp(2)"
+        case .failure(let f):
+            return "cannot move hard-coded ports: " + f.description(command: "/bin/sh", directory: nil)
         case .success(let pid):
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
