@@ -28,6 +28,10 @@
 #define SYS_process_vm_readv 310
 #endif
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 #if defined(__x86_64__)
 #define PD_AUDIT_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -43,7 +47,8 @@ static inline long pd_nr_connect(void) { return SYS_connect; }
 /// In the child, after fork and before exec (async-signal-safe calls only):
 /// sets no_new_privs (what an unprivileged seccomp filter needs), installs
 /// a filter that hands bind and connect of this architecture to a
-/// listener, and returns the listener's descriptor; -1 with errno.
+/// listener, and returns the listener's descriptor; -1 with errno (EBUSY:
+/// a filter with a listener is there already, one per process tree).
 /// Another architecture's calls (a 32-bit program) are let through as
 /// they are.
 static inline int pd_seccomp_listen(void) {
@@ -59,7 +64,13 @@ static inline int pd_seccomp_listen(void) {
     };
     struct sock_fprog prog = { .len = (unsigned short)(sizeof code / sizeof code[0]), .filter = code };
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    /* Killable waits (5.19): a signal to the caller while we answer does not
+       make the kernel restart the call behind our back (a second bind of a
+       bound socket: EINVAL). Older kernels refuse the flag: without it. */
+    int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                          SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (fd < 0 && errno == EINVAL) fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    return fd;
 }
 
 /// Sends one descriptor over a unix socket (SCM_RIGHTS). 0, or -1 with errno.

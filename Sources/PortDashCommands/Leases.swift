@@ -35,7 +35,7 @@ struct Leases: ParsableCommand {
                 if let g = o.group { return "cgroup \(g)" + (reader.name(of: o).map { " (\($0), pid \(o.pid))" } ?? "") }
                 return reader.name(of: o).map { "\($0) (pid \(o.pid))" } ?? "pid \(o.pid) (gone)"
             } ?? "-"
-            let left = LeasePolicy.isLeftByKilledSupervisor(l, env: env) ? " (left by a killed up)" : ""
+            let left = LeasePolicy.isLeftByKilledSupervisor(l, env: env) ? " (\(l.leftBehindText))" : ""
             let expires = l.kind == .reservation ? "never" : l.expires.map { relativeTime($0, now: env.now) } ?? "with owner"
             rows.append([l.labelWithBinds, String(l.port) + (ctx.range.contains(l.port) ? "" : "*"), l.kind.rawValue,
                          LeasePolicy.status(of: l, env: env).rawValue + left, owner, expires].map(sanitized))

@@ -77,6 +77,7 @@ struct Run: ParsableCommand {
         case .success(let m): mode = m
         case .failure(let e): releaseIfOurs(ctx, owner: me); printError("portdash: " + e.description); throw ExitCode(e.exitCode)
         }
+        if case .cgroup(let tree, let parent) = mode { tree.sweepAbandoned(below: parent) }
         let group: ServiceGroup
         switch ServiceGroup.make(mode, below: nil, name: "portdash-run-\(me.pid)-\(me.startTime)") {
         case .success(let g): group = g
@@ -86,6 +87,15 @@ struct Run: ParsableCommand {
         let child: pid_t
         var request = SpawnRequest(argv: argv, environment: childEnvironment(setting: [("PORT", String(port))]))
         request.rebind = binds.map { RebindRules(binds: [$0: port], connects: [$0: port]) }
+        // --binds: the command can bind and connect only while we answer its
+        // calls, so nothing of it may outlive us: a keeper empties its
+        // cgroup if we are killed; in pidfd mode its first process dies with us.
+        var keeper: FileDescriptor?
+        if binds != nil {
+            request.deathSignal = SIGKILL
+            if case .cgroup(let tree, _) = mode, let path = group.path { keeper = try? Keeper.start(tree: tree, group: path).get() }
+        }
+        defer { try? keeper?.close() }
         switch group.spawn(request) {
         case .success(let pid): child = pid
         case .failure(let e):
@@ -103,6 +113,7 @@ struct Run: ParsableCommand {
         printError("portdash: \(name)\(binds.map { " binds \($0)" } ?? "") → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
 
         let status = supervise(child, mask: mask)
+        if binds != nil { staysWithLeftovers(group, mode: mode, mask: mask) }
         if !keepsLease(ctx, group: group, mode: mode, port: port, owner: childOwner) {
             releaseIfOurs(ctx, owner: childOwner)
             releaseIfOurs(ctx, owner: me)
@@ -111,12 +122,44 @@ struct Run: ParsableCommand {
         throw ExitCode(status)
     }
 
+    /// What the command left running: its cgroup's members, or (pidfd mode)
+    /// our descendants, pinned so that a signal reaches exactly them.
+    func leftBehind(_ group: ServiceGroup, mode: SupervisionMode) -> [Int32] {
+        guard case .pidfd = mode else { return group.members() }
+        let table = ProcessTable.subtree(of: getpid())
+        let left = table.descendants(of: [getpid()])
+        group.track(table, adopted: left)
+        return left
+    }
+
+    /// --binds: processes the command left behind can bind and connect
+    /// only while we answer their calls, so we stay until they end; a
+    /// signal (Ctrl-C, TERM, HUP) stops them: TERM, then KILL after the grace.
+    func staysWithLeftovers(_ group: ServiceGroup, mode: SupervisionMode, mask: sigset_t) {
+        let left = leftBehind(group, mode: mode)
+        guard !left.isEmpty else { return }
+        let list = left.prefix(10).map(String.init).joined(separator: ", ") + (left.count > 10 ? ", …" : "")
+        printError("portdash: \(name) left \(left.count) processes running (pids \(list)); their hard-coded port needs this portdash, so it stays until they end (Ctrl-C stops them)")
+        var mask = mask, killAt: Double? = nil
+        while !leftBehind(group, mode: mode).isEmpty {
+            var info = siginfo_t()
+            var wait = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+            let sig = sigtimedwait(&mask, &info, &wait)
+            while waitpid(-1, nil, WNOHANG) > 0 {}  // orphans that came to us (pidfd mode: the subreaper)
+            if sig > 0 && sig != SIGCHLD && killAt == nil {
+                group.signal(SIGTERM)
+                killAt = monotonicSeconds() + ProcessKiller.defaultGracePeriod
+            }
+            if let k = killAt, monotonicSeconds() >= k { group.signal(SIGKILL) }
+        }
+    }
+
     /// The command has exited: processes it left behind that hold the port
     /// keep the lease (LeasePolicy); the lease then ends when they do.
     func keepsLease(_ ctx: Context, group: ServiceGroup, mode: SupervisionMode, port: UInt16, owner: LeaseOwner) -> Bool {
         let left: [Int32]
         if case .pidfd = mode {
-            left = ProcessTable.read().descendants(of: [getpid()])
+            left = ProcessTable.subtree(of: getpid()).descendants(of: [getpid()])
         } else {
             left = group.members()
         }

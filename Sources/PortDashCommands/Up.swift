@@ -18,14 +18,15 @@ struct Up: ParsableCommand {
             PORT_<NAME> and every <SERVICE>_PORT set; a service waits until those it depends on are ready (ready = \
             "port": its main port listens, by a process of its own). Output is interleaved, each line behind the \
             service's name (coloured on a terminal, never under NO_COLOR).
-            Ctrl-C, SIGTERM or SIGHUP stop every service: TERM to each process group, --grace seconds, then KILL; \
+            Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop every service: TERM to each process group, --grace seconds, then KILL; \
             the leases are released (the ports stay each service's last used, so the next up in this checkout gets \
             them back). A service that exits on its own stops the others unless --keep-going.
             Exit: 128+N after signal N; the status of the service that ended (128+N if signal N ended it); \
             69 when the pool cannot hold every port or a service never got ready; 65 for a bad project file; \
             64 for an unknown service; 66 when there is no project file.
 
-            A portdash.toml (the README's "Projects" has it all):
+            A portdash.toml (docs/projects.md has it all; restart = "on-failure" restarts a service, \
+            binds = 3000 moves a port the program hard-codes, docs/hard-coded-ports.md):
               [services.api]
               command = "python3 -m http.server {port} --bind 127.0.0.1"
               [services.web]
@@ -106,6 +107,7 @@ struct Up: ParsableCommand {
     /// if this process dies without doing so.
     func startKeeper(_ mode: SupervisionMode, me: LeaseOwner) -> (String?, FileDescriptor?) {
         guard case .cgroup(let tree, let own) = mode else { return (nil, nil) }
+        tree.sweepAbandoned(below: own)
         let base = (own == "/" ? "" : own) + "/portdash-up-\(me.pid)-\(me.startTime)"
         guard case .success = tree.create(base) else { return (nil, nil) }
         switch Keeper.start(tree: tree, group: base) {

@@ -215,7 +215,9 @@ public struct Renderer: Sendable {
         if let l = r.lease {
             var t = "lease: \(l.label) (\(l.kind.rawValue), \(r.leaseStatus?.rawValue ?? "?"))"
             if let o = l.owner { t += o.group.map { ", held by its cgroup \($0)" } ?? ", bound to pid \(o.pid)" }
-            if r.leftByKilledSupervisor { t += "; left by a killed up: the next up in its checkout stops it" }
+            if r.leftByKilledSupervisor {
+                t += "; " + l.leftBehindText + (l.project == nil ? ": the lease ends when they do" : ": the next up in its checkout stops it")
+            }
             if let e = l.expires { t += ", expires \(clockText(e))" } else if l.kind == .reservation { t += ", never expires" }
             lines.append((t, .ours))
             if let b = l.binds {

@@ -77,20 +77,25 @@ public final class ServiceProcess {
         return result
     }
 
-    /// Reads at most `slice` bytes of what is there; false at end of output.
-    func read(into prefixer: OutputPrefixer) -> Bool {
-        guard output >= 0 else { return false }
+    /// What one `read(into:)` found.
+    enum ReadOutcome { case slice, drained, ended }
+
+    /// Reads at most `slice` bytes of what is there: a whole slice (there
+    /// may be more), all there was for now, or the end of output.
+    @discardableResult
+    func read(into prefixer: OutputPrefixer) -> ReadOutcome {
+        guard output >= 0 else { return .ended }
         var buffer = [UInt8](repeating: 0, count: 16384)
         var total = 0
         while total < ServiceProcess.slice {
             let n = Glibc.read(output, &buffer, buffer.count)
             if n > 0 { prefixer.take(buffer[0..<n], from: spec.name); total += n; continue }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .drained }
             closeOutput(prefixer)
-            return false
+            return .ended
         }
-        return true
+        return .slice
     }
 
     func closeOutput(_ prefixer: OutputPrefixer?) {

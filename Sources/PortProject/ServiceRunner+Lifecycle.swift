@@ -134,8 +134,11 @@ extension ServiceRunner {
         guard fresh || core.stopping != nil || core.services.values.contains(where: { if case .stopping = $0.state { return true }; return false })
                 || now - lastTrack >= 0.5 else { return }
         lastTrack = now
-        let table = ProcessTable.read()
+        // Reap first: every zombie of ours makes the walk longer, and a
+        // longer walk lets a fork chain leave more of them.
+        reap()
         let mine = getpid()
+        let table = ProcessTable.subtree(of: mine)
         let mains = Set(services.values.map(\.pid))
         let adopted = table.entries.filter { $0.value.ppid == mine && !mains.contains($0.key) && $0.key != keeperPid }
         let tokens = adopted.keys.reduce(into: [Int32: String]()) { $0[$1] = ServiceProcess.token(of: $1) }

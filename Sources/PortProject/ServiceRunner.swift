@@ -89,7 +89,12 @@ public final class ServiceRunner {
             watch()
             perform(core.handle(.tick(monotonicSeconds())))
         }
-        for s in services.values { while s.read(into: prefixer) {} ; s.closeOutput(prefixer) }
+        // What is there, at most 16 slices: a straggler that keeps the pipe
+        // open (or keeps printing) must not keep up from ending.
+        for s in services.values {
+            for _ in 0..<16 where s.read(into: prefixer) == .slice {}
+            s.closeOutput(prefixer)
+        }
         finish()
         return finished ?? 0
     }

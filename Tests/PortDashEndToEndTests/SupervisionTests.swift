@@ -86,6 +86,33 @@ struct SupervisionTests {
         #expect(f.book().leases.isEmpty)
     }
 
+    @Test("a fork chain (every process forks, then exits, within milliseconds): Ctrl-C stops it, nothing left", arguments: modes)
+    func forkChain(mode: String) {
+        if mode == "cgroup", let why = cgroupProblem { print("skipped, no cgroup mode here: \(why)"); return }
+        let f = ProjectFixture(ports: 2, supervision: mode)
+        let marker = "chain-\(getpid())-\(mode)"
+        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
+        f.write("chain.py", """
+            import os, sys, time
+            def chain():
+                while True:
+                    time.sleep(0.005)
+                    if os.fork() != 0: os._exit(0)
+            for i in range(10):
+                if os.fork() == 0: chain()
+            print("chains started", flush=True)
+            time.sleep(1000)
+
+            """)
+        f.write("portdash.toml", "[services.chain]\ncommand = \"exec python3 chain.py \(marker)\"\nready = \"none\"\n")
+        let up = f.up(["--grace", "1"])
+        #expect(up.waitFor("chains started"))
+        up.interrupt()
+        #expect(up.wait() == 128 + SIGINT, "\(up.log)")
+        #expect(waitUntil(seconds: 30) { processes(marked: marker).isEmpty }, "left: \(processes(marked: marker).count)")
+        #expect(!up.log.contains("could not stop"), "\(up.log)")
+    }
+
     @Test("a daemonizing service (setsid, parent exits) is ready and ours, and stopped with up (cgroup mode)",
           .enabled(if: cgroupProblem == nil, "\(cgroupProblem ?? "")"))
     func daemonCgroup() throws { try daemon("cgroup") }

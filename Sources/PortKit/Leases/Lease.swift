@@ -74,6 +74,11 @@ public struct Lease: Sendable, Equatable {
         return (project.portName.map { service + "." + $0 } ?? service) + " · " + project.name
     }
 
+    /// What a lease whose supervisor is gone but whose service runs is
+    /// called: a project's was left by an `up` that was killed (the next up
+    /// in the checkout stops it); a `run`'s by a run that ended or was killed.
+    public var leftBehindText: String { project == nil ? "left behind by its portdash run" : "left by a killed up" }
+
     /// The label with the hard-coded port it stands for:
     /// "web · shop@feature-x binds 3000" (the SERVICE column).
     public var labelWithBinds: String { label + (binds.map { " binds \($0)" } ?? "") }

@@ -27,7 +27,7 @@ public struct PortRow: Sendable, Equatable {
         port = p.port
         state = p.state
         let holder = PortRow.holderCells(p)
-        cells = [String(p.port), p.state.rawValue, (p.lease?.labelWithBinds ?? "") + (p.leftByKilledSupervisor ? " (left by a killed up)" : ""), holder.pids, holder.user, holder.process,
+        cells = [String(p.port), p.state.rawValue, (p.lease?.labelWithBinds ?? "") + (p.leftByKilledSupervisor ? " (\(p.lease?.leftBehindText ?? ""))" : ""), holder.pids, holder.user, holder.process,
                  PortRow.addressCell(p), holder.command].map(sanitized)
     }
 

@@ -51,6 +51,9 @@ public enum RebindSupport {
         request.nullInput = true
         request.rebind = RebindRules(binds: [:], connects: [:])
         switch ChildSpawn.spawn(request) {
+        case .failure(let f) where f.step == .seccomp && f.errno == .resourceBusy:
+            return "cannot move hard-coded ports: this runs under the binds filter of a portdash up or run --binds already, "
+                + "and the kernel allows one; start it outside that service, or move its ports in the outer one"
         case .failure(let f) where f.step == .seccomp:
             return "cannot move hard-coded ports: seccomp user notification is unavailable here (\(errnoText(f.errno))); "
                 + "binds needs Linux 5.9 or later built with CONFIG_SECCOMP_FILTER, and a container that allows seccomp(2)"

@@ -80,7 +80,8 @@ extension SupervisorCore {
     mutating func signalled(_ sig: Int32) -> [SupervisorAction] {
         if stopping == nil {
             let names = runningNames.joined(separator: ", ")
-            let say = SupervisorAction.say("\(signalName(sig)): stopping \(names.isEmpty ? "nothing left" : names) (TERM, then KILL after \(secondsText(settings.grace)) s)")
+            let say = SupervisorAction.say(names.isEmpty ? "\(signalName(sig)): no service runs; stopping"
+                : "\(signalName(sig)): stopping \(names) (TERM, then KILL after \(secondsText(settings.grace)) s)")
             return [say] + stopAll(code: 128 + sig)
         }
         guard !killSent else { return [] }
