@@ -322,4 +322,16 @@ struct BindsTests {
         #expect(processes(marked: marker).isEmpty)
         #expect(f.book().leases.isEmpty)
     }
+
+    @Test("a 32-bit program (an ELFCLASS32 file): exit 69 with the reason, nothing started, no lease")
+    func elf32Refused() throws {
+        let f = ProjectFixture(ports: 2)
+        let program = f.dir + "/old32"
+        // The check reads the ELF header alone: a header is enough.
+        TestSupport.writeFile(program, "\u{7F}ELF\u{01}\u{01}\u{01}" + String(repeating: "\u{0}", count: 57), mode: 0o755)
+        let r = f.portdash(["run", "o", "--binds", "7000", "--", program])
+        #expect(r.status == 69, "\(r.stderr)")
+        #expect(r.stderr.contains("32-bit program"), "\(r.stderr)")
+        #expect(f.book().leases.isEmpty)
+    }
 }

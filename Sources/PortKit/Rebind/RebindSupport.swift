@@ -13,12 +13,25 @@ public enum RebindSupport {
         if let why = ptraceScopeProblem() { return .rebindUnavailable(why) }
         if let why = probe() { return .rebindUnavailable(why) }
         for name in executables {
-            guard let path = ChildSpawn.executable(name, environment: environment),
-                  let st = try? Stat(FilePath(path)), !st.permissions.isDisjoint(with: [.setUserID, .setGroupID]) else { continue }
+            guard let path = ChildSpawn.executable(name, environment: environment) else { continue }
+            if isELF32(path) {
+                return .rebindUnavailable("cannot move the hard-coded ports of \(sanitized(path)): it is a 32-bit program, "
+                    + "whose system calls the filter does not see; run a 64-bit build of it, or run it without binds")
+            }
+            guard let st = try? Stat(FilePath(path)), !st.permissions.isDisjoint(with: [.setUserID, .setGroupID]) else { continue }
             return .rebindUnavailable("cannot move the hard-coded ports of \(sanitized(path)): it is set-user-ID or set-group-ID, "
                 + "and the seccomp filter needs no_new_privs, under which it would run without its privileges; run it without binds")
         }
         return nil
+    }
+
+    /// An ELF file of class ELFCLASS32 (e_ident[EI_CLASS] = 1, elf(5)).
+    static func isELF32(_ path: String) -> Bool {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return false }
+        defer { try? fd.close() }
+        var head = [UInt8](repeating: 0, count: 5)
+        let n = (try? head.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+        return n == 5 && head[0..<4] == [0x7f, 0x45, 0x4c, 0x46] && head[4] == 1
     }
 
     /// A shell command's first word when it is a plain program name
