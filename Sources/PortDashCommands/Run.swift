@@ -157,12 +157,7 @@ struct Run: ParsableCommand {
     /// The command has exited: processes it left behind that hold the port
     /// keep the lease (LeasePolicy); the lease then ends when they do.
     func keepsLease(_ ctx: Context, group: ServiceGroup, mode: SupervisionMode, port: UInt16, owner: LeaseOwner) -> Bool {
-        let left: [Int32]
-        if case .pidfd = mode {
-            left = ProcessTable.subtree(of: getpid()).descendants(of: [getpid()])
-        } else {
-            left = group.members()
-        }
+        let left = leftBehind(group, mode: mode)
         guard !left.isEmpty else { return false }
         let holders = HolderLookup(range: ctx.range).report(port)?.owners.map(\.pid) ?? []
         let list = left.prefix(10).map(String.init).joined(separator: ", ") + (left.count > 10 ? ", …" : "")
