@@ -9,7 +9,8 @@ struct Release: ParsableCommand {
         abstract: "End a lease or reservation, by service name or port. The service keeps the port as its preference.",
         discussion: """
             Inside a project's checkout, NAME (web, or web.debug for a named port) is that checkout's service \
-            while it holds a lease; otherwise the lease by that name alone.
+            while it holds a lease; otherwise the lease by that name alone. A lease a running portdash up holds is \
+            refused (exit 69): portdash stop or portdash restart the service instead; its lease ends with that up.
             """)
 
     @OptionGroup var global: GlobalOptions

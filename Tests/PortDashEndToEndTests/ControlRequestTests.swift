@@ -101,6 +101,7 @@ struct ControlRequestTests {
 
             """)
         let up = f.up(["--grace", "5"])
+        defer { if !up.child.hasExited { up.interrupt() }; _ = up.wait() }
         #expect(up.waitFor("api is ready: listening on port \(f.range.first)"))
         kill(up.child.pid, SIGSTOP)
         var continued = false
