@@ -18,6 +18,25 @@ struct ProjectLeaseLifecycleTests {
         try f.leases().first { $0.service == service && $0.project != nil }?.port
     }
 
+    /// An up running api (the test server) on the pool's first port, seen ready.
+    func startAPI() -> (ProjectFixture, UpProcess, UInt16) {
+        let f = ProjectFixture(ports: 3)
+        f.write("server.py", ProjectFixture.server)
+        f.write("portdash.toml", Self.api)
+        let up = f.up()
+        #expect(up.waitFor("api is ready: listening on port \(f.range.first)"))
+        return (f, up, f.range.first)
+    }
+
+    /// Restarts api through `portdash restart`; true once up says it is ready a second time, on `port`.
+    func restartedReady(_ f: ProjectFixture, _ up: UpProcess, on port: UInt16, then: () -> Void = {}) -> Bool {
+        let restart = f.portdash(["restart", "api"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        then()
+        let ok = waitUntil(seconds: 60) { up.log.ranges(of: "api is ready: listening on port \(port)").count == 2 }
+        return ok && !up.log.contains("did not listen")
+    }
+
     /// A test that stops early (a failed #require) leaves no up behind.
     func cleanUp(_ up: UpProcess) {
         if !up.child.hasExited { up.interrupt() }
@@ -30,13 +49,8 @@ struct ProjectLeaseLifecycleTests {
 
     @Test("d in the dashboard and portdash release on a running up's port release nothing and say why; restart and env keep the port")
     func releaseRefused() throws {
-        let f = ProjectFixture(ports: 3)
-        f.write("server.py", ProjectFixture.server)
-        f.write("portdash.toml", Self.api)
-        let up = f.up()
+        let (f, up, p) = startAPI()
         defer { cleanUp(up) }
-        let p = f.range.first
-        #expect(up.waitFor("api is ready: listening on port \(p)"))
         let t = try TmuxSession(command: [TestSupport.portdashBinary, "--range", "\(f.range.first)-\(f.range.last)"], environment: f.environment)
         t.waitFor("api's row") { _ in t.row(p).contains("ours") && t.row(p).contains("api") }
         t.keys("d")
@@ -46,10 +60,7 @@ struct ProjectLeaseLifecycleTests {
         let r = f.portdash(["release", "api"])
         #expect(r.status == 69 && r.stderr.contains("\(p) (api · ") && r.stderr.contains("portdash restart api"), "\(r.stderr)")
         #expect(try port(f, "api") == p)
-        let restart = f.portdash(["restart", "api"])
-        #expect(restart.status == 0, "\(restart.stderr)")
-        #expect(waitUntil(seconds: 60) { up.log.ranges(of: "api is ready: listening on port \(p)").count == 2 }, "\(up.log)")
-        #expect(!up.log.contains("did not listen"))
+        #expect(restartedReady(f, up, on: p), "\(up.log)")
         #expect(envPort(f, "API_PORT") == String(p))
         up.interrupt()
         #expect(up.wait() == 128 + SIGINT)
@@ -57,19 +68,13 @@ struct ProjectLeaseLifecycleTests {
 
     @Test("a lease that went while up runs (a repair, a hand edit): restart takes it back on the same port; it listens and is ready")
     func restartTakesLeaseBack() throws {
-        let f = ProjectFixture(ports: 3)
-        f.write("server.py", ProjectFixture.server)
-        f.write("portdash.toml", Self.api)
-        let up = f.up()
+        let (f, up, p) = startAPI()
         defer { cleanUp(up) }
-        let p = f.range.first
-        #expect(up.waitFor("api is ready: listening on port \(p)"))
         _ = try LeaseStore(path: f.state).update { (book: inout LeaseBook) throws(PortKitError) in book.leases.removeAll() }
-        let restart = f.portdash(["restart", "api"])
-        #expect(restart.status == 0, "\(restart.stderr)")
-        #expect(up.waitFor("api: took back its lease of \(p)"))
-        #expect(waitUntil(seconds: 60) { up.log.ranges(of: "api is ready: listening on port \(p)").count == 2 }, "\(up.log)")
-        #expect(!up.log.contains("did not listen"), "\(up.log)")
+        let tookBack = { up.waitFor("api: took back its lease of \(p)") }
+        var said = false
+        #expect(restartedReady(f, up, on: p) { said = tookBack() }, "\(up.log)")
+        #expect(said)
         let lease = try #require(try f.leases().first { $0.service == "api" })
         #expect(lease.port == p && lease.owner != nil)
         #expect(envPort(f, "API_PORT") == String(p))
@@ -79,13 +84,8 @@ struct ProjectLeaseLifecycleTests {
 
     @Test("restart when another lease took the port meanwhile: the service is not started on it; up says whose it is")
     func restartPortTaken() throws {
-        let f = ProjectFixture(ports: 3)
-        f.write("server.py", ProjectFixture.server)
-        f.write("portdash.toml", Self.api)
-        let up = f.up()
+        let (f, up, p) = startAPI()
         defer { cleanUp(up) }
-        let p = f.range.first
-        #expect(up.waitFor("api is ready: listening on port \(p)"))
         _ = try LeaseStore(path: f.state).update { (book: inout LeaseBook) throws(PortKitError) in
             book.leases.removeAll()
             book.leases.append(Lease(service: "db", port: p, kind: .reservation, granted: Int64(time(nil))))
