@@ -94,7 +94,8 @@ let package = Package(
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
-            dependencies: ["PortKit", "PortKitTestSupport"]
+            // PortProject for ControlPath: where a stand-in `up` listens.
+            dependencies: ["PortKit", "PortProject", "PortKitTestSupport"]
         ),
     ]
 )
