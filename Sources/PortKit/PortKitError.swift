@@ -1,3 +1,4 @@
+import CLinux
 import SystemPackage
 import Glibc
 
@@ -174,6 +175,6 @@ public func errnoText(_ code: Int32) -> String { errnoText(Errno(rawValue: code)
 
 public func errnoText(_ err: Errno) -> String {
     let text = String(cString: strerror(err.rawValue))
-    guard let name = GNUCalls.strerrorname?(err.rawValue) else { return text }
+    guard let name = pd_errno_name(err.rawValue) else { return text }
     return "\(text) (\(String(cString: name)))"
 }
