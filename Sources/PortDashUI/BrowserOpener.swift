@@ -6,9 +6,9 @@ import Glibc
 /// The `o` key: the URL handed to xdg-open, detached (through `sh -c '… &'`,
 /// reaped at once), its output away from the dashboard's terminal.
 enum BrowserOpener {
-    static func open(_ url: String, path: String? = getenv("PATH").map { String(cString: $0) }) -> (text: String, style: Style) {
+    static func open(_ url: String, path: String? = getenv("PATH").map { String(cString: $0) }) -> StatusMessage {
         guard let opener = find("xdg-open", in: path) else {
-            return ("no xdg-open here (no desktop?); the URL is \(url)", .normal)
+            return .init("no xdg-open here (no desktop?); the URL is \(url)", .normal)
         }
         var r = SpawnRequest(argv: ["/bin/sh", "-c", "\"$0\" \"$1\" >/dev/null 2>&1 </dev/null &", opener, url],
                              environment: childEnvironment(setting: []))
@@ -21,9 +21,9 @@ enum BrowserOpener {
         case .success(let pid):
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
-            return ("opening \(url)", .ok)
+            return .init("opening \(url)", .ok)
         case .failure(let e):
-            return ("cannot start xdg-open: \(e); the URL is \(url)", .error)
+            return .init("cannot start xdg-open: \(e); the URL is \(url)", .error)
         }
     }
 

@@ -53,7 +53,7 @@ public struct DashboardState: Sendable {
     public var interval: Double
     public var events: [Event] = []
     /// A one-line message in the header (what the last action did), with its style.
-    public var message: (text: String, style: Style)?
+    public var message: StatusMessage?
     /// The state file could not be read: the last good leases are shown,
     /// marked stale, and reserve/release are refused until it is good again.
     public var stateDamage: StateDamage?
@@ -163,7 +163,7 @@ public struct DashboardState: Sendable {
         case (_?, nil):
             let text = "state file good again: leases are current; reserve and release work again"
             log(text, at: time, style: .ok)
-            message = (text, .ok)
+            message = .init(text, .ok)
         default:
             break
         }
@@ -185,15 +185,7 @@ public struct DashboardState: Sendable {
     }
 }
 
-extension DashboardState: Equatable {
-    public static func == (a: DashboardState, b: DashboardState) -> Bool {
-        a.range == b.range && a.snapshots == b.snapshots && a.selectedPort == b.selectedPort && a.scroll == b.scroll
-            && a.view == b.view && a.filter == b.filter && a.hideFree == b.hideFree && a.sort == b.sort
-            && a.showDetails == b.showDetails && a.mode == b.mode && a.interval == b.interval && a.events == b.events
-            && a.message?.text == b.message?.text && a.message?.style == b.message?.style && a.stateDamage == b.stateDamage && a.confirmArmed == b.confirmArmed
-            && a.killProgress == b.killProgress && a.warnings == b.warnings
-    }
-}
+extension DashboardState: Equatable {}
 
 extension Style {
     /// How the event log colours a change.

@@ -46,7 +46,7 @@ public enum KeyBindings {
         Binding(keys: [.tab], help: "view: pool / every listener", footer: "View") { s, _ in
             s.view = s.view == .pool ? .listeners : .pool
             s.keepSelectionShown()
-            s.message = ("showing \(s.view == .pool ? "the pool \(s.range)" : "every listener on this host")", .normal)
+            s.message = .init("showing \(s.view == .pool ? "the pool \(s.range)" : "every listener on this host")", .normal)
             return Reaction([.redraw, .rescan])
         },
         Binding(keys: [.char("/"), .function(4)], help: "filter rows (any column)", footer: "Filter") { s, _ in
@@ -56,24 +56,24 @@ public enum KeyBindings {
         Binding(keys: [.char("f")], help: "hide or show free ports", footer: nil) { s, _ in
             s.hideFree.toggle()
             s.keepSelectionShown()
-            s.message = (s.hideFree ? "free ports hidden (f shows them)" : "free ports shown", .normal)
+            s.message = .init(s.hideFree ? "free ports hidden (f shows them)" : "free ports shown", .normal)
             return .redraw
         },
         Binding(keys: [.char(">"), .function(6)], help: "sort by the next column", footer: nil) { s, _ in
             s.sort = s.sort.next(by: 1)
-            s.message = ("sorted by \(s.sort.rawValue)", .normal)
+            s.message = .init("sorted by \(s.sort.rawValue)", .normal)
             return .redraw
         },
         Binding(keys: [.char("<")], help: "sort by the previous column", footer: nil) { s, _ in
             s.sort = s.sort.next(by: -1)
-            s.message = ("sorted by \(s.sort.rawValue)", .normal)
+            s.message = .init("sorted by \(s.sort.rawValue)", .normal)
             return .redraw
         },
         Binding(keys: [.char("r")], help: "reserve it (asks a name)", footer: "Reserve") { s, _ in
             if refusedWhileDamaged("reserve", &s) || refusedOutsidePool("reserve", &s) { return .redraw }
             let port = s.selectedPort
             if let lease = s.selectedReport?.lease, lease.kind == .reservation {
-                s.message = ("\(port) is already reserved for \(lease.label)", .error)
+                s.message = .init("\(port) is already reserved for \(lease.label)", .error)
                 return .redraw
             }
             s.mode = .reservePrompt(port: port, text: s.selectedReport?.lease?.service ?? "")
@@ -83,13 +83,13 @@ public enum KeyBindings {
                 deliberate: true) { s, _ in
             if refusedWhileDamaged("release", &s) || refusedOutsidePool("release", &s) { return .redraw }
             guard let report = s.selectedReport, let lease = report.lease else {
-                s.message = ("\(s.selectedPort) has no lease to release", .error)
+                s.message = .init("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
             }
             // up starts the service on it again, and env reads it: the lease is up's to end.
             if report.runningUp != nil, let project = lease.project {
                 let e = PortKitError.heldByRunningUp(port: report.port, label: lease.label, service: lease.service, root: project.root)
-                s.message = (e.description, .error)
+                s.message = .init(e.description, .error)
                 return .redraw
             }
             // A process holding it runs on without its lease: asked first, default no.
@@ -105,7 +105,7 @@ public enum KeyBindings {
             if owners.isEmpty {
                 let why = report.hiddenUIDs.first.map { report.hiddenKillAdvice(uid: $0) }
                     ?? "\(report.port) is " + (report.sockets.isEmpty ? "free: nothing to kill" : "held by no process (\(report.holderSummary))")
-                s.message = (why, .error)
+                s.message = .init(why, .error)
                 return .redraw
             }
             s.mode = .confirmKill(port: report.port, targets: owners.map(KillTarget.init), signal: .term)
@@ -114,26 +114,26 @@ public enum KeyBindings {
         },
         Binding(keys: [.char("R")], help: "restart its up's service", footer: nil, deliberate: true) { s, _ in
             guard let lease = s.selectedReport?.lease, let project = lease.project, s.selectedReport?.runningUp != nil else {
-                s.message = ("\(s.selectedPort) is not a service of a running portdash up: nothing to restart", .error)
+                s.message = .init("\(s.selectedPort) is not a service of a running portdash up: nothing to restart", .error)
                 return .redraw
             }
             return Reaction(.redraw, command: .restart(root: project.root, service: lease.service))
         },
         Binding(keys: [.char("o")], help: "open its URL (xdg-open)", footer: nil) { s, _ in
             guard let url = s.selectedURL else {
-                s.message = ("\(s.selectedPort) has no lease, so no name: reserve it (r) to give it one", .error)
+                s.message = .init("\(s.selectedPort) has no lease, so no name: reserve it (r) to give it one", .error)
                 return .redraw
             }
             return Reaction(.redraw, command: .open(url: url))
         },
         Binding(keys: [.char("+"), .char("=")], help: "scan less often", footer: nil) { s, _ in
             if let next = DashboardState.intervals.first(where: { $0 > s.interval }) { s.interval = next }
-            s.message = ("refresh every \(formatInterval(s.interval))", .normal)
+            s.message = .init("refresh every \(formatInterval(s.interval))", .normal)
             return Reaction([.redraw, .reschedule])
         },
         Binding(keys: [.char("-"), .char("_")], help: "scan more often", footer: nil) { s, _ in
             if let next = DashboardState.intervals.last(where: { $0 < s.interval }) { s.interval = next }
-            s.message = ("refresh every \(formatInterval(s.interval))", .normal)
+            s.message = .init("refresh every \(formatInterval(s.interval))", .normal)
             return Reaction([.redraw, .reschedule])
         },
         Binding(keys: [.char(" ")], help: "scan now", footer: nil) { _, _ in Reaction([.rescan]) },
@@ -181,7 +181,7 @@ public enum KeyBindings {
             if key == .escape { state.message = nil; state.showDetails = false; return .redraw }
             guard let i = index[key] else { return unbound(key, &state) }
             if typedAhead && table[i].deliberate {
-                state.message = ("\(key.label) ignored: it came in one burst with other input (a paste?); press it again", .error)
+                state.message = .init("\(key.label) ignored: it came in one burst with other input (a paste?); press it again", .error)
                 return .redraw
             }
             return table[i].action(&state, layout)
@@ -198,14 +198,14 @@ public enum KeyBindings {
             return .redraw
         }
         guard case .reservePrompt(let port, let before) = state.mode else {
-            state.message = ("paste ignored: no prompt open", .error)
+            state.message = .init("paste ignored: no prompt open", .error)
             return .redraw
         }
         let after = before + text
         guard after.utf8.count <= nameLimit else {
             // A paste over BracketedPaste's cap arrives cut at the cap: say "at least".
             let size = after.utf8.count >= BracketedPaste.limit ? "at least \(after.utf8.count)" : "\(after.utf8.count)"
-            state.message = ("paste refused: the name would be \(size) bytes; the limit is \(nameLimit)", .error)
+            state.message = .init("paste refused: the name would be \(size) bytes; the limit is \(nameLimit)", .error)
             return .redraw
         }
         state.mode = .reservePrompt(port: port, text: after)
@@ -223,7 +223,7 @@ public enum KeyBindings {
         switch key {
         case .char("y"), .char("Y"):
             guard state.confirmArmed, !typedAhead else {
-                state.message = ("y ignored: it came before the box was ready, or with other keys; press y again to kill", .error)
+                state.message = .init("y ignored: it came before the box was ready, or with other keys; press y again to kill", .error)
                 return .redraw
             }
             state.mode = .normal
@@ -236,7 +236,7 @@ public enum KeyBindings {
         case .char("n"), .char("N"), .escape, .char("q"):
             state.mode = .normal
             state.confirmArmed = false
-            state.message = ("kill cancelled; nothing was signalled", .normal)
+            state.message = .init("kill cancelled; nothing was signalled", .normal)
             return .redraw
         default:
             return .none
@@ -256,12 +256,12 @@ public enum KeyBindings {
         state.mode = .normal
         if key == .char("y") || key == .char("Y") {
             guard !typedAhead else {
-                state.message = ("y ignored: it came with other keys (a paste?); nothing was released — press d again", .error)
+                state.message = .init("y ignored: it came with other keys (a paste?); nothing was released — press d again", .error)
                 return .redraw
             }
             return Reaction(.redraw, command: .release(port: port))
         }
-        state.message = ("release cancelled; \(sanitized(label)) keeps \(port)", .normal)
+        state.message = .init("release cancelled; \(sanitized(label)) keeps \(port)", .normal)
         return .redraw
     }
 
@@ -284,7 +284,7 @@ public enum KeyBindings {
         case .escape:
             state.filter = ""
             state.mode = .normal
-            state.message = ("filter cleared", .normal)
+            state.message = .init("filter cleared", .normal)
         case .enter:
             state.filter = text
             state.mode = .normal
@@ -307,7 +307,7 @@ public enum KeyBindings {
         switch key {
         case .left, .right, .wheelUp, .wheelDown, .click: return .none
         default:
-            state.message = ("\(sanitized(key.label)): no such key here — ? for help", .error)
+            state.message = .init("\(sanitized(key.label)): no such key here — ? for help", .error)
             return .redraw
         }
     }
@@ -315,7 +315,7 @@ public enum KeyBindings {
     /// Reserve and release work on the pool's ports only.
     static func refusedOutsidePool(_ verb: String, _ state: inout DashboardState) -> Bool {
         guard !state.range.contains(state.selectedPort) else { return false }
-        state.message = ("\(verb) works on the pool's ports (\(state.range)); \(state.selectedPort) is outside it", .error)
+        state.message = .init("\(verb) works on the pool's ports (\(state.range)); \(state.selectedPort) is outside it", .error)
         return true
     }
 
@@ -323,7 +323,7 @@ public enum KeyBindings {
     /// would work from stale leases, so they are refused with the fix.
     static func refusedWhileDamaged(_ verb: String, _ state: inout DashboardState) -> Bool {
         guard state.stateDamage != nil else { return false }
-        state.message = ("\(verb) refused: the state file is damaged; run portdash repair", .error)
+        state.message = .init("\(verb) refused: the state file is damaged; run portdash repair", .error)
         return true
     }
 
@@ -331,7 +331,7 @@ public enum KeyBindings {
         switch key {
         case .escape:
             state.mode = .normal
-            state.message = ("reserve cancelled", .normal)
+            state.message = .init("reserve cancelled", .normal)
             return .redraw
         case .enter:
             return submit(port: port, text: text, typedAhead: typedAhead, &state)
@@ -344,7 +344,7 @@ public enum KeyBindings {
         case .char(let c):
             guard !c.isNewline else { return .none }
             guard text.utf8.count + c.utf8.count <= nameLimit else {
-                state.message = ("service names are at most \(nameLimit) bytes; \"\(sanitized(String(c)))\" not added", .error)
+                state.message = .init("service names are at most \(nameLimit) bytes; \"\(sanitized(String(c)))\" not added", .error)
                 return .redraw
             }
             state.mode = .reservePrompt(port: port, text: text + String(c))
@@ -359,13 +359,13 @@ public enum KeyBindings {
     /// rest of its burst, so nothing pasted after a newline acts as keys.
     static func submit(port: UInt16, text: String, typedAhead: Bool, _ state: inout DashboardState) -> Reaction {
         if typedAhead {
-            state.message = ("Enter ignored: it came in one burst with other input (a paste?); press Enter again", .error)
+            state.message = .init("Enter ignored: it came in one burst with other input (a paste?); press Enter again", .error)
             return .redraw
         }
         if refusedWhileDamaged("reserve", &state) { return .redraw }
         let name = text.trimmingSpacesUI()
         if let why = ServiceName.problem(name) {
-            state.message = ("service \(why)", .error)
+            state.message = .init("service \(why)", .error)
             return .redraw
         }
         state.mode = .normal

@@ -149,13 +149,13 @@ final class RunLoop {
                 reportKilledPort()
                 scanDone()
             case .scanFailed(let why):
-                state.message = (why, .error)
+                state.message = .init(why, .error)
                 scanDone()
             case .killProgress(let text):
                 state.killProgress = text
             case .log(let text, let style, let rescan):
                 state.log(text, at: epochSeconds(), style: style)
-                state.message = (text, style)
+                state.message = .init(text, style)
                 if rescan { rescanPending = true }
                 if killedPort != nil && state.killProgress == nil { killEndedAt = min(killEndedAt, monotonicSeconds()) }
             }
@@ -212,8 +212,8 @@ final class RunLoop {
                 try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.reserve(port, for: service, in: &book, env: env) }
             }
             switch r {
-            case .success: state.message = ("reserved \(port) for \(service)", .ok)
-            case .failure(let e): state.message = (e.description, .error); state.log(e.description, at: epochSeconds(), style: .error)
+            case .success: state.message = .init("reserved \(port) for \(service)", .ok)
+            case .failure(let e): state.message = .init(e.description, .error); state.log(e.description, at: epochSeconds(), style: .error)
             }
         case .release(let port):
             let env = environment()
@@ -221,8 +221,8 @@ final class RunLoop {
                 try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.release(String(port), in: &book, env: env) }
             }
             switch r {
-            case .success(let lease): state.message = ("released \(port) (\(lease.label))", .ok)
-            case .failure(let e): state.message = (e.description, .error)
+            case .success(let lease): state.message = .init("released \(port) (\(lease.label))", .ok)
+            case .failure(let e): state.message = .init(e.description, .error)
             }
         case .kill(let port, let targets, let signal):
             state.killProgress = "\(signal.name) to \(targets.map { String($0.pid) }.joined(separator: ", "))…"
@@ -231,9 +231,9 @@ final class RunLoop {
         case .open(let url):
             state.message = BrowserOpener.open(url)
         case .restart(let root, let service):
-            guard let restarter else { state.message = ("restart is not available here", .error); return }
+            guard let restarter else { state.message = .init("restart is not available here", .error); return }
             // The answer comes as a log message; until then the keys work as ever.
-            state.message = (sanitized("asking the portdash up of \(root) to restart \(service)…"), .normal)
+            state.message = .init(sanitized("asking the portdash up of \(root) to restart \(service)…"), .normal)
             worker.restart(service, root: root, restarter: restarter)
         }
     }
@@ -245,11 +245,11 @@ final class RunLoop {
         killedPort = nil
         killEndedAt = .infinity
         if r.owners.isEmpty && r.sockets.isEmpty && r.probe.isFree {
-            state.message = ("\(port) is free now", .ok)
+            state.message = .init("\(port) is free now", .ok)
         } else if !r.owners.isEmpty || !r.hiddenUIDs.isEmpty {
-            state.message = ("\(port) is held again, by \(r.holderSummary)", .error)
+            state.message = .init("\(port) is held again, by \(r.holderSummary)", .error)
         } else {
-            state.message = ("\(port) has no process; its \(r.holderSummary) socket clears by itself", .normal)
+            state.message = .init("\(port) has no process; its \(r.holderSummary) socket clears by itself", .normal)
         }
     }
 }
