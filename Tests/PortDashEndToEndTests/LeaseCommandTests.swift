@@ -138,7 +138,7 @@ struct LeaseCommandTests {
     @Test("status shows conflict when a stranger holds a process-bound lease's port")
     func conflict() throws {
         let range = TestSupport.freeRange(count: 2)
-        let owner = ChildProcess(["sleep", "30"])
+        let owner = ChildProcess(["sleep", "600"])
         defer { owner.signal(SIGKILL) }
         #expect(portdash(["lease", "web", "--pid", "\(owner.pid)"], range: range).stdout == "\(range.first)\n")
         let l = try Listener(port: range.first)  // we are not the owner
@@ -167,7 +167,7 @@ struct LeaseCommandTests {
     @Test("run: while the child runs the lease is bound to it; SIGTERM is passed on")
     func runForwardsSignals() throws {
         let range = TestSupport.freeRange(count: 2)
-        let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
+        let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "600"],
                                environment: ["PORTDASH_STATE": state])
         // The lease moves to the child at fork; wait until the child is `sleep`
         // (exec done), which on a loaded machine can be a while later.
@@ -185,7 +185,7 @@ struct LeaseCommandTests {
     @Test("run: a second `run` under a live name is refused; the first keeps its port")
     func runTwice() throws {
         let range = TestSupport.freeRange(count: 3)
-        let first = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
+        let first = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "600"],
                                  environment: ["PORTDASH_STATE": state])
         #expect(waitUntil { (try? book().lease(for: "web")?.owner.map { $0.pid != first.pid }) == true })
         let second = portdash(["run", "web", "--", "sh", "-c", "echo started"], range: range)

@@ -90,7 +90,7 @@ final class UpProcess {
 
     /// Waits until the log holds `text`; records the log if it never does.
     @discardableResult
-    func waitFor(_ text: String, seconds: Double = 60) -> Bool {
+    func waitFor(_ text: String, seconds: Double = 120) -> Bool {
         let ok = waitUntil(seconds: seconds) { self.log.contains(text) || self.child.hasExited }
         if !log.contains(text) { Issue.record("no \"\(text)\" in up's output:\n\(log)") }
         return ok && log.contains(text)

@@ -14,11 +14,11 @@ struct QuickRestartTests {
 
     /// GET / answered, then the TIME_WAIT that answer left on the server's port (checked: else the round proves nothing).
     func answerOnce(_ port: UInt16, round: Int) -> Bool {
-        guard HTTPTestClient.get(port: port, "/", seconds: 60)?.status == 200 else {
+        guard HTTPTestClient.get(port: port, "/", seconds: 120)?.status == 200 else {
             Issue.record("round \(round): no HTTP answer on \(port)")
             return false
         }
-        guard waitUntil(seconds: 60, { TimeWait.count(on: port) > 0 }) else {
+        guard waitUntil(seconds: 120, { TimeWait.count(on: port) > 0 }) else {
             Issue.record("round \(round): no TIME_WAIT on \(port) after the request")
             return false
         }
@@ -97,8 +97,8 @@ struct QuickRestartTests {
         let port = f.range.first
         let argv = Self.httpServer.map { $0 == "{port}" ? String(port) : $0 }
         let server = ChildProcess(argv)
-        try #require(waitUntil(seconds: 120) { HTTPTestClient.get(port: port, "/", seconds: 60)?.status == 200 })
-        try #require(waitUntil(seconds: 60) { TimeWait.count(on: port) > 0 }, "no TIME_WAIT on \(port): this test would prove nothing")
+        try #require(waitUntil(seconds: 120) { HTTPTestClient.get(port: port, "/", seconds: 120)?.status == 200 })
+        try #require(waitUntil { TimeWait.count(on: port) > 0 }, "no TIME_WAIT on \(port): this test would prove nothing")
         let r = f.portdash(["kill", String(port), "--yes"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("portdash: port \(port) is free"), "\(r.stderr)")
@@ -117,7 +117,7 @@ struct QuickRestartTests {
             command = "true"
 
             """)
-        let child = try ChildProcess.listening(on: f.range.first, seconds: 600)
+        let child = try ChildProcess.listening(on: f.range.first)
         let r = f.portdash(["env"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.ranges(of: "skipped \(f.range.first) busy").count == 1, "\(r.stderr)")

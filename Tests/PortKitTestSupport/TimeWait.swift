@@ -27,7 +27,7 @@ public enum TimeWait {
     }
 
     /// Waits (generously) until the port has a TIME_WAIT and nothing else of ours.
-    public static func appears(on port: UInt16, seconds: Double = 60) -> Bool {
+    public static func appears(on port: UInt16, seconds: Double = 120) -> Bool {
         waitUntil(seconds: seconds) {
             let table = (try? SockDiagSource().sockets(in: PortRange(uncheckedFirst: port, last: port))) ?? []
             return table.contains { $0.state == .timeWait } && table.allSatisfy { $0.state == .timeWait }
@@ -39,12 +39,12 @@ public enum TimeWait {
     /// False if any step did not happen (the caller's test then proves nothing).
     public static func leave(on port: UInt16, reuseAddress: Bool) -> Bool {
         let server = ChildProcess(["python3", "-c", oneShotServer, String(port), reuseAddress ? "reuse" : "plain"])
-        let listening = waitUntil(seconds: 60) {
+        let listening = waitUntil {
             ((try? SockDiagSource(states: SockDiagSource.listenOnly).sockets(in: PortRange(uncheckedFirst: port, last: port))) ?? []).contains {
                 $0.state == .listen
             }
         }
-        guard listening, HTTPTestClient.get(port: port, "/", seconds: 60)?.body == "ok" else {
+        guard listening, HTTPTestClient.get(port: port, "/", seconds: 120)?.body == "ok" else {
             server.signal(SIGKILL)
             return false
         }
