@@ -28,6 +28,8 @@ struct ProjectUpTests {
         f.write("server.py", ProjectFixture.server)
         let up = f.up()
         #expect(up.waitFor("web is ready"))
+        // What web printed comes through up's output pipe, maybe after "ready": its last line before listening.
+        #expect(up.waitFor("web | listening on"))
         let log = up.log
         let leases = try f.leases()
         let api = try #require(leases.first { $0.service == "api" })
@@ -165,7 +167,7 @@ struct ProjectUpTests {
             """)
         f.write("server.py", ProjectFixture.server)
         let up = f.up()
-        #expect(up.waitFor("listening on"))
+        #expect(up.waitFor("web    | listening on"))
         #expect(up.waitFor("worker | WEB_PORT="))
         let leases = try f.leases()
         let web = try #require(leases.first { $0.service == "web" })

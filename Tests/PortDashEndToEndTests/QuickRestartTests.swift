@@ -106,6 +106,22 @@ struct QuickRestartTests {
         #expect(f.portdash(["wait", String(port), "--free", "--timeout", "0"]).status == 0)
     }
 
+    @Test("wait --free waits while a connection the old server left holds the port, and returns once only TIME_WAITs are left")
+    func waitFreeLeftConnection() throws {
+        let f = ProjectFixture(ports: 1)
+        let port = f.range.first
+        let listener = try Listener(port: port)
+        let (client, accepted) = listener.connectLoopback()
+        listener.close()  // nothing listens; the accepted connection still has the port
+        let held = f.portdash(["wait", String(port), "--free", "--timeout", "0"])
+        #expect(held.status == 69 && held.stderr == "portdash: port \(port) is still held (see who: portdash status \(port)) after 0 s\n", "\(held.stderr)")
+        close(accepted)  // the server side closes first: its TIME_WAIT stays on the port
+        close(client)
+        try #require(waitUntil { TimeWait.count(on: port) > 0 }, "no TIME_WAIT on \(port): this test would prove nothing")
+        let free = f.portdash(["wait", String(port), "--free", "--timeout", "120"])
+        #expect(free.status == 0, "\(free.stderr)")
+    }
+
     @Test("a port passed over for two services of a project is said once")
     func skippedOnce() throws {
         let f = ProjectFixture(ports: 4)
