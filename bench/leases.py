@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,24 +26,12 @@ import tempfile
 import time
 
 from benchlib.binary import BUILD_COMMAND, BinaryNotFound, display_path, find_portdash
+from benchlib.ports import port_is_free
 
 AT_ONCE = 50  # concurrent `portdash lease` calls per repetition
 RUN_LENGTH = 11  # ports in the range
 SERVICES = 8  # service names the kill rounds pick from
 EXIT_NO_SUCH_LEASE = 66  # `portdash release` of a service that holds no lease
-
-
-def port_is_free(port):
-    """Nothing bound on `port`, on IPv4 and on IPv6."""
-    for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-        with socket.socket(fam, socket.SOCK_STREAM) as s:
-            try:
-                if fam == socket.AF_INET6:
-                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                s.bind((addr, port))
-            except OSError:
-                return False
-    return True
 
 
 def free_run(n=RUN_LENGTH):

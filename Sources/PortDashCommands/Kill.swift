@@ -41,7 +41,7 @@ struct Kill: ParsableCommand {
         let owners = report.owners
         if owners.isEmpty {
             if let uid = report.hiddenUIDs.first { throw fail(.permissionDenied(report.hiddenKillAdvice(uid: uid))) }
-            throw fail(.nothingToKill(port: port, why: report.sockets.isEmpty ? "free" : "held by no process (\(report.holderSummary))"))
+            throw fail(.nothingToKill(port: port, why: report.isUnheld ? "free" : "held by no process (\(report.holderSummary))"))
         }
         let targets = owners.map(KillTarget.init)
         // A holder never signalled (portdash's own shell, say) keeps the port whatever happens to the others: refused once, up front.
@@ -106,8 +106,10 @@ struct Kill: ParsableCommand {
         return failure
     }
 
-    /// Looks at the port again and says how it stands: free, a TIME_WAIT
-    /// that clears by itself, or held by a process still (a respawned
+    /// Looks at the port again and says how it stands: free (TIME_WAITs
+    /// left stand in no server's way, PortOccupancy), a socket with no
+    /// process that clears by itself (FIN_WAIT, or the TIME_WAIT of a server
+    /// without SO_REUSEADDR), or held by a process still (a respawned
     /// worker, a supervisor's new child), which is returned as the failure.
     /// A holder that is one of `targets` (same pid and start time) holds it
     /// "still", not "now": the same process is not news.
@@ -120,7 +122,7 @@ struct Kill: ParsableCommand {
             let same = after.owners.allSatisfy { o in targets.contains { $0.pid == o.pid && $0.startTime == o.startTime } }
             return CommandError.stillHeld(port: port, by: after.holderSummary, same: same)
         }
-        if after.sockets.isEmpty && after.probe.isFree {
+        if after.isUnheld {
             printError("portdash: port \(port) is free")
         } else {
             printError("portdash: port \(port) has no process; its \(after.holderSummary) socket clears by itself within a minute")

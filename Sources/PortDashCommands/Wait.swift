@@ -11,7 +11,8 @@ struct Wait: ParsableCommand {
             PORT is a number; SERVICE (or SERVICE.NAME for a named port) is a service of the project \
             in the current directory, whose port is read from its lease (it may be leased after the wait \
             starts). Polls the socket table every 50 ms, as status reads it; never connects. \
-            --free waits until nothing listens on the port. Exit 0 when it happens, 69 at the timeout.
+            --free waits until the port is free: nothing listens and no socket holds it but TIME_WAITs, \
+            which stand in no server's way (servers bind with SO_REUSEADDR). Exit 0 when it happens, 69 at the timeout.
             Example: portdash up & portdash wait api && curl http://127.0.0.1:$(portdash env | sed -n 's/^API_PORT=//p')/
             """)
 
@@ -20,7 +21,7 @@ struct Wait: ParsableCommand {
     @Argument(help: ArgumentHelp("A port number, or a service of the project (SERVICE or SERVICE.NAME).", valueName: "port|service"), completion: ServiceCompletion.servicePorts)
     var target: String
 
-    @Flag(help: "Wait until nothing listens on the port instead.")
+    @Flag(help: "Wait until the port is free instead (nothing listens, no socket but TIME_WAITs holds it).")
     var free = false
 
     @Option(help: "Seconds to wait before giving up (0 checks once).")
@@ -42,7 +43,7 @@ struct Wait: ParsableCommand {
         switch (port, free) {
         case (nil, _): what = "\(label) has no port leased (start it: portdash up)"
         case (let p?, false): what = label.hasPrefix("port ") ? "nothing listens on port \(p)" : "\(label) is not listening on port \(p)"
-        case (let p?, true): what = (label.hasPrefix("port ") ? "port \(p)" : "\(label) on port \(p)") + " is still listened on (see who: portdash status \(p))"
+        case (let p?, true): what = (label.hasPrefix("port ") ? "port \(p)" : "\(label) on port \(p)") + " is still held (see who: portdash status \(p))"
         }
         throw fail(.waitTimedOut(what: what, seconds: timeout))
     }

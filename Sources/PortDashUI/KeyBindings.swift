@@ -104,7 +104,7 @@ public enum KeyBindings {
             let owners = report.owners
             if owners.isEmpty {
                 let why = report.hiddenUIDs.first.map { report.hiddenKillAdvice(uid: $0) }
-                    ?? "\(report.port) is " + (report.sockets.isEmpty ? "free: nothing to kill" : "held by no process (\(report.holderSummary))")
+                    ?? "\(report.port) is " + (report.isUnheld ? "free: nothing to kill" : "held by no process (\(report.holderSummary))")
                 s.message = .init(why, .error)
                 return .redraw
             }

@@ -244,7 +244,7 @@ final class RunLoop {
         guard let port = killedPort, scanStartedAt > killEndedAt, let r = state.snapshot?.report(port) else { return }
         killedPort = nil
         killEndedAt = .infinity
-        if r.owners.isEmpty && r.sockets.isEmpty && r.probe.isFree {
+        if r.owners.isEmpty && r.isUnheld {
             state.message = .init("\(port) is free now", .ok)
         } else if !r.owners.isEmpty || !r.hiddenUIDs.isEmpty {
             state.message = .init("\(port) is held again, by \(r.holderSummary)", .error)

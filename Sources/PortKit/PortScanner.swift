@@ -117,11 +117,10 @@ public struct PortScanner<Resolver: OwnerResolving> {
     func classify(port: UInt16, sockets: [SocketReport], probe: ProbeResult, lease: Lease?, reader: ProcessReader, now: Int64) -> PortReport {
         // Sockets of other network namespaces hold no port of this host.
         let host = sockets.filter { $0.socket.netns == nil }
-        let held = !host.isEmpty || probe.isInUse
         let note = note(host: host, elsewhere: sockets.count - host.count, probe: probe)
 
         guard let lease else {
-            let state: PortState = held || !probe.isFree ? .foreign : .free
+            let state: PortState = PortOccupancy.isFree(probe: probe, sockets: sockets.map(\.socket)) ? .free : .foreign
             return PortReport(port: port, state: state, lease: nil, leaseStatus: nil, sockets: sockets, probe: probe, note: note,
                               viewerIsRoot: viewerIsRoot)
         }

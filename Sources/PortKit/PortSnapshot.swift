@@ -2,7 +2,8 @@
 /// someone else holds it (PortScanner.classify decides, LeasePolicy says
 /// what is a conflict).
 public enum PortState: String, Sendable, Codable, CaseIterable {
-    /// No lease, and the bind probe succeeds.
+    /// No lease, and a server could bind it (PortOccupancy: the bind probe
+    /// succeeds, no socket but a TIME_WAIT is on it).
     case free
     /// Covered by one of our leases, and not held by anyone else.
     case ours
@@ -58,6 +59,10 @@ public struct PortReport: Sendable, Equatable {
     }
 
     public var listeners: [SocketReport] { sockets.filter { $0.socket.state == .listen } }
+    /// A server could bind the port now (PortOccupancy, on what this scan
+    /// saw): what `kill` and the dashboard report as "free" after a kill,
+    /// leased or not.
+    public var isUnheld: Bool { PortOccupancy.isFree(probe: probe, sockets: sockets.map(\.socket)) }
     /// Connections accepted on the port (the server side of ESTABLISHED and friends).
     public var connectionCount: Int { sockets.filter { $0.socket.state != .listen }.count }
 
@@ -103,7 +108,7 @@ public struct PortReport: Sendable, Equatable {
                 + (o.count > 3 ? " and \(o.count - 3) more" : "")
         }
         if let uid = hiddenUIDs.first { return "uid \(uid), pid hidden" }
-        if let s = sockets.first { return s.socket.state.name }
+        if let s = sockets.first(where: { PortOccupancy.holdsPort($0.socket) }) ?? sockets.first { return s.socket.state.name }
         return probe.isInUse ? "an unseen socket" : "nobody"
     }
 }

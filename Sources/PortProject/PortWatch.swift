@@ -1,9 +1,11 @@
 import PortKit
 import Glibc
 
-/// Waits for a port to listen (or to stop listening) by polling the socket
-/// table — sock_diag where the kernel has it, as `status` reads it — never
-/// by connecting, which a server would see as a client.
+/// Waits for a port to listen (or to be free) by polling the socket table —
+/// sock_diag where the kernel has it, as `status` reads it — never by
+/// connecting, which a server would see as a client. Free is the rule every
+/// verb uses (PortOccupancy): nothing listens, no socket but a TIME_WAIT is
+/// on the port, and a bind as servers do it passes.
 public struct PortWatch {
     public enum Target {
         case port(UInt16)
@@ -13,12 +15,14 @@ public struct PortWatch {
     }
 
     let sockets: any SocketTableSource
+    let probe: any PortProbing
     let leases: LeaseReader
     /// Seconds between polls.
     public var interval = 0.05
 
-    public init(store: LeaseStore, root: ProcRoot = .system) {
+    public init(store: LeaseStore, root: ProcRoot = .system, probe: any PortProbing = BindProbe()) {
         sockets = SocketSources.best(root: root)
+        self.probe = probe
         leases = LeaseReader(store: store, root: root)
     }
 
@@ -26,7 +30,7 @@ public struct PortWatch {
     public func wait(for target: Target, free: Bool, timeout: Double) throws(PortKitError) -> Bool {
         let deadline = monotonicSeconds() + timeout
         while true {
-            if let port = try port(of: target), try isListening(port) != free { return true }
+            if let port = try port(of: target), try free ? isFree(port) : isListening(port) { return true }
             if monotonicSeconds() >= deadline { return false }
             usleep(UInt32(interval * 1_000_000))
         }
@@ -45,5 +49,11 @@ public struct PortWatch {
     /// A LISTEN socket on the port, IPv4 or IPv6.
     public func isListening(_ port: UInt16) throws(PortKitError) -> Bool {
         try sockets.sockets(in: PortRange(uncheckedFirst: port, last: port)).contains { $0.state == .listen }
+    }
+
+    /// A server could bind the port now (PortOccupancy).
+    public func isFree(_ port: UInt16) throws(PortKitError) -> Bool {
+        let result = probe.probe(port)
+        return PortOccupancy.isFree(probe: result, sockets: try sockets.sockets(in: PortRange(uncheckedFirst: port, last: port)))
     }
 }

@@ -55,7 +55,8 @@ public struct ProjectLeaser {
                     let grant = try pool.grant(request, in: &book, env: env)
                     result.granted[p] = grant.lease.port
                     if grant.reason != .renewed { result.fresh[p] = grant.lease.port }
-                    result.skipped += grant.skipped
+                    // A port passed over for one service is tried again for the next: say it once.
+                    result.skipped += grant.skipped.filter { o in !result.skipped.contains { $0.port == o.port } }
                 } catch {
                     guard case .poolExhausted(_, let o) = error else { throw .core(error) }
                     short.append(p.description)

@@ -40,7 +40,7 @@ struct AnyPortTests {
     @Test("status PORT…: exactly those ports, whatever the pool, range null")
     func givenPorts() throws {
         let range = TestSupport.freeRange(count: 3)
-        let child = try ChildProcess.listening(on: range.first, seconds: 60)
+        let child = try ChildProcess.listening(on: range.first)
         let s = try snapshot(["status", String(range.last), String(range.first)])
         #expect(s.range == nil)
         #expect(s.ports.map(\.port) == [range.first, range.last])
@@ -53,8 +53,8 @@ struct AnyPortTests {
     @Test("status --all: every listener with its owners, as ss sees it; --ports and --mine filter")
     func everyListener() throws {
         let range = TestSupport.freeRange(count: 2)
-        let child = try ChildProcess.listening(on: range.first, seconds: 60)
-        let six = try ChildProcess.listening(on: range.last, address: "::1", seconds: 60)
+        let child = try ChildProcess.listening(on: range.first)
+        let six = try ChildProcess.listening(on: range.last, address: "::1")
         let s = try snapshot(["status", "--all"])
         #expect(s.range == nil)
         #expect(pids(s, range.first) == [child.pid] && pids(s, range.last) == [six.pid])
@@ -83,7 +83,7 @@ struct AnyPortTests {
         defer { TestSupport.runCommand(["ip", "netns", "del", name]) }
         let port = TestSupport.freeRange(count: 1).first
         let server = ChildProcess(["ip", "netns", "exec", name, "python3", "-c",
-                                   "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(); time.sleep(60)"])
+                                   "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(); time.sleep(600)"])
         defer { server.signal(SIGKILL) }
         var found: SnapshotJSON.Socket?
         #expect(waitUntil {
@@ -140,11 +140,11 @@ struct AnyPortTests {
             def on_term(*_):
                 r, w = os.pipe()
                 if os.fork() == 0:
-                    s.close(); os.setsid(); n = listen(); os.write(w, b'x'); time.sleep(60); os._exit(0)
+                    s.close(); os.setsid(); n = listen(); os.write(w, b'x'); time.sleep(300); os._exit(0)
                 os.read(r, 1); os._exit(0)
             signal.signal(signal.SIGTERM, on_term)
             open('\(dir)/ready', 'w').close()
-            time.sleep(60)
+            time.sleep(600)
             """
         let server = ChildProcess(["python3", "-c", script])
         #expect(waitUntil { access(dir + "/ready", F_OK) == 0 })

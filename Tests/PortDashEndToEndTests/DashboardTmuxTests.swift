@@ -18,7 +18,7 @@ struct DashboardTmuxTests {
     func wholeStory() throws {
         let range = TestSupport.freeRange(count: 6)
         let listenerPort = range.first + 2
-        let child = try ChildProcess.listening(on: listenerPort, seconds: 60)
+        let child = try ChildProcess.listening(on: listenerPort)
         let t = try start(range)
 
         // The foreign listener with its pid and name.

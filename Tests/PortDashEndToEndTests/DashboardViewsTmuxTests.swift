@@ -14,7 +14,7 @@ struct DashboardViewsTmuxTests {
     func everyListener() throws {
         let pool = TestSupport.freeRange(count: 3)
         let outside = TestSupport.freeRange(count: 1).first
-        let child = try ChildProcess.listening(on: outside, seconds: 60)
+        let child = try ChildProcess.listening(on: outside)
         let t = try fixture.start(pool, width: 140)
         t.waitFor("the first scan") { $0.contains("scanned") }
         #expect(t.row(outside).isEmpty)  // not in the pool view
@@ -31,7 +31,7 @@ struct DashboardViewsTmuxTests {
     @Test("keys typed into the filter act on nothing; the list narrows; Esc clears")
     func filterActsOnNothing() throws {
         let pool = TestSupport.freeRange(count: 4)
-        let child = try ChildProcess.listening(on: pool.first + 1, seconds: 60)
+        let child = try ChildProcess.listening(on: pool.first + 1)
         let t = try fixture.start(pool)
         t.waitFor("the listener") { _ in t.row(pool.first + 1).contains(String(child.pid)) }
         t.keys("/")

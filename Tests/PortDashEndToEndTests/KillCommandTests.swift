@@ -8,7 +8,7 @@ struct KillCommandTests {
     @Test("--yes stops the listener's process with SIGTERM and says so")
     func killYes() throws {
         let range = TestSupport.freeRange(count: 1)
-        let child = try ChildProcess.listening(on: range.first, seconds: 30)
+        let child = try ChildProcess.listening(on: range.first)
         let r = TestSupport.runCommand([TestSupport.portdashBinary, "kill", String(range.first), "--yes"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("will send SIGTERM to \(child.pid) sleep"))
@@ -19,7 +19,7 @@ struct KillCommandTests {
     @Test("without a terminal and without --yes nothing is signalled, exit 77")
     func noConfirmation() throws {
         let range = TestSupport.freeRange(count: 1)
-        let child = try ChildProcess.listening(on: range.first, seconds: 30)
+        let child = try ChildProcess.listening(on: range.first)
         let r = TestSupport.runCommand([TestSupport.portdashBinary, "kill", String(range.first)])
         #expect(r.status == 77)
         #expect(r.stderr.contains("pass --yes"))
@@ -72,7 +72,7 @@ struct KillCommandTests {
     func otherUser() throws {
         guard geteuid() == 0, access("/usr/bin/setpriv", X_OK) == 0 else { return }
         let range = TestSupport.freeRange(count: 1)
-        let child = try ChildProcess.listening(on: range.first, seconds: 30)
+        let child = try ChildProcess.listening(on: range.first)
         let r = TestSupport.runCommand(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                         TestSupport.portdashBinary, "kill", String(range.first), "--yes"],
                                        environment: ["PORTDASH_STATE": "/nonexistent/x.json"])

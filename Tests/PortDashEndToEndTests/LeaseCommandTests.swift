@@ -24,9 +24,10 @@ struct LeaseCommandTests {
         for round in 0..<3 {
             let range = TestSupport.freeRange(count: 11)
             let roundState = dir + "/round\(round)/leases.json"
+            // 50 processes queue for the lock: the longest wait there is, so a loaded machine never ends one with exit 75.
             let children = (0..<50).map { i in
                 ChildProcess([TestSupport.portdashBinary, "lease", "s\(i)", "--range", "\(range.first)-\(range.last)"],
-                             environment: ["PORTDASH_STATE": roundState], captureOutput: true)
+                             environment: ["PORTDASH_STATE": roundState, "PORTDASH_LOCK_TIMEOUT": "600"], captureOutput: true)
             }
             let results = children.map { $0.waitForExit() }
             let granted = results.filter { $0.status == 0 }.map { UInt16($0.stdout.trimmingSuffixNewline())! }
@@ -138,7 +139,7 @@ struct LeaseCommandTests {
     @Test("status shows conflict when a stranger holds a process-bound lease's port")
     func conflict() throws {
         let range = TestSupport.freeRange(count: 2)
-        let owner = ChildProcess(["sleep", "30"])
+        let owner = ChildProcess(["sleep", "600"])
         defer { owner.signal(SIGKILL) }
         #expect(portdash(["lease", "web", "--pid", "\(owner.pid)"], range: range).stdout == "\(range.first)\n")
         let l = try Listener(port: range.first)  // we are not the owner
@@ -167,7 +168,7 @@ struct LeaseCommandTests {
     @Test("run: while the child runs the lease is bound to it; SIGTERM is passed on")
     func runForwardsSignals() throws {
         let range = TestSupport.freeRange(count: 2)
-        let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
+        let run = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "600"],
                                environment: ["PORTDASH_STATE": state])
         // The lease moves to the child at fork; wait until the child is `sleep`
         // (exec done), which on a loaded machine can be a while later.
@@ -185,7 +186,7 @@ struct LeaseCommandTests {
     @Test("run: a second `run` under a live name is refused; the first keeps its port")
     func runTwice() throws {
         let range = TestSupport.freeRange(count: 3)
-        let first = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "30"],
+        let first = ChildProcess([TestSupport.portdashBinary, "run", "web", "--range", "\(range.first)-\(range.last)", "--", "sleep", "600"],
                                  environment: ["PORTDASH_STATE": state])
         #expect(waitUntil { (try? book().lease(for: "web")?.owner.map { $0.pid != first.pid }) == true })
         let second = portdash(["run", "web", "--", "sh", "-c", "echo started"], range: range)

@@ -50,7 +50,7 @@ struct PidReuseTests {
             command = "exit 0"
             ready = "none"
             [services.long]
-            command = "exec sleep 30"
+            command = "exec sleep 600"
             ready = "none"
 
             """)

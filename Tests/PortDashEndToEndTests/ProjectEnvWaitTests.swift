@@ -82,8 +82,8 @@ struct ProjectEnvWaitTests {
     func waitForListener() throws {
         let f = ProjectFixture(ports: 2)
         let port = f.range.first
-        let script = "import socket,time; time.sleep(1); s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(60)"
-        let waiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--timeout", "30"], environment: f.environment, captureOutput: true)
+        let script = "import socket,time; time.sleep(1); s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(600)"
+        let waiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--timeout", "120"], environment: f.environment, captureOutput: true)
         let server = ChildProcess(["python3", "-c", script])
         let r = waiter.waitForExit()
         #expect(r.status == 0, "\(r.stderr)")
@@ -93,7 +93,7 @@ struct ProjectEnvWaitTests {
         let late = f.portdash(["wait", String(other), "--timeout", "0.5"])
         #expect(late.status == 69 && late.stderr == "portdash: nothing listens on port \(other) after 0.5 s\n")
 
-        let freeWaiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--free", "--timeout", "30"], environment: f.environment,
+        let freeWaiter = ChildProcess([TestSupport.portdashBinary, "wait", String(port), "--free", "--timeout", "120"], environment: f.environment,
                                       captureOutput: true)
         server.signal(SIGTERM)
         #expect(freeWaiter.waitForExit().status == 0)
@@ -105,7 +105,7 @@ struct ProjectEnvWaitTests {
         f.write("portdash.toml", "[services.api]\ncommand = \"python3 server.py\"\nenv = { DELAY = \"1\" }\n")
         f.write("server.py", ProjectFixture.server)
         let up = f.up()
-        let w = f.portdash(["wait", "api", "--timeout", "30"])
+        let w = f.portdash(["wait", "api", "--timeout", "120"])
         #expect(w.status == 0, "\(w.stderr)")
         #expect(up.log.contains("api | listening on") || up.waitFor("api | listening on"))
         up.interrupt()

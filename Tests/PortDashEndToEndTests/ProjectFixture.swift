@@ -19,7 +19,9 @@ final class ProjectFixture {
     /// More variables for every command (PATH with a stand-in tool).
     var extraEnvironment: [String: String] = [:]
     var environment: [String: String] {
-        var e = ["PORTDASH_STATE": state, "XDG_CONFIG_HOME": dir + "/config", "NO_COLOR": "1", "XDG_RUNTIME_DIR": dir + "/run"]
+        // The longest lock wait there is: the fixture's commands never fail for a lock a slow machine held long.
+        var e = ["PORTDASH_STATE": state, "XDG_CONFIG_HOME": dir + "/config", "NO_COLOR": "1", "XDG_RUNTIME_DIR": dir + "/run",
+                 "PORTDASH_LOCK_TIMEOUT": "600"]
         if let supervision { e["PORTDASH_SUPERVISION"] = supervision }
         return e.merging(extraEnvironment) { _, b in b }
     }
@@ -45,10 +47,14 @@ final class ProjectFixture {
     }
 
     /// `portdash up ARGS` in the background, as a shell's foreground job
-    /// (its own process group), its output in a file.
+    /// (its own process group), its output in a file. Unless the test sets
+    /// --timeout, services get 600 s to listen: up's 30 s is a window a
+    /// machine twenty times oversubscribed can miss, and no test but the
+    /// one about the timeout is about it.
     func up(_ args: [String] = [], in directory: String? = nil, log: String = "up.log", stdout: Int32? = nil) -> UpProcess {
         let logPath = dir + "/" + log
-        let argv = [TestSupport.portdashBinary, "up", "--range", "\(range.first)-\(range.last)"] + args
+        let timeout = args.contains("--timeout") ? [] : ["--timeout", "600"]
+        let argv = [TestSupport.portdashBinary, "up", "--range", "\(range.first)-\(range.last)"] + timeout + args
         let child = ChildProcess(argv, environment: environment, inherit: stdout.map { [1: $0] } ?? [:], directory: directory ?? dir,
                                  outputFile: logPath, newProcessGroup: true)
         return UpProcess(child: child, logPath: logPath)
@@ -90,7 +96,7 @@ final class UpProcess {
 
     /// Waits until the log holds `text`; records the log if it never does.
     @discardableResult
-    func waitFor(_ text: String, seconds: Double = 60) -> Bool {
+    func waitFor(_ text: String, seconds: Double = 120) -> Bool {
         let ok = waitUntil(seconds: seconds) { self.log.contains(text) || self.child.hasExited }
         if !log.contains(text) { Issue.record("no \"\(text)\" in up's output:\n\(log)") }
         return ok && log.contains(text)

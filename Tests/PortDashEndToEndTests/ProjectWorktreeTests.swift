@@ -41,6 +41,8 @@ struct ProjectWorktreeTests {
     func runBoth(_ f: ProjectFixture, _ dirs: (main: String, feature: String), round: Int) throws -> [String: [String: UInt16]] {
         let a = f.up(in: dirs.main, log: "main-\(round).log"), b = f.up(in: dirs.feature, log: "feature-\(round).log")
         #expect(a.waitFor("web is ready") && b.waitFor("web is ready"))
+        // web's own lines (API_PORT among them) come through up's output pipe, maybe after "ready".
+        #expect(a.waitFor("web | listening on") && b.waitFor("web | listening on"))
         var seen: [String: [String: UInt16]] = [:]
         for l in try f.leases() { seen[l.project?.name ?? "", default: [:]][l.service] = l.port }
         // Each web got its own checkout's api, not the other's.

@@ -20,7 +20,7 @@ struct RouterTests {
         let serve = try ServeFixture()
         let upstream = TestUpstream(port: serve.range.first, address: address, dir: serve.dir)
         #expect(serve.cli(["reserve", String(upstream.port), "app"]).status == 0)
-        let up = waitUntil(seconds: 60) { serve.get("/echo", host: "app.localhost:\(serve.port)")?.status == 200 }
+        let up = waitUntil { serve.get("/echo", host: "app.localhost:\(serve.port)")?.status == 200 }
         try #require(up, "the route to app.localhost never answered")
         return (serve, upstream)
     }
@@ -69,7 +69,7 @@ struct RouterTests {
         let r = TestSupport.runCommand([TestSupport.portdashBinary, "reserve", String(other.first), "far",
                                         "--range", "\(other.first)-\(other.last)", "--state", serve.state])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(waitUntil(seconds: 60) { serve.get("/echo", host: "far.localhost")?.body.contains("\"family\": \"ipv4\"") == true })
+        #expect(waitUntil { serve.get("/echo", host: "far.localhost")?.body.contains("\"family\": \"ipv4\"") == true })
     }
 
     @Test("an upstream that listens on ::1 only is dialled on ::1")
@@ -205,7 +205,7 @@ struct RouterTests {
         let p = ChildProcess(["systemd-socket-activate", "-l", "127.0.0.1:\(port)", TestSupport.serveBinary,
                               "--range", "\(range.first)-\(range.last)", "--state", dir + "/leases.json"], captureOutput: true)
         defer { p.signal(SIGKILL); _ = p.waitForExit() }
-        #expect(waitUntil(seconds: 60) { HTTPTestClient.get(port: port, "/healthz")?.status == 200 })
+        #expect(waitUntil { HTTPTestClient.get(port: port, "/healthz")?.status == 200 })
         p.signal(SIGTERM)
         let out = p.waitForExit()
         #expect(out.stderr.contains("listening on http://127.0.0.1:\(port) (socket activation: 127.0.0.1:\(port))"), "\(out.stderr)")

@@ -22,7 +22,7 @@ final class ServeFixture {
         process = ChildProcess([TestSupport.serveBinary, "--listen", "127.0.0.1:\(port)", "--range", "\(range.first)-\(range.last)",
                                 "--state", dir + "/leases.json", "--interval", interval], captureOutput: true)
         let port = self.port
-        guard waitUntil(seconds: 60, { HTTPTestClient.get(port: port, "/healthz")?.status == 200 }) else {
+        guard waitUntil(seconds: 120, { HTTPTestClient.get(port: port, "/healthz")?.status == 200 }) else {
             process.signal(SIGKILL)
             throw NotServing(stderr: process.waitForExit().stderr)
         }

@@ -37,9 +37,11 @@ struct StateFileSafetyTests {
             let roundState = dir + "/race\(round)/leases.json"
             mkdir(dir + "/race\(round)", 0o700)
             let unlinker = Unlinker(path: roundState + ".lock")
+            // The longest lock wait there is: 60 processes queue for the lock, and on a loaded machine the
+            // default 10 s would end some of them with exit 75, which is not what this test is about.
             let children = (0..<60).map { i in
                 ChildProcess([TestSupport.portdashBinary, "lease", "s\(i)", "--range", "\(range.first)-\(range.last)"],
-                             environment: ["PORTDASH_STATE": roundState], captureOutput: true)
+                             environment: ["PORTDASH_STATE": roundState, "PORTDASH_LOCK_TIMEOUT": "600"], captureOutput: true)
             }
             let results = children.map { $0.waitForExit() }
             unlinks += unlinker.stop()

@@ -23,7 +23,7 @@ struct StatusCommandTests {
     func json() throws {
         let range = TestSupport.freeRange(count: 3)
         let l = try Listener(port: range.first + 1)
-        let child = ChildProcess(["sleep", "30"], inherit: [3: l.fd])
+        let child = ChildProcess(["sleep", "600"], inherit: [3: l.fd])
         let r = run(["status", "--json", "--range", "\(range.first)-\(range.last)"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let decoded = try JSONDecoder().decode(SnapshotJSON.self, from: Data(r.stdout.utf8))
@@ -40,7 +40,7 @@ struct StatusCommandTests {
         #expect(busy.sockets.first?.inode == l.inode)
         #expect(Set(TestSupport.withoutPassingForks(busy.sockets.first?.owners.map(\.pid) ?? [], keep: [getpid(), child.pid])) == [getpid(), child.pid])
         let sleeper = busy.sockets.first?.owners.first { $0.pid == child.pid }
-        #expect(sleeper?.name == "sleep" && sleeper?.cmdline == ["sleep", "30"])
+        #expect(sleeper?.name == "sleep" && sleeper?.cmdline == ["sleep", "600"])
         #expect(r.stdout.hasPrefix("{\"range\":{\"first\":\(range.first),\"last\":\(range.last)},\"ports\":[{\"port\":\(range.first),\"state\":\"free\",\"lease\":null"))
     }
 

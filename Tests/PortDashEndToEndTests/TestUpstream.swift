@@ -168,7 +168,7 @@ final class RawClient {
     }
 
     /// Reads until `bytes` has arrived after `from` (true), the connection ends, or `seconds` pass.
-    func waitFor(_ needle: String, from: Int = 0, seconds: Double = 30) -> Bool {
+    func waitFor(_ needle: String, from: Int = 0, seconds: Double = 120) -> Bool {
         let deadline = monotonicSeconds() + seconds
         let n = Array(needle.utf8)
         func found() -> Bool {

@@ -15,7 +15,7 @@ final class TmuxSession {
         exitFile = TestSupport.temporaryDirectory() + "/exit"
         let env = environment.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         let cmd = command.map { "'\($0)'" }.joined(separator: " ")
-        let shell = "env LANG=C.UTF-8 TERM=xterm-256color \(env) \(cmd); echo $? > '\(exitFile)'; echo EXITED; sleep 60"
+        let shell = "env LANG=C.UTF-8 TERM=xterm-256color \(env) \(cmd); echo $? > '\(exitFile)'; echo EXITED; sleep 600"
         let r = TestSupport.runCommand(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "T",
                                         "-x", String(width), "-y", String(height), shell])
         guard r.status == 0 else { throw TmuxError.failed("tmux new-session: \(r.stderr)") }
@@ -47,13 +47,13 @@ final class TmuxSession {
 
     /// Waits until the screen satisfies `condition`, polling; never a fixed sleep.
     @discardableResult
-    func waitFor(_ what: String, seconds: Double = 30, _ condition: (String) -> Bool) -> Bool {
+    func waitFor(_ what: String, seconds: Double = 120, _ condition: (String) -> Bool) -> Bool {
         let ok = waitUntil(seconds: seconds) { condition(self.screen) }
         if !ok { Issue.record("timed out waiting for \(what); screen:\n\(screen)") }
         return ok
     }
 
-    func waitFor(text: String, seconds: Double = 30) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
+    func waitFor(text: String, seconds: Double = 120) -> Bool { waitFor("\"\(text)\"", seconds: seconds) { $0.contains(text) } }
 
     /// The line of the screen that starts with `port`.
     func row(_ port: UInt16) -> String { screen.split(separator: "\n").first { $0.hasPrefix(String(port)) }.map(String.init) ?? "" }
@@ -91,7 +91,7 @@ struct TmuxDashboard {
     /// A `sleep` holding a listener on `port`, and the dashboard on `range`
     /// once it shows that listener's pid.
     func startWithListener(_ range: PortRange, on port: UInt16, width: Int = 120) throws -> (TmuxSession, ChildProcess) {
-        let child = try ChildProcess.listening(on: port, seconds: 120)
+        let child = try ChildProcess.listening(on: port)
         let t = try start(range, width: width)
         t.waitFor("the listener's row") { _ in t.row(port).contains(String(child.pid)) }
         return (t, child)

@@ -17,7 +17,7 @@ final class FakeTerminal: Terminal {
     private let deadline: Double
     private var fds: [Int32] = [0, 0]
 
-    init(_ script: [Step], seconds: Double = 30) {
+    init(_ script: [Step], seconds: Double = 120) {
         self.script = script
         deadline = monotonicSeconds() + seconds
         pipe(&fds)

@@ -69,7 +69,7 @@ public enum HTTPTestClient {
 
     /// Sends one request and reads the whole response (until close, at most `seconds`).
     public static func get(port: UInt16, _ target: String, method: String = "GET", host: String? = nil,
-                           headers: [String] = [], ipv6: Bool = false, seconds: Double = 20) -> HTTPTestResponse? {
+                           headers: [String] = [], ipv6: Bool = false, seconds: Double = 60) -> HTTPTestResponse? {
         guard let fd = connect(port: port, ipv6: ipv6) else { return nil }
         defer { close(fd) }
         let text = requestText(method, target, host: host ?? (ipv6 ? "[::1]:\(port)" : "127.0.0.1:\(port)"), headers: headers)
@@ -129,10 +129,15 @@ public final class EventStreamClient {
     }
 
     /// Reads until `text` has arrived (true), the stream ends, or `seconds` pass.
-    public func waitFor(_ text: String, seconds: Double = 30) -> Bool {
+    public func waitFor(_ text: String, seconds: Double = 120) -> Bool {
+        waitFor(seconds: seconds) { $0.contains(text) }
+    }
+
+    /// Reads until what was received satisfies `condition` (true), the stream ends, or `seconds` pass.
+    public func waitFor(seconds: Double = 120, _ condition: (String) -> Bool) -> Bool {
         let deadline = monotonicSeconds() + seconds
-        while !received.contains(text) {
-            guard let chunk = HTTPTestClient.readSome(fd, until: deadline), !chunk.isEmpty else { return received.contains(text) }
+        while !condition(received) {
+            guard let chunk = HTTPTestClient.readSome(fd, until: deadline), !chunk.isEmpty else { return condition(received) }
             received += String(decoding: chunk, as: UTF8.self)
         }
         return true

@@ -28,7 +28,7 @@ struct CachingResolverTests {
         #expect(holders(third)[b.inode] == [FDRef(pid: getpid(), fd: b.fd)])
         #expect(holders(third)[a.inode] == [FDRef(pid: getpid(), fd: a.fd)])
         // A fork sharing a known socket is a new process: found at the next refresh.
-        let child = ChildProcess(["sleep", "30"], inherit: [3: a.fd])
+        let child = ChildProcess(["sleep", "600"], inherit: [3: a.fd])
         expected.insert(child.pid)
         #expect(waitUntil { ProcessReader().stat(child.pid)?.comm == "sleep" })
         let fourth = try r.resolve([a.inode, b.inode])
@@ -42,7 +42,7 @@ struct CachingResolverTests {
         // worker before the next refresh. Both must show, not just the new worker.
         let c = try Listener(port: range.first + 1)
         _ = c
-        let worker = ChildProcess(["sleep", "30"], inherit: [3: c.fd])
+        let worker = ChildProcess(["sleep", "600"], inherit: [3: c.fd])
         expected.insert(worker.pid)
         #expect(waitUntil { ProcessReader().stat(worker.pid)?.comm == "sleep" })
         let prefork = try r.resolve([a.inode, b.inode, c.inode])

@@ -35,12 +35,22 @@ struct FixtureScanTests {
         #expect(p.sockets.first?.socket.local.addressText == "::")
     }
 
-    @Test("a TIME_WAIT with no inode still makes the port unavailable")
+    @Test("a TIME_WAIT the bind probe fails on (its server had no SO_REUSEADDR) makes the port unavailable")
     func timeWait() throws {
         let p = try #require(try scan().report(5002))
         #expect(p.state == .foreign)
         #expect(p.sockets.map(\.socket.state) == [.timeWait])
         #expect(p.owners.isEmpty)
+        #expect(p.holderSummary == "TIME_WAIT")
+    }
+
+    @Test("a TIME_WAIT alone, the probe passing (its server had SO_REUSEADDR), leaves the port free")
+    func timeWaitOnly() throws {
+        let p = try #require(try scan(FakeProbe(inUse: [5000, 5001, 5003, 5004, 5005, 5006])).report(5002))
+        #expect(p.state == .free && p.isUnheld)
+        #expect(p.sockets.map(\.socket.state) == [.timeWait])
+        // A listener in the table holds its port even when the probe passes (SO_REUSEPORT, closed mid-scan).
+        #expect(try scan(FakeProbe(inUse: [])).report(5001)?.state == .foreign)
     }
 
     @Test("a hidden holder: a user is told to use root; root is told it is another pid namespace")

@@ -50,7 +50,7 @@ struct KillTests {
 
     @Test("a pid whose start time changed (reused) is refused and not signalled")
     func reusedPid() throws {
-        let child = ChildProcess(["sleep", "30"])
+        let child = ChildProcess(["sleep", "600"])
         let real = target(child.pid)
         let stale = KillTarget(pid: child.pid, startTime: real.startTime + 1, name: "sleep", user: "u", commandLine: "")
         #expect { try ProcessKiller().terminate(stale, timeout: 0.2) } throws: { "\($0)".contains("different process") }
@@ -60,7 +60,7 @@ struct KillTests {
 
     @Test("a process that exited before the signal is reported as already gone, not as an error")
     func gone() throws {
-        let child = ChildProcess(["sleep", "30"])
+        let child = ChildProcess(["sleep", "600"])
         let t = target(child.pid)
         child.signal(SIGKILL)
         child.wait()
@@ -69,7 +69,7 @@ struct KillTests {
 
     @Test("SIGTERM ends a normal process within the grace period")
     func term() throws {
-        let child = ChildProcess(["sleep", "30"])
+        let child = ChildProcess(["sleep", "600"])
         // A generous grace period: on a loaded machine the exit may take a
         // while, and what matters is that SIGTERM alone ended it.
         let outcome = try ProcessKiller().terminate(target(child.pid), timeout: 60)

@@ -29,11 +29,11 @@ struct LiveSocketTests {
     @Test("a listener held only by a child process is reported with the child's pid")
     func childListener() throws {
         let range = TestSupport.freeRange(count: 1)
-        let child = try ChildProcess.listening(on: range.first, seconds: 30)
+        let child = try ChildProcess.listening(on: range.first)
         let p = try #require(try scan(range).report(range.first))
         #expect(p.owners.map(\.pid) == [child.pid])
         #expect(p.owners.first?.name == "sleep")
-        #expect(p.owners.first?.cmdline == ["sleep", "30"])
+        #expect(p.owners.first?.cmdline == ["sleep", "600"])
         #expect(p.owners.first?.startTime == ProcessReader().startTime(child.pid))
     }
 
@@ -76,7 +76,7 @@ struct LiveSocketTests {
     func shared() throws {
         let range = TestSupport.freeRange(count: 1)
         let l = try Listener(port: range.first)
-        let child = ChildProcess(["sleep", "30"], inherit: [3: l.fd])
+        let child = ChildProcess(["sleep", "600"], inherit: [3: l.fd])
         let p = try #require(try scan(range).report(range.first))
         #expect(p.sockets.count == 1)
         #expect(TestSupport.withoutPassingForks(p.owners.map(\.pid), keep: [getpid(), child.pid]) == [getpid(), child.pid].sorted())
@@ -98,7 +98,7 @@ struct LiveSocketTests {
     @Test("a vanished child leaves its port free at the next scan")
     func vanished() throws {
         let range = TestSupport.freeRange(count: 1)
-        let child = try ChildProcess.listening(on: range.first, seconds: 30)
+        let child = try ChildProcess.listening(on: range.first)
         #expect(try scan(range).report(range.first)?.state == .foreign)
         child.signal(SIGKILL)
         child.wait()

@@ -54,7 +54,7 @@ struct ThreadHolderTests {
         let child = ChildProcess([binary, String(range.first)])
         defer { child.signal(SIGKILL); _ = child.wait() }
         // Listening, and the main thread gone (a zombie leader with a live thread).
-        #expect(waitUntil(seconds: 10) {
+        #expect(waitUntil {
             guard let st = ProcessReader().stat(child.pid) else { return false }
             return st.state == "Z" && st.threads == 2
         })

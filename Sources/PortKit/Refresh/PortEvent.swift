@@ -53,7 +53,7 @@ public struct PortEvent: Sendable, Equatable {
     static func holderChange(_ port: UInt16, from a: PortReport, to b: PortReport) -> PortEvent? {
         let before = Set(a.owners.map(\.pid)), after = Set(b.owners.map(\.pid))
         guard before != after || (a.state == .free) != (b.state == .free) else { return nil }
-        if b.state == .free || (b.sockets.isEmpty && !b.probe.isInUse) {
+        if b.isUnheld {
             guard !before.isEmpty || a.state == .foreign || a.state == .conflict else { return nil }
             let was = a.owners.first.map { " (was \($0.name), pid \($0.pid))" } ?? ""
             return PortEvent(port: port, kind: .freed, text: "\(port) free again" + was, state: b.state,

@@ -41,13 +41,17 @@ public protocol PortProbing: Sendable {
     func probe(_ port: UInt16) -> ProbeResult
 }
 
-/// Proves a port free the way a server would find it: bind the wildcard
-/// address on IPv4 and, separately (IPV6_V6ONLY), on IPv6. The wildcard
-/// conflicts with a listener on any single address, so this is the strictest
-/// honest test. SO_REUSEADDR is deliberately *not* set: a port that passes
-/// can be bound by any server, including those that do not set it (a
-/// TIME_WAIT left by a previous run blocks those). The socket is closed
-/// without listen(), so probing leaves nothing behind.
+/// Binds a port the way a server does, to see whether one could: the
+/// wildcard address on IPv4 and, separately (IPV6_V6ONLY), on IPv6, with
+/// SO_REUSEADDR as every common server sets it (never SO_REUSEPORT, which
+/// would let the probe share a port with a listener). The wildcard conflicts
+/// with a listener on any single address, so this is the strictest honest
+/// test. With SO_REUSEADDR a TIME_WAIT of a server that set it too is no
+/// conflict, as it is none for the next server; what such a bind cannot see
+/// (a bound socket that does not listen, a connection the old server left)
+/// PortOccupancy reads from the socket table. The socket is closed without
+/// listen(), so probing leaves nothing behind, and a server binding at the
+/// same moment does not fail on it (both have SO_REUSEADDR, neither listens).
 public struct BindProbe: PortProbing {
     public init() {}
 
@@ -63,9 +67,9 @@ public struct BindProbe: PortProbing {
         case .failure(let e): return .failed(e)
         }
         defer { try? fd.close() }
-        if family == AF_INET6 {
-            var on: Int32 = 1
-            setsockopt(fd.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
+        if case .failure(let e) = Syscalls.enable(SO_REUSEADDR, level: SOL_SOCKET, on: fd) { return .failed(e) }
+        if family == AF_INET6, case .failure(let e) = Syscalls.enable(IPV6_V6ONLY, level: Int32(IPPROTO_IPV6), on: fd) {
+            return .failed(e)
         }
         let rc = SocketAddress.bind(fd.rawValue, host: nil, port: port, ipv6: family == AF_INET6)
         if rc == 0 { return .free }

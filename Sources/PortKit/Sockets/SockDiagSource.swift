@@ -17,7 +17,11 @@ public struct SockDiagSource: SocketTableSource {
     /// hash for LISTEN and the whole established hash for anything else, so
     /// a LISTEN-only dump stays cheap however many connections there are.
     public let states: UInt32
-    public static let allStates: UInt32 = 0xFFF
+    /// Every state, and sockets bound but not listening or connected
+    /// (TCP_BOUND_INACTIVE, bit 13, kernel 6.8+; reported as CLOSE; older
+    /// kernels ignore the bit): they hold a port as much as a listener.
+    public static let allStates: UInt32 = 0xFFF | boundInactive
+    public static let boundInactive: UInt32 = 1 << 13
     public static let listenOnly: UInt32 = 1 << 10
 
     public init(states: UInt32 = SockDiagSource.allStates) { self.states = states }

@@ -95,6 +95,12 @@ package enum Syscalls {
         retryingInterrupts { socket(domain, type | Int32(SOCK_CLOEXEC.rawValue), proto) }.map(FileDescriptor.init(rawValue:))
     }
 
+    /// setsockopt(2) of an int option to 1 (SO_REUSEADDR, IPV6_V6ONLY).
+    static func enable(_ option: Int32, level: Int32, on socket: FileDescriptor) -> Result<Void, Errno> {
+        var on: Int32 = 1
+        return retryingInterrupts { setsockopt(socket.rawValue, level, option, &on, socklen_t(MemoryLayout<Int32>.size)) }.map { _ in }
+    }
+
     /// sendto(2) of one netlink message to the kernel (port id 0).
     static func sendToKernel(_ socket: FileDescriptor, _ message: [UInt8]) -> Result<Int, Errno> {
         var kernel = sockaddr_nl()
