@@ -49,8 +49,9 @@ public enum ControlClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let line = Array((request + "\n").utf8)
         guard (try? FileDescriptor(rawValue: fd).writeAll(line)) != nil else { return .failure(.noRunningUp(root: root)) }
-        guard case .success(let bytes) = Syscalls.readAll(FileDescriptor(rawValue: fd), limit: 64 * 1024) else {
-            return .failure(.noReply(root: root))
+        let bytes: [UInt8]
+        do { bytes = try Syscalls.readWhole(FileDescriptor(rawValue: fd), limit: 64 * 1024) } catch {
+            return .failure(error.errno == nil ? .replyTooLarge(root: root, why: error.description) : .noReply(root: root))
         }
         return .success(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
     }
@@ -60,12 +61,14 @@ public enum ControlClient {
 public enum ControlError: Error, Equatable, CustomStringConvertible {
     case noRunningUp(root: String)
     case noReply(root: String)
+    case replyTooLarge(root: String, why: String)
     case refused(String)
 
     public var description: String {
         switch self {
         case .noRunningUp(let root): return "no portdash up runs in \(sanitized(root)); start one there with portdash up"
         case .noReply(let root): return "the portdash up of \(sanitized(root)) did not answer within 10 s"
+        case .replyTooLarge(let root, let why): return "the reply of the portdash up of \(sanitized(root)) \(why); nothing was done with it"
         case .refused(let why): return why
         }
     }
