@@ -31,7 +31,7 @@ package enum Syscalls {
     }
 
     /// open(2) through swift-system, always close-on-exec.
-    static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
+    package static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
                      permissions: FilePermissions? = nil) -> Result<FileDescriptor, Errno> {
         catching { try FileDescriptor.open(path, mode, options: options.union(.closeOnExec), permissions: permissions) }
     }
@@ -40,6 +40,16 @@ package enum Syscalls {
     @inline(__always)
     static func openDirectory(at dir: FileDescriptor, _ name: UnsafePointer<CChar>) -> Result<FileDescriptor, Errno> {
         retryingInterrupts { openat(dir.rawValue, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.map(FileDescriptor.init(rawValue:))
+    }
+
+    /// openat(2) of a file in `dir` (`flags` beside O_CLOEXEC, which is always set).
+    package static func open(at dir: FileDescriptor, _ name: String, flags: Int32, mode: mode_t = 0o600) -> Result<FileDescriptor, Errno> {
+        retryingInterrupts { openat(dir.rawValue, name, flags | O_CLOEXEC, mode) }.map(FileDescriptor.init(rawValue:))
+    }
+
+    /// unlinkat(2) of a file in `dir`.
+    package static func unlink(at dir: FileDescriptor, _ name: String) -> Result<Void, Errno> {
+        retryingInterrupts { unlinkat(dir.rawValue, name, 0) }.map { _ in () }
     }
 
     /// readlinkat(2) relative to `dir` into `buffer` (`capacity` bytes): the
@@ -151,7 +161,7 @@ package enum Syscalls {
     }
 
     /// flock(2) LOCK_EX | LOCK_NB: `.wouldBlock` while another descriptor holds the lock.
-    static func tryLockExclusive(_ fd: FileDescriptor) -> Result<Void, Errno> {
+    package static func tryLockExclusive(_ fd: FileDescriptor) -> Result<Void, Errno> {
         retryingInterrupts { flock(fd.rawValue, LOCK_EX | LOCK_NB) }.map { _ in () }
     }
 
