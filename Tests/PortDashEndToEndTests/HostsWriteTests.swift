@@ -57,7 +57,7 @@ struct HostsWriteTests {
         let before = Self.lines(3 << 20, tag: "before"), after = Self.lines(2 << 20, tag: "after") + Array("0.0.0.0 last.example".utf8)
         let old = Array("# BEGIN portdash (portdash hosts --write keeps this block)\n127.0.0.1\told.localhost\n# END portdash\n".utf8)
         let file = dir + "/hosts"
-        TestSupport.writeFile(file, bytes: before + old + after)
+        TestSupport.writeBytes(file, before + old + after, mode: 0o644)
         let r = portdash(["hosts", "--write", "--file", file])
         #expect(r.status == 0 && r.stderr.contains("wrote 1 names"), "\(r.stderr)")
         let now = try #require(TestSupport.readFile(file))
@@ -74,16 +74,14 @@ struct HostsWriteTests {
         _ = try block()
         let file = dir + "/hosts"
         let head = Array("127.0.0.1 localhost\n".utf8)
-        TestSupport.writeFile(file, bytes: head)
+        TestSupport.writeBytes(file, head, mode: 0o644)
         let size = HostsFile.sizeLimit + 1
         #expect(truncate(file, off_t(size)) == 0)  // sparse: no 64 MiB written to disk
-        let was = info(file)
+        let was = TestSupport.fileIdentity(file)
         let r = portdash(["hosts", "--write", "--file", file])
         #expect(r.status == 65, "\(r.stderr)")
         #expect(r.stderr.contains("\(size) bytes, more than the 64 MiB") && r.stderr.contains("nothing was written"), "\(r.stderr)")
-        let now = info(file)
-        #expect(now.st_ino == was.st_ino && now.st_size == was.st_size && now.st_mtim.tv_sec == was.st_mtim.tv_sec
-                && now.st_mtim.tv_nsec == was.st_mtim.tv_nsec)
+        #expect(TestSupport.fileIdentity(file) == was, "the file was written or replaced")
         let fd = open(file, O_RDONLY)
         var first = [UInt8](repeating: 0, count: head.count)
         #expect(read(fd, &first, first.count) == head.count && first == head)
@@ -99,7 +97,7 @@ struct HostsWriteTests {
         mkdir(dir + "/run", 0o755)
         let target = dir + "/run/hosts"
         let original = Array("127.0.0.1 localhost\n\u{00E9}\n".utf8) + [0xFF, 0x0A]
-        TestSupport.writeFile(target, bytes: original, mode: 0o640)
+        TestSupport.writeBytes(target, original, mode: 0o640)
         chmod(target, 0o640)
         if geteuid() == 0 { chown(target, 65534, 65534) }
         #expect(Glibc.symlink("../run/hosts", dir + "/etc/hosts") == 0)
@@ -124,8 +122,8 @@ struct HostsWriteTests {
         let newBlock = try block()
         let source = dir + "/container-hosts", mountPoint = dir + "/hosts"
         let original = Self.lines(64 << 10, tag: "c")
-        TestSupport.writeFile(source, bytes: original, mode: 0o644)
-        TestSupport.writeFile(mountPoint, bytes: [])
+        TestSupport.writeBytes(source, original, mode: 0o644)
+        TestSupport.writeBytes(mountPoint, [], mode: 0o644)
         let inode = info(source).st_ino
         // A mount namespace of its own: the bind mount ends with the shell and is never seen outside.
         let script = "mount --bind \"$1\" \"$2\" || exit 99; exec \"$3\" hosts --write --file \"$2\" --range \"$4\" --state \"$5\""

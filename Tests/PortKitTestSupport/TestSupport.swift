@@ -50,19 +50,6 @@ public enum TestSupport {
         close(fd)
     }
 
-    /// Writes bytes to a file (creating or truncating it).
-    public static func writeFile(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        precondition(fd >= 0, "open \(path) failed: \(errno)")
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            precondition(n > 0, "write \(path) failed: \(errno)")
-            done += n
-        }
-        close(fd)
-    }
-
     public static func readFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return nil }

@@ -18,7 +18,7 @@ struct ReadWholeTests {
     func regularFile() throws {
         defer { TestSupport.removeTree(dir) }
         let bytes = (0..<1000).map { UInt8($0 % 251) }
-        TestSupport.writeFile(dir + "/f", bytes: bytes)
+        TestSupport.writeBytes(dir + "/f", bytes, mode: 0o644)
         #expect(try read(dir + "/f", limit: 1000).get() == bytes)
         #expect(throws: WholeFileError.tooLarge(size: 1000, limit: 999)) { try read(dir + "/f", limit: 999).get() }
         let text = WholeFileError.tooLarge(size: 5 << 20, limit: 4 << 20).description
