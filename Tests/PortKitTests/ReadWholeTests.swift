@@ -27,6 +27,7 @@ struct ReadWholeTests {
 
     @Test("a descriptor with no size (a pipe, as /proc files and sockets report 0): more than the limit is refused, not cut")
     func noSize() throws {
+        defer { TestSupport.removeTree(dir) }
         for (count, limit) in [(4096, 4096), (4097, 4096), (200_000, 65536)] {
             let (readEnd, writeEnd) = try Syscalls.pipe().get()  // close-on-exec: the writer holds only its end
             let writer = ChildProcess(["/bin/sh", "-c", "head -c \(count) /dev/zero >&3"], inherit: [3: writeEnd.rawValue])
@@ -44,6 +45,7 @@ struct ReadWholeTests {
 
     @Test("a file that is not there: the errno, typed")
     func missing() {
+        defer { TestSupport.removeTree(dir) }
         #expect(throws: WholeFileError.system(.noSuchFileOrDirectory)) { try read(dir + "/absent", limit: 10).get() }
     }
 }
