@@ -38,8 +38,11 @@ let package = Package(
             path: "Shims/CNcurses",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // Linux-only kernel interfaces: sock_diag (netlink), signalfd, the pidfd and getdents64 syscalls.
-        .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
+        // Linux-only interfaces Glibc's module lacks: the pidfd, getdents64 and
+        // seccomp calls, the checked fork + exec, glibc's GNU extensions. A C
+        // target (include/CLinux.h declares, the .c files define), built with
+        // _GNU_SOURCE as SwiftNIO's CNIOLinux is.
+        .target(name: "CLinux", path: "Shims/CLinux", cSettings: [.define("_GNU_SOURCE")]),
 
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
         .target(name: "PortKit", dependencies: ["CLinux", systemPackage]),
@@ -94,7 +97,8 @@ let package = Package(
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(
             name: "PortDashEndToEndTests",
-            dependencies: ["PortKit", "PortKitTestSupport"]
+            // PortProject for ControlPath: where a stand-in `up` listens.
+            dependencies: ["PortKit", "PortProject", "PortKitTestSupport"]
         ),
     ]
 )

@@ -21,6 +21,7 @@ extension ServiceRunner {
         let s: ServiceProcess
         if let known = services[name] {
             s = known
+            guard retakeLeases(of: known) else { return }
         } else {
             switch ServiceGroup.make(mode, below: base, name: name) {
             case .failure(let e): perform(core.handle(.startFailed(name, why: e.description))); return
@@ -48,6 +49,23 @@ extension ServiceRunner {
             let wait = spec.ready == .none ? "" : "; waiting for it to listen"
             say("started \(name)\(port) (pid \(pid), \(s.group.description))\(wait)")
             perform(core.handle(.started(name, at: monotonicSeconds())))
+        }
+    }
+
+    /// Before a service starts again: its leases, on the ports this run
+    /// granted, are `up`'s (taken back if they went). False, said as a
+    /// start failure, when one of its ports is another's now.
+    func retakeLeases(of s: ServiceProcess) -> Bool {
+        let mine = ports.all.filter { $0.key.service == s.spec.name }
+        do {
+            let taken = try leaser.retake(mine, owner: me)
+            if !taken.isEmpty {
+                say("\(s.spec.name): took back its lease of \(taken.map { "\(mine[$0]!)" }.joined(separator: ", ")) (it had ended)")
+            }
+            return true
+        } catch {
+            perform(core.handle(.startFailed(s.spec.name, why: "its port is not its own any more: \(error.description)")))
+            return false
         }
     }
 

@@ -37,11 +37,11 @@ struct RefreshLoop: Sendable {
             }
             snapshot = r.snapshot
             let book = (try? leases.get())?.all ?? r.snapshot.ports.compactMap(\.lease)
-            var defaults: [String: String] = [:]
+            var aliasOrder: [String: [String]] = [:]
             for root in Set(book.compactMap { $0.project?.root }) {
-                defaults[root] = ProjectLoader.proxyDefault(root: root)
+                aliasOrder[root] = ProjectLoader.aliasOrder(root: root)
             }
-            routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, defaults: defaults))
+            routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, aliasOrder: aliasOrder))
         }
         let now = monotonicSeconds()
         let names = routes.current.names

@@ -54,13 +54,21 @@ struct ProjectFileTests {
         return try ProjectLoader.load(from: dir)
     }
 
-    @Test("[proxy] default names the service <checkout>.localhost routes to; it must be a service")
+    @Test("[proxy] default names the service <checkout>.localhost routes to, before the others in file order; it must be a service")
     func proxyDefault() throws {
         let dir = TestSupport.temporaryDirectory()
         defer { TestSupport.removeTree(dir) }
         TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\n[services.web]\ncommand = \"w\"\n")
         #expect(try ProjectLoader.load(from: dir).services.count == 2)
-        #expect(ProjectLoader.proxyDefault(root: dir) == "web")
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["web", "api", "web"])
+        // Without [proxy] default: the file's order, not the names' (a Procfile's too).
+        TestSupport.writeFile(dir + "/portdash.toml", "[services.web]\ncommand = \"w\"\n[services.api]\ncommand = \"a\"\n")
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["web", "api"])
+        unlink(dir + "/portdash.toml")
+        TestSupport.writeFile(dir + "/Procfile", "worker: w\napi: a\n")
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["worker", "api"])
+        unlink(dir + "/Procfile")
+        #expect(ProjectLoader.aliasOrder(root: dir).isEmpty)
         #expect(throws: ProjectError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
         #expect(throws: ProjectError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
     }
