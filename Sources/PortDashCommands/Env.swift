@@ -19,7 +19,7 @@ struct Env: ParsableCommand {
     @Argument(help: "A service of the project: print what it would see.", completion: ServiceCompletion.services)
     var service: String?
 
-    @Flag(help: "Print export NAME=value lines, for eval in a shell.")
+    @Flag(help: "Print export NAME=value lines, for eval in any POSIX shell (dash, bash, zsh, ksh).")
     var export = false
 
     @Flag(help: "Print one JSON object: the project, the variables and the ports.")
@@ -57,7 +57,7 @@ struct Env: ParsableCommand {
             // A comment per moved port: it holds only under up and run, which rebind.
             let moved = ProjectRebinding(project: p.project, ports: leased.all).lines(p.project.serviceNames)
                 .map { "# \(sanitized($0)) under portdash up\n" }
-            writeOut(moved.joined() + vars.map { (export ? "export " : "") + $0.name + "=" + ShellQuote.quoted($0.value) + "\n" }.joined())
+            writeOut(moved.joined() + vars.map { ShellQuote.assignment($0.name, $0.value, export: export) + "\n" }.joined())
         }
     }
 

@@ -1,10 +1,6 @@
 import ArgumentParser
 import PortDashCLI
 import PortKit
-import SystemPackage
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Hosts: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +9,8 @@ struct Hosts: ParsableCommand {
         discussion: """
             Browsers and curl 7.85+ resolve *.localhost themselves; Node, Python and Go on a default Debian \
             (hosts: files dns) do not, and need these lines. --write replaces only the block between \
-            "# BEGIN portdash" and "# END portdash" (adding it if missing), atomically. Details: docs/names.md.
+            "# BEGIN portdash" and "# END portdash" (adding it if missing), atomically; every other byte stays as it was. \
+            A symlinked hosts file is written through the link; a bind-mounted one (a container's) in place. Details: docs/names.md.
             Example: sudo portdash hosts --write
             """)
 
@@ -34,40 +31,13 @@ struct Hosts: ParsableCommand {
             writeOut(block)
             return
         }
-        let read: Result<[UInt8], Errno>
-        do {
-            let fd = try FileDescriptor.open(FilePath(file), .readOnly, options: [.closeOnExec])
-            read = try fd.closeAfter { Syscalls.readAll(fd, limit: 4 << 20) }
-        } catch {
-            read = .failure(error as? Errno ?? .ioError)
-        }
-        guard case .success(let raw) = read else {
-            if case .failure(let e) = read { printError("portdash: cannot read \(file): \(errnoText(e)); give an existing hosts file") }
-            throw ExitCode(66)
-        }
-        let text = String(decoding: raw, as: UTF8.self)
-        guard let updated = HostsBlock.replacing(in: text, with: block) else {
-            printError("portdash: \(file) has a \"# BEGIN portdash\" line and no \"\(HostsBlock.end)\"; fix the file by hand, then run again")
-            throw ExitCode(65)
-        }
-        if updated == text {
+        let outcome = try core { () throws(HostsFileError) in try HostsFile(path: file).update(block: block) }
+        switch outcome {
+        case .upToDate:
             printError("portdash: \(file) is up to date (\(names.routes.count) names)")
-            return
+        case .written(let target, let throughLink, let inPlace):
+            let how = throughLink ? " (through the link, to \(target))" : ""
+            printError("portdash: wrote \(names.routes.count) names to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
         }
-        var st = stat()
-        let mode = stat(file, &st) == 0 ? st.st_mode & 0o7777 : 0o644
-        let temp = file + ".portdash-\(getpid())"
-        if case .failure(let e) = NewFile.write(Array(updated.utf8), to: temp, mode: mode, owner: (st.st_uid, st.st_gid)) {
-            let fix = e == .permissionDenied || e == .readOnlyFileSystem ? "; run it as root: sudo portdash hosts --write" : ""
-            printError("portdash: cannot write beside \(file): \(e)\(fix)")
-            throw ExitCode(e == .permissionDenied ? 77 : 73)
-        }
-        guard rename(temp, file) == 0 else {
-            let err = errno
-            unlink(temp)
-            printError("portdash: cannot replace \(file): \(errnoText(err))")
-            throw ExitCode(73)
-        }
-        printError("portdash: wrote \(names.routes.count) names to \(file)")
     }
 }

@@ -83,7 +83,7 @@ struct Up: ParsableCommand {
         options.color = isatty(1) == 1 && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
         let (base, keeper) = startKeeper(mode, me: me)
         let control: ControlServer?
-        switch ControlServer.listen(at: ControlPath.socket(for: p.project.root), services: order) {
+        switch ControlServer.listen(root: p.project.root, services: order) {
         case .success(let c): control = c
         case .failure(let e): control = nil; printError("portdash: warning: \(e.description); portdash restart and stop will not reach this up")
         }

@@ -158,7 +158,7 @@ public struct DashboardState: Sendable {
         switch (stateDamage, new) {
         case (nil, let d?):
             let shown = d.leasesAsOf == nil ? "no leases known" : "showing the last good leases"
-            log("state file damaged: \(sanitized(d.problem)); \(shown); reserve and release refused until it is repaired",
+            log("state file \(d.condition): \(sanitized(d.problem)); \(shown); reserve and release refused until it is readable",
                 at: time, style: .error)
         case (_?, nil):
             let text = "state file good again: leases are current; reserve and release work again"

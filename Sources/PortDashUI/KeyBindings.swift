@@ -322,8 +322,8 @@ public enum KeyBindings {
     /// Reserve and release change the state file: while it is damaged they
     /// would work from stale leases, so they are refused with the fix.
     static func refusedWhileDamaged(_ verb: String, _ state: inout DashboardState) -> Bool {
-        guard state.stateDamage != nil else { return false }
-        state.message = .init("\(verb) refused: the state file is damaged; run portdash repair", .error)
+        guard let d = state.stateDamage else { return false }
+        state.message = .init("\(verb) refused: the state file is \(d.condition); \(d.fix)", .error)
         return true
     }
 

@@ -136,7 +136,7 @@ public struct Renderer: Sendable {
     /// the path and the exact problem).
     func drawDamage(_ g: inout TextGrid, _ d: StateDamage, room: Int) -> Int {
         let shown = d.leasesAsOf.map { "showing leases as of \(clockText($0))" } ?? "no leases shown (never read)"
-        return g.put(1, 0, "state file damaged since \(clockText(d.since)): \(shown); run portdash repair", .error, maxWidth: max(0, room))
+        return g.put(1, 0, "state file \(d.condition) since \(clockText(d.since)): \(shown); \(d.fix)", .error, maxWidth: max(0, room))
     }
 
     /// The column headings and the rows, columns sized to their content

@@ -9,6 +9,8 @@ import Glibc
 public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A /proc file could not be read at all (not Linux, /proc not mounted).
     case procUnavailable(path: String, errno: Errno)
+    /// A /proc file larger than portdash reads whole (`why` names its size and the limit).
+    case procFileTooLarge(path: String, why: String)
     /// A line of a /proc table did not have the expected shape.
     case malformedProcLine(file: String, line: Int, field: String, text: String)
     /// The port range given by the user is not usable.
@@ -21,6 +23,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidStatePath(String)
     /// The state file is larger than portdash reads; none of it was read.
     case stateFileTooLarge(path: String, size: Int64, limit: Int64)
+    /// A newer portdash wrote the state file (a schema version above ours): valid, left alone.
+    case newerStateFile(path: String, version: Int64)
     /// A change would make the state file larger than portdash reads; not written.
     case stateWouldBeTooLarge(path: String, size: Int64, limit: Int64)
     /// The system would not let the state file be written (full disk,
@@ -64,6 +68,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .procUnavailable(let path, let err):
             return "cannot read \(path): \(errnoText(err)); portdash needs Linux with /proc mounted (mount -t proc proc /proc)"
+        case .procFileTooLarge(let path, let why):
+            return "\(path) \(why); none of it was used"
         case .malformedProcLine(let file, let line, let field, let text):
             return "\(file) line \(line): malformed \(field) in \"\(text.prefix(120))\""
         case .invalidRange(let why):
@@ -77,6 +83,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .stateFileTooLarge(let path, let size, let limit):
             return "state file \(path) is \(size) bytes, more than the \(limit >> 20) MiB (\(limit) bytes) portdash reads; "
                 + "none of it was read and nothing was changed. It is not a file portdash wrote: point --state elsewhere, or move it aside yourself"
+        case .newerStateFile(let path, let version):
+            return "state file \(path) was written by a newer portdash (schema version \(version); this one reads "
+                + "\(LeaseBook.readableVersions.lowerBound) to \(LeaseBook.currentVersion)); nothing was changed. Use the newer portdash, or point --state at another file"
         case .stateWouldBeTooLarge(let path, let size, let limit):
             return "not writing the state file \(path): it would be \(size) bytes, more than the \(limit >> 20) MiB portdash reads; nothing was changed. Release leases you no longer need (portdash leases)"
         case .stateNotWritable(let path, let directory, let err):
@@ -123,14 +132,14 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidRange, .invalidName, .invalidStatePath:
             return 64  // EX_USAGE
-        case .malformedProcLine, .badStateFile, .stateFileTooLarge:
+        case .malformedProcLine, .badStateFile, .stateFileTooLarge, .newerStateFile:
             return 65  // EX_DATAERR
         case .noSuchLease:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
              .noSuchProcess, .rebindUnavailable, .heldByRunningUp:
             return 69  // EX_UNAVAILABLE: this request cannot be met now
-        case .procUnavailable, .system:
+        case .procUnavailable, .procFileTooLarge, .system:
             return 71  // EX_OSERR
         case .stateNotWritable, .stateWouldBeTooLarge:
             return 73  // EX_CANTCREAT

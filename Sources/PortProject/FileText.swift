@@ -29,13 +29,10 @@ enum FileText {
         }
         defer { close(fd) }
         if trusted { try checkTrusted(fd, path) }
-        // One byte more than the limit, so a larger file is told from one at the limit.
         let bytes: [UInt8]
-        switch Syscalls.readAll(FileDescriptor(rawValue: fd), limit: limit + 1, expected: 65536) {
-        case .success(let b): bytes = b
-        case .failure(let e): throw .badProjectFile(path: path, line: nil, problem: "cannot be read: \(errnoText(e))")
+        do { bytes = try Syscalls.readWhole(FileDescriptor(rawValue: fd), limit: limit, expected: 65536) } catch {
+            throw .badProjectFile(path: path, line: nil, problem: error.description)
         }
-        if bytes.count > limit { throw .badProjectFile(path: path, line: nil, problem: "is larger than \(limit >> 20) MiB") }
         if let nul = bytes.firstIndex(of: 0) {
             let line = bytes[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
             throw .badProjectFile(path: path, line: line, problem: "holds a NUL byte, which no command, name or value can carry; remove it")

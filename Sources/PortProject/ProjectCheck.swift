@@ -2,7 +2,8 @@ import PortKit
 
 /// The rules between a project's services, checked before anything is
 /// leased or started: dependencies that exist and make no cycle, templates
-/// that name a service and port that exist, and no port asked for twice.
+/// that name a service and port that exist, no port asked for twice, and
+/// no variable or `.localhost` name made twice.
 struct ProjectCheck {
     let services: [ServiceSpec]
     /// The line of a key path (["services", "web", "env", "API_URL"]).
@@ -25,6 +26,7 @@ struct ProjectCheck {
         try cycles()
         try preferredPorts()
         try environmentNames()
+        try routeNames()
         try binds()
     }
 
@@ -99,5 +101,28 @@ struct ProjectCheck {
         guard let (a, b, viewer) = PortVariable.clash(in: services) else { return }
         let key = ["services", b.port.service] + (b.port.name == nil ? [] : ["ports"])
         throw problem(key, "\(a.origin) and \(b.origin) would both be \(b.name)\(viewer.map { " in \($0)'s environment" } ?? ""); rename one")
+    }
+
+    /// Two services, or two named ports of one service, whose names make one
+    /// DNS label (RouteNames.label): `w-eb` and `w__eb` would both be
+    /// w-eb.<checkout>.localhost, and the router (and W__EB_URL) would send
+    /// one's requests to the other.
+    func routeNames() throws(ProjectError) {
+        var services: [String: String] = [:]
+        for s in self.services {
+            let label = RouteNames.label(s.name)
+            if let other = services[label] {
+                throw problem(["services", s.name], "the services \(other) and \(s.name) would both be named \(label).<checkout>.localhost; rename one")
+            }
+            services[label] = s.name
+            var ports: [String: String] = [:]
+            for p in s.ports {
+                let portLabel = RouteNames.label(p)
+                if let other = ports[portLabel] {
+                    throw problem(["services", s.name, "ports"], "\(s.name)'s ports \"\(other)\" and \"\(p)\" would both be named \(portLabel).\(label).<checkout>.localhost; rename one")
+                }
+                ports[portLabel] = p
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ struct RefreshLoop: Sendable {
             case .success(let r):
                 s.refresh = r
                 s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, routerPort: queue.routerPort).encoded() : nil
-                s.problem = r.damage.map { "\($0.problem); fix it with: portdash repair" }
+                s.problem = r.damage.map(\.problem)
             case .failure(let e):
                 s.statusJSON = nil
                 s.problem = e.description

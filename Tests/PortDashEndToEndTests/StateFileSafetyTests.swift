@@ -219,4 +219,20 @@ struct StateFileSafetyTests {
         }
         #expect(try LeaseStore(path: state).load().leases.map(\.service).sorted() == ["api", "web"])
     }
+
+    @Test("a state file of a newer version (3): every verb says a newer portdash wrote it, exit 65, no repair advice; repair refuses it too")
+    func newerVersion() throws {
+        let range = TestSupport.freeRange(count: 3)
+        mkdir(dir + "/state", 0o700)
+        let text = "{\"version\": 3, \"leases\": [{\"service\": \"web\", \"port\": \(range.first), \"shape\": \"new\"}], \"pools\": {}}\n"
+        TestSupport.writeFile(state, text, mode: 0o600)
+        for args in everyVerb(range) + [["repair"]] {
+            let r = portdash(args, range: range)
+            #expect(r.status == 65, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("was written by a newer portdash (schema version 3") && r.stderr.contains("nothing was changed"), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("repair") && oneLine(r.stderr), "\(args): \(r.stderr)")
+        }
+        #expect(TestSupport.readFile(state) == Array(text.utf8))
+        #expect(TestSupport.runCommand(["/bin/ls", "-A", dir + "/state"]).stdout.split(separator: "\n").allSatisfy { !$0.contains(".bad-") })
+    }
 }

@@ -155,6 +155,16 @@ struct HostileInputKeyTests {
         #expect(s.message?.text == "reserve refused: the state file is damaged; run portdash repair")
     }
 
+    @Test("a state file of a newer portdash: reserve is refused with that reason, never with the advice to repair (which would throw it away)")
+    func newerRefuses() throws {
+        var s = try UIFixtures.state()
+        s.select(9)
+        s.apply(stateDamage: StateDamage(error: .newerStateFile(path: "/x/leases.json", version: 3), since: 1_795_000_100, leasesAsOf: nil), at: 1_795_000_100)
+        _ = press(.char("r"), &s)
+        #expect(s.message?.text == "reserve refused: the state file is written by a newer portdash; use the newer portdash")
+        #expect(s.events.last?.text.contains("repair") == false)
+    }
+
     @Test("damage is logged once and recovery once, however many scans come in between; no release is invented")
     func damageLoggedOnce() throws {
         var s = try UIFixtures.state()

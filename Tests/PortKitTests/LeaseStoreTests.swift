@@ -50,7 +50,6 @@ struct LeaseStoreTests {
         BadFile(name: "not JSON", content: "hello world\n", says: "not valid JSON"),
         BadFile(name: "a JSON array", content: "[1, 2]", says: "the wrong type"),
         BadFile(name: "no version", content: "{\"leases\": []}", says: "no \"version\""),
-        BadFile(name: "newer version", content: "{\"version\": 3, \"leases\": [], \"lastUsed\": []}", says: "schema version 3, this portdash reads versions 1 to 2; a newer portdash wrote it"),
         BadFile(name: "port of the wrong type", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": \"5000\", \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port above 65535", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 70000, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "leases[0].port"),
         BadFile(name: "port 0", content: "{\"version\": 1, \"leases\": [{\"service\": \"web\", \"port\": 0, \"kind\": \"lease\", \"granted\": 1}], \"lastUsed\": {}}", says: "port 0"),
@@ -193,6 +192,19 @@ struct LeaseStoreTests {
         // A symlink is not "repaired" away.
         symlink(dir + "/r.json", dir + "/l.json")
         #expect(throws: PortKitError.self) { try LeaseStore(path: dir + "/l.json").repair() }
+    }
+
+    @Test("a newer version's file is not damage: load says a newer portdash wrote it (exit 65, no repair advice); repair leaves it in place")
+    func newerVersion() throws {
+        let text = "{\"version\": 3, \"leases\": [], \"lastUsed\": [], \"future\": true}"
+        TestSupport.writeFile(dir + "/n.json", text, mode: 0o600)
+        let store = LeaseStore(path: dir + "/n.json")
+        #expect(throws: PortKitError.newerStateFile(path: dir + "/n.json", version: 3)) { try store.load() }
+        let message = PortKitError.newerStateFile(path: dir + "/n.json", version: 3)
+        #expect(message.exitCode == 65 && message.description.contains("nothing was changed") && !message.description.contains("repair"))
+        #expect(throws: PortKitError.newerStateFile(path: dir + "/n.json", version: 3)) { try store.repair(now: 7) }
+        #expect(TestSupport.readFile(dir + "/n.json") == Array(text.utf8))
+        #expect(access(dir + "/n.json.bad-7", F_OK) != 0)
     }
 
     @Test("a held lock makes a writer give up after its timeout, with a clear message")

@@ -77,14 +77,24 @@ struct HostsBlockTests {
 
     @Test("the block is appended once, then replaced in place; the rest of the file is kept byte for byte")
     func replacing() throws {
-        let original = "127.0.0.1 localhost\n# a comment\n::1 localhost"
+        let original = Array("127.0.0.1 localhost\n# a comment\n::1 localhost".utf8)
+        let block = Array(HostsBlock.block(names).utf8)
         let first = try #require(HostsBlock.replacing(in: original, with: HostsBlock.block(names)))
-        #expect(first == original + "\n" + HostsBlock.block(names))
+        #expect(first == original + [10] + block)
         let more = RouteNames(leases: names.routes.map(\.lease) + [Lease(service: "web", port: 5000, kind: .lease, granted: 2)])
-        let edited = first + "10.0.0.1 after\n"
+        let edited = first + Array("10.0.0.1 after\n".utf8)
         let second = try #require(HostsBlock.replacing(in: edited, with: HostsBlock.block(more)))
-        #expect(second == original + "\n" + HostsBlock.block(more) + "10.0.0.1 after\n")
+        #expect(second == original + [10] + Array(HostsBlock.block(more).utf8) + Array("10.0.0.1 after\n".utf8))
         #expect(HostsBlock.replacing(in: second, with: HostsBlock.block(more)) == second)
-        #expect(HostsBlock.replacing(in: "# BEGIN portdash\n127.0.0.1 x\n", with: HostsBlock.block(names)) == nil)
+        #expect(HostsBlock.replacing(in: Array("# BEGIN portdash\n127.0.0.1 x\n".utf8), with: HostsBlock.block(names)) == nil)
+    }
+
+    @Test("bytes that are not UTF-8, CRLF lines and a last line without a newline, before and after the block, stay as they were")
+    func bytesKept() throws {
+        let before: [UInt8] = [0x31, 0x2E, 0x32, 0x20, 0xE9, 0x74, 0xE9, 0x0D, 0x0A, 0xFF, 0xFE, 0x0A]  // Latin-1 "été", CRLF, junk
+        let after: [UInt8] = [0x0A, 0x23, 0x20, 0xC0, 0x80, 0x0D, 0x0A, 0x31, 0x20, 0x78]  // an empty line, an overlong NUL, no final newline
+        let old = Array("# BEGIN portdash (old)\n127.0.0.1\told.localhost\n# END portdash\r\n".utf8)
+        let result = try #require(HostsBlock.replacing(in: before + old + after, with: HostsBlock.block(names)))
+        #expect(result == before + Array(HostsBlock.block(names).utf8) + after)
     }
 }

@@ -47,6 +47,9 @@ struct RouterUnitTests {
         #expect(ErrorPages.notRunningLine(web) == "web of shop@feature-x is not running: cd /src/shop-feature-x && portdash up web")
         let odd = Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: LeaseProject(root: "/src/my shop", name: "my shop"))
         #expect(ErrorPages.notRunningLine(odd).hasSuffix("cd '/src/my shop' && portdash up web"))
+        // The one shell quoter: a control character in the checkout's path is never written raw.
+        let hostile = Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: LeaseProject(root: "/src/a\u{1B}[2Jb", name: "x"))
+        #expect(ErrorPages.notRunningLine(hostile).hasSuffix(#"cd '/src/a'"$(printf '\033')"'[2Jb' && portdash up web"#))
         let names = RouteNames(leases: [web])
         let text = ErrorPages.unknown("nope.localhost", names: names, routerPort: 5099, html: false)
         #expect(text.status == 404 && String(decoding: text.body, as: UTF8.self).contains("http://web.shop-feature-x.localhost:5099/  → port 5002"))

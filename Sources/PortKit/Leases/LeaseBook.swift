@@ -67,9 +67,10 @@ public struct LeaseBook: Sendable, Equatable {
         // The version first, so a newer file is reported as such, not as a type error.
         guard top.optional("version") != nil else { throw LeaseBookProblem("has no \"version\" field; it is not a portdash state file") }
         let version = try top.integer("version")
-        guard version >= Int64(LeaseBook.readableVersions.lowerBound) && version <= Int64(LeaseBook.readableVersions.upperBound) else {
-            throw LeaseBookProblem("has schema version \(version), this portdash reads versions \(LeaseBook.readableVersions.lowerBound) to \(LeaseBook.currentVersion)"
-                + (version > Int64(LeaseBook.currentVersion) ? "; a newer portdash wrote it: use that one" : "; use the portdash that wrote it"))
+        // A newer file is valid for the portdash that wrote it: not damage (repair would throw it away).
+        if version > Int64(LeaseBook.currentVersion) { throw LeaseBookProblem(newerVersion: version) }
+        guard version >= Int64(LeaseBook.readableVersions.lowerBound) else {
+            throw LeaseBookProblem("has schema version \(version), this portdash reads versions \(LeaseBook.readableVersions.lowerBound) to \(LeaseBook.currentVersion); use the portdash that wrote it")
         }
         self.version = Int(version)
         leases = []
@@ -120,10 +121,18 @@ public struct LeaseBook: Sendable, Equatable {
     }
 }
 
-/// What is wrong with a state file's contents (the path is added by the store).
+/// What is wrong with a state file's contents (the path is added by the
+/// store), or (`newerVersion`) that a newer portdash wrote it.
 public struct LeaseBookProblem: Error, Equatable, Sendable {
     public let text: String
-    public init(_ text: String) { self.text = text }
+    /// The file's schema version when it is newer than this portdash reads.
+    public let newerVersion: Int64?
+    public init(_ text: String) { self.text = text; newerVersion = nil }
+
+    init(newerVersion version: Int64) {
+        text = "has schema version \(version), newer than this portdash reads (\(LeaseBook.readableVersions.lowerBound) to \(LeaseBook.currentVersion))"
+        newerVersion = version
+    }
 }
 
 /// Service names are what users type and what scripts pass: keep them to a

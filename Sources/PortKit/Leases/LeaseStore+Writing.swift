@@ -53,10 +53,7 @@ extension LeaseStore {
         }
     }
 
-    func syncDirectory() {
-        guard case .success(let dir) = Syscalls.open(FilePath(directory), .readOnly, .directory) else { return }
-        _ = try? dir.closeAfter { _ = Syscalls.sync(dir) }
-    }
+    func syncDirectory() { Syscalls.syncDirectory(directory) }
 
     /// Temporaries left by a writer killed mid-write: those whose pid is no
     /// longer running. A live writer's (one creating the file while we hold

@@ -46,6 +46,7 @@ public final class LeaseStore: @unchecked Sendable {
         do {
             return try LeaseBook.decode(bytes)
         } catch {
+            if let version = error.newerVersion { throw .newerStateFile(path: path, version: version) }
             throw .badStateFile(path: path, problem: error.text + "; nothing was changed. Fix it, or move it aside with: portdash repair")
         }
     }
@@ -69,16 +70,13 @@ public final class LeaseStore: @unchecked Sendable {
 
     /// All of the file, or an error naming its size: never a prefix.
     func readWhole(_ fd: FileDescriptor) throws(PortKitError) -> [UInt8] {
-        let size = (try? fd.stat()).map { Int($0.size) } ?? 0
-        let limit = LeaseStore.sizeLimit
-        if size > limit { throw .stateFileTooLarge(path: path, size: Int64(size), limit: Int64(limit)) }
-        switch Syscalls.readAll(fd, limit: limit + 1, expected: size + 1) {
-        case .success(let bytes) where bytes.count > limit:  // it grew while we read
-            throw .stateFileTooLarge(path: path, size: Int64(max(size, bytes.count)), limit: Int64(limit))
-        case .success(let bytes):
-            return bytes
-        case .failure(let e):
-            throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(e))")
+        do {
+            return try Syscalls.readWhole(fd, limit: LeaseStore.sizeLimit)
+        } catch {
+            switch error {
+            case .tooLarge(let size, let limit): throw .stateFileTooLarge(path: path, size: size ?? limit + 1, limit: limit)
+            case .system(let e): throw .badStateFile(path: path, problem: "cannot be read: \(errnoText(e))")
+            }
         }
     }
 
@@ -141,7 +139,13 @@ public final class LeaseStore: @unchecked Sendable {
         guard let data = try lockExistingStateFile(until: deadline) else { return nil }
         defer { try? data.close() }
         let bytes = try readWhole(data)
-        if (try? LeaseBook.decode(bytes)) != nil { return nil }  // nothing to repair
+        do {
+            _ = try LeaseBook.decode(bytes)
+            return nil  // nothing to repair
+        } catch {
+            // A newer portdash's file is valid: moving it aside would lose its leases.
+            if let version = error.newerVersion { throw .newerStateFile(path: path, version: version) }
+        }
         var backup = path + ".bad-" + String(now)
         var n = 1
         while access(backup, F_OK) == 0 { backup = path + ".bad-" + String(now) + "-" + String(n); n += 1 }

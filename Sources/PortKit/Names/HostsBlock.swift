@@ -19,17 +19,34 @@ public enum HostsBlock {
     }
 
     /// `file` with its portdash block replaced by `block` (or `block` appended
-    /// when there is none). A begin with no end is refused: nil.
-    public static func replacing(in file: String, with block: String) -> String? {
-        var lines = file.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        guard let b = lines.firstIndex(where: { $0.hasPrefix("# BEGIN portdash") }) else {
-            let base = file.isEmpty || file.hasSuffix("\n") ? file : file + "\n"
-            return base + block
+    /// when there is none), as bytes: every byte before the begin line and
+    /// after the end line is kept as it was, whatever its encoding (hosts
+    /// files are not always UTF-8). Appending adds a newline first when the
+    /// last line has none. A begin with no end is refused: nil.
+    public static func replacing(in file: [UInt8], with block: String) -> [UInt8]? {
+        let lines = lineRanges(file)
+        let beginBytes = Array("# BEGIN portdash".utf8), endBytes = Array(end.utf8)
+        guard let b = lines.firstIndex(where: { file[$0.text].starts(with: beginBytes) }) else {
+            let separator: [UInt8] = file.isEmpty || file.last == 10 ? [] : [10]
+            return file + separator + Array(block.utf8)
         }
-        guard let e = lines[b...].firstIndex(of: end) else { return nil }
-        let before = lines[..<b].map { $0 + "\n" }.joined()
-        let after = lines[(e + 1)...].map { $0 + "\n" }.joined()
-        return before + block + after
+        // "# END portdash", also as a CRLF file writes it.
+        guard let e = lines[b...].firstIndex(where: { file[$0.text].elementsEqual(endBytes) || file[$0.text].elementsEqual(endBytes + [13]) }) else {
+            return nil
+        }
+        return Array(file[..<lines[b].text.lowerBound]) + Array(block.utf8) + Array(file[lines[e].next...])
+    }
+
+    /// Each line's bytes (without its newline) and where the next line starts.
+    static func lineRanges(_ bytes: [UInt8]) -> [(text: Range<Int>, next: Int)] {
+        var lines: [(text: Range<Int>, next: Int)] = []
+        var start = 0
+        while start < bytes.count {
+            let nl = bytes[start...].firstIndex(of: 10)
+            let stop = nl ?? bytes.count
+            lines.append((start..<stop, nl.map { $0 + 1 } ?? stop))
+            start = stop + 1
+        }
+        return lines
     }
 }

@@ -9,9 +9,9 @@ public struct ProcRoot: Sendable, Equatable {
 
     public init(path: String) { self.path = path }
 
-    /// Reads `<root>/<relative>` whole.
-    public func read(_ relative: String) -> Result<[UInt8], Errno> {
-        Syscalls.readFile(FilePath(path).appending(relative))
+    /// Reads `<root>/<relative>` whole (64 MiB at most), never a prefix.
+    public func read(_ relative: String) -> Result<[UInt8], WholeFileError> {
+        Syscalls.readWholeFile(FilePath(path).appending(relative))
     }
 
     /// Opens the root as a directory descriptor for *at() calls.

@@ -14,4 +14,17 @@ public struct StateDamage: Sendable, Equatable {
 
     /// The one line that says what is wrong with the file.
     public var problem: String { error.description }
+
+    /// A file a newer portdash wrote is valid, not damaged: `repair` would
+    /// throw its leases away, so it is never advised for one.
+    public var isNewerVersion: Bool {
+        if case .newerStateFile = error { return true }
+        return false
+    }
+
+    /// "damaged", or "written by a newer portdash".
+    public var condition: String { isNewerVersion ? "written by a newer portdash" : "damaged" }
+
+    /// What to do about it.
+    public var fix: String { isNewerVersion ? "use the newer portdash" : "run portdash repair" }
 }

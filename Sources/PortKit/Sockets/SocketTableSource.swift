@@ -36,10 +36,13 @@ public struct ProcNetTCPSource: SocketTableSource {
             switch root.read(file) {
             case .success(let bytes):
                 all += try NetTCPTable.parse(bytes, family: family, file: root.path + "/" + file, ports: range.ports)
-            case .failure(let e):
+            case .failure(.system(let e)):
                 // No tcp6 just means IPv6 is disabled; no tcp means no usable /proc.
                 if family == .ipv6 && e == .noSuchFileOrDirectory { continue }
                 throw .procUnavailable(path: root.path + "/" + file, errno: e)
+            case .failure(let tooLarge):
+                // Never a part of the table: a listener past the cut would go unseen.
+                throw .procFileTooLarge(path: root.path + "/" + file, why: tooLarge.description)
             }
         }
         return NetTCPTable.unique(all)

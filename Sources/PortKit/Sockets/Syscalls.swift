@@ -31,7 +31,7 @@ package enum Syscalls {
     }
 
     /// open(2) through swift-system, always close-on-exec.
-    static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
+    package static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
                      permissions: FilePermissions? = nil) -> Result<FileDescriptor, Errno> {
         catching { try FileDescriptor.open(path, mode, options: options.union(.closeOnExec), permissions: permissions) }
     }
@@ -40,6 +40,16 @@ package enum Syscalls {
     @inline(__always)
     static func openDirectory(at dir: FileDescriptor, _ name: UnsafePointer<CChar>) -> Result<FileDescriptor, Errno> {
         retryingInterrupts { openat(dir.rawValue, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.map(FileDescriptor.init(rawValue:))
+    }
+
+    /// openat(2) of a file in `dir` (`flags` beside O_CLOEXEC, which is always set).
+    package static func open(at dir: FileDescriptor, _ name: String, flags: Int32, mode: mode_t = 0o600) -> Result<FileDescriptor, Errno> {
+        retryingInterrupts { openat(dir.rawValue, name, flags | O_CLOEXEC, mode) }.map(FileDescriptor.init(rawValue:))
+    }
+
+    /// unlinkat(2) of a file in `dir`.
+    package static func unlink(at dir: FileDescriptor, _ name: String) -> Result<Void, Errno> {
+        retryingInterrupts { unlinkat(dir.rawValue, name, 0) }.map { _ in () }
     }
 
     /// readlinkat(2) relative to `dir` into `buffer` (`capacity` bytes): the
@@ -58,24 +68,43 @@ package enum Syscalls {
         retryingInterrupts { pd_getdents64(dir.rawValue, buffer, UInt(capacity)) }
     }
 
-    /// Reads a whole file. /proc files report size 0, so this reads until
-    /// EOF into a growing buffer.
-    static func readFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
-        open(path, .readOnly).flatMap { fd in
+    /// Reads a whole file, or refuses it (`readWhole`). /proc files report
+    /// size 0, so this reads until EOF into a growing buffer.
+    static func readWholeFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], WholeFileError> {
+        switch open(path, .readOnly) {
+        case .failure(let e): return .failure(.system(e))
+        case .success(let fd):
             defer { try? fd.close() }
-            return readAll(fd, limit: limit)
+            return Result { () throws(WholeFileError) in try readWhole(fd, limit: limit) }
         }
     }
 
-    /// Reads until EOF or `limit` bytes, whichever comes first: callers that
-    /// must not act on a prefix ask for one byte more than they accept.
-    package static func readAll(_ fd: FileDescriptor, limit: Int = 64 << 20, expected: Int = 4096) -> Result<[UInt8], Errno> {
-        var buffer = [UInt8](repeating: 0, count: max(1, min(limit, expected)))
+    /// All of what `fd` reads until EOF, or `.tooLarge` when that is more
+    /// than `limit` bytes: never a prefix. A size fstat(2) reports over the
+    /// limit is refused before a byte is read; otherwise one byte more than
+    /// the limit is asked for, so a file that grew (or a /proc file, a
+    /// socket, which report no size) is told from one at the limit.
+    package static func readWhole(_ fd: FileDescriptor, limit: Int, expected: Int = 4096) throws(WholeFileError) -> [UInt8] {
+        let size = (try? fd.stat()).map { Int($0.size) } ?? 0
+        if size > limit { throw .tooLarge(size: Int64(size), limit: Int64(limit)) }
+        let bytes: [UInt8]
+        switch readUpTo(fd, count: limit + 1, expected: max(expected, size + 1)) {
+        case .success(let b): bytes = b
+        case .failure(let e): throw .system(e)
+        }
+        if bytes.count > limit { throw .tooLarge(size: nil, limit: Int64(limit)) }
+        return bytes
+    }
+
+    /// Reads until EOF or `count` bytes, whichever comes first; only
+    /// `readWhole` calls it, and asks for one byte more than it accepts.
+    private static func readUpTo(_ fd: FileDescriptor, count: Int, expected: Int) -> Result<[UInt8], Errno> {
+        var buffer = [UInt8](repeating: 0, count: max(1, min(count, expected)))
         var used = 0
         reading: while true {
             if used == buffer.count {
-                if buffer.count >= limit { break }
-                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, limit - buffer.count)))
+                if buffer.count >= count { break }
+                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, count - buffer.count)))
             }
             let read = catching {
                 try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[used...])) }
@@ -138,7 +167,7 @@ package enum Syscalls {
     }
 
     /// flock(2) LOCK_EX | LOCK_NB: `.wouldBlock` while another descriptor holds the lock.
-    static func tryLockExclusive(_ fd: FileDescriptor) -> Result<Void, Errno> {
+    package static func tryLockExclusive(_ fd: FileDescriptor) -> Result<Void, Errno> {
         retryingInterrupts { flock(fd.rawValue, LOCK_EX | LOCK_NB) }.map { _ in () }
     }
 
@@ -151,6 +180,25 @@ package enum Syscalls {
     /// fsync(2): a file's bytes, or a directory's entries (a rename in it), on disk.
     static func sync(_ fd: FileDescriptor) -> Result<Void, Errno> {
         retryingInterrupts { fsync(fd.rawValue) }.map { _ in () }
+    }
+
+    /// fsync(2) of a directory after a rename in it, so the new entry is on
+    /// disk; best effort (a directory we cannot open is left as it is).
+    static func syncDirectory(_ path: String) {
+        guard case .success(let dir) = open(FilePath(path), .readOnly, .directory) else { return }
+        _ = try? dir.closeAfter { _ = sync(dir) }
+    }
+
+    /// rename(2).
+    static func rename(_ from: String, to: String) -> Result<Void, Errno> {
+        retryingInterrupts { Glibc.rename(from, to) }.map { _ in () }
+    }
+
+    /// realpath(3): the absolute path with every symlink followed.
+    static func resolvedPath(_ path: String) -> Result<String, Errno> {
+        guard let resolved = realpath(path, nil) else { return .failure(Errno(rawValue: errno)) }
+        defer { free(resolved) }
+        return .success(String(cString: resolved))
     }
 
     /// A pipe whose ends are close-on-exec from the start (pipe2(2)): no

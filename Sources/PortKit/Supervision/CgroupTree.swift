@@ -36,13 +36,13 @@ public struct CgroupTree: Sendable, Equatable {
     /// Does the group (or one below it) still hold a process? A group that
     /// is gone holds none.
     public func isPopulated(_ group: String) -> Bool {
-        guard case .success(let bytes) = Syscalls.readFile(directory(group).appending("cgroup.events"), limit: 4096) else { return false }
+        guard case .success(let bytes) = Syscalls.readWholeFile(directory(group).appending("cgroup.events"), limit: 4096) else { return false }
         return bytes.split(separator: 10).contains { $0.elementsEqual("populated 1".utf8) }
     }
 
     /// Its member processes (not those of groups below it).
     public func members(_ group: String) -> [Int32] {
-        guard case .success(let bytes) = Syscalls.readFile(directory(group).appending("cgroup.procs")) else { return [] }
+        guard case .success(let bytes) = Syscalls.readWholeFile(directory(group).appending("cgroup.procs")) else { return [] }
         return bytes.split(separator: 10).compactMap { Int32(String(decoding: $0, as: UTF8.self)) }
     }
 

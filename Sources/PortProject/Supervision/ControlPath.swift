@@ -8,25 +8,23 @@ import Glibc
 /// `portdash stop`: `$XDG_RUNTIME_DIR/portdash/<hash of the root>.sock`
 /// (the runtime directory is the user's own, 0700, gone at logout), else
 /// `/tmp/portdash-<uid>/…`, a 0700 directory of ours (refused otherwise).
+/// However long the path, it is reached through the open directory
+/// (ControlDirectory), never cut. Beside each socket, `<hash>.lock`: the
+/// `up` that answers there holds flock(2) on it for its whole life, so a
+/// socket file whose lock is free was left by an `up` that is gone.
 public enum ControlPath {
     public static func directory(environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> String {
         if let run = environment("XDG_RUNTIME_DIR"), run.hasPrefix("/") { return run + "/portdash" }
         return "/tmp/portdash-\(getuid())"
     }
 
+    /// The socket's full path, as messages name it.
     public static func socket(for root: String, in directory: String = directory()) -> String {
-        directory + "/" + hex(fnv1a(root)) + ".sock"
+        directory + "/" + name(for: root) + ".sock"
     }
 
-    /// Makes the directory (0700) if needed; nil when it is usable, else why not.
-    public static func prepare(_ directory: String) -> String? {
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST { return "cannot create \(directory): \(errnoText(Errno(rawValue: errno)))" }
-        guard let st = try? Stat(FilePath(directory), followTargetSymlink: false) else { return "cannot read \(directory)" }
-        guard st.type == .directory else { return "\(directory) is not a directory" }
-        guard st.userID.rawValue == getuid() else { return "\(directory) belongs to uid \(st.userID), not to us" }
-        guard st.permissions.rawValue & 0o077 == 0 else { return "\(directory) is open to others (chmod 700 \(directory))" }
-        return nil
-    }
+    /// `<hash of the root>`: the socket is this + ".sock", its lock this + ".lock".
+    static func name(for root: String) -> String { hex(fnv1a(root)) }
 
     /// FNV-1a, 64 bits: a short stable name for a path.
     static func fnv1a(_ s: String) -> UInt64 {

@@ -13,33 +13,64 @@ public final class ControlServer {
     let path: String
     let listener: Int32
     let services: [String]
+    /// The socket's directory, held open (the socket is unlinked through it), and the lock held for our life.
+    let directory: ControlDirectory
+    let lock: FileDescriptor
+    let name: String
     var clients: [(fd: Int32, bytes: [UInt8], since: Double)] = []
 
-    /// Listens at `path`; a socket left there by an `up` that is gone is
-    /// replaced; a live one is an error.
-    public static func listen(at path: String, services: [String]) -> Result<ControlServer, ControlError> {
-        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-        if let why = ControlPath.prepare(dir) { return .failure(.refused("cannot make the control socket: \(why)")) }
-        if case .success(let fd) = UnixSocket.connect(path) {
-            Glibc.close(fd)
-            return .failure(.refused("another portdash up already answers at \(path)"))
+    /// Listens for the `up` of `root`. A socket file left by an `up` that is
+    /// gone (SIGKILL leaves it) is replaced: its lock is free and nothing
+    /// answers there. A live `up` of the checkout is an error.
+    public static func listen(root: String, services: [String], in directoryPath: String = ControlPath.directory()) -> Result<ControlServer, ControlError> {
+        let directory: ControlDirectory
+        switch ControlDirectory.open(directoryPath, create: true) {
+        case .success(let d): directory = d
+        case .failure(let e): return .failure(e)
         }
-        unlink(path)
-        guard case .success(let fd) = UnixSocket.make() else { return .failure(.refused("cannot make a unix socket")) }
-        let old = umask(0o177)  // the socket file is 0600
-        let bound = UnixSocket.withAddress(path) { bind(fd, $0, $1) }
-        umask(old)
-        guard bound == 0, Glibc.listen(fd, 16) == 0 else {
-            let e = Errno(rawValue: errno)
+        let name = ControlPath.name(for: root), path = ControlPath.socket(for: root, in: directoryPath)
+        let lock: FileDescriptor
+        switch takeLock(directory, name + ".lock") {
+        case .success(let l): lock = l
+        case .failure(let e): directory.close(); return .failure(e)
+        }
+        let socket = name + ".sock", address = directory.address(socket)
+        // An up of an older portdash takes no lock: one that answers is alive.
+        if case .success(let fd) = UnixSocket.connect(address) {
             Glibc.close(fd)
+            try? lock.close(); directory.close()
+            return .failure(.alreadyAnswered(path: path))
+        }
+        _ = Syscalls.unlink(at: directory.fd, socket)  // stale: its up is gone (the lock was free)
+        let fd: Int32
+        switch UnixSocket.listen(address) {
+        case .success(let f): fd = f
+        case .failure(let e):
+            try? lock.close(); directory.close()
             return .failure(.refused("cannot listen at \(path): \(errnoText(e))"))
         }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        return .success(ControlServer(path: path, listener: fd, services: services))
+        return .success(ControlServer(path: path, listener: fd, services: services, directory: directory, lock: lock, name: socket))
     }
 
-    init(path: String, listener: Int32, services: [String]) {
+    /// `<hash>.lock`, created if needed and locked without waiting: busy
+    /// means a live `up` of this checkout holds it.
+    static func takeLock(_ directory: ControlDirectory, _ name: String) -> Result<FileDescriptor, ControlError> {
+        let fd: FileDescriptor
+        switch Syscalls.open(at: directory.fd, name, flags: O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600) {
+        case .success(let f): fd = f
+        case .failure(let e): return .failure(.unusableDirectory("cannot open \(directory.path)/\(name): \(errnoText(e))"))
+        }
+        switch Syscalls.tryLockExclusive(fd) {
+        case .success: return .success(fd)
+        case .failure(let e):
+            try? fd.close()
+            return .failure(e == .wouldBlock ? .alreadyAnswered(path: directory.path + "/" + name) : .refused("cannot lock \(directory.path)/\(name): \(errnoText(e))"))
+        }
+    }
+
+    init(path: String, listener: Int32, services: [String], directory: ControlDirectory, lock: FileDescriptor, name: String) {
         self.path = path; self.listener = listener; self.services = services
+        self.directory = directory; self.lock = lock; self.name = name
     }
 
     var pollDescriptors: [pollfd] {
@@ -96,10 +127,15 @@ public final class ControlServer {
         return (verb == "restart" ? .restart(names) : .stop(names), "ok: \(verb == "restart" ? "restarting" : "stopping") \(names.joined(separator: ", "))")
     }
 
+    /// Closes every connection and the socket; the socket file goes, then
+    /// the lock is let go (the lock file stays: removing it could let two
+    /// `up`s lock two files of one name).
     public func close() {
         for c in clients { Glibc.close(c.fd) }
         clients = []
         Glibc.close(listener)
-        unlink(path)
+        _ = Syscalls.unlink(at: directory.fd, name)
+        try? lock.close()
+        directory.close()
     }
 }

@@ -15,7 +15,7 @@ enum ErrorPages {
     static func notRunningLine(_ l: Lease) -> String {
         if let p = l.project {
             let what = p.portName.map { "port \($0) of \(l.service)" } ?? l.service
-            return "\(what) of \(p.name) is not running: cd \(shellQuoted(p.root)) && portdash up \(l.service)"
+            return "\(what) of \(p.name) is not running: cd \(ShellQuote.directory(p.root)) && portdash up \(l.service)"
         }
         if l.kind == .reservation {
             return "nothing listens on port \(l.port), reserved for \(l.service): start it there (portdash status \(l.port))"
@@ -68,11 +68,5 @@ enum ErrorPages {
             }
         }
         return out
-    }
-
-    /// A path as a shell takes it: bare when it is plain, else in single quotes.
-    static func shellQuoted(_ s: String) -> String {
-        let plain = s.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "/._-+@:,".unicodeScalars.contains($0) }
-        return plain ? s : "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }
