@@ -36,7 +36,6 @@ int pd_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0,
 
 int pd_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
-int pd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 long pd_peer_uid(int fd) {
     struct ucred cred;

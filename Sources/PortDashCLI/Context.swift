@@ -23,7 +23,7 @@ public struct Context {
     static func lockTimeout(default fallback: Double) throws -> Double {
         guard let text = processEnvironment("PORTDASH_LOCK_TIMEOUT") else { return fallback }
         guard let v = Double(text), v.isFinite, v >= 0, v <= 600 else {
-            throw fail(CommandError.invalidSetting("PORTDASH_LOCK_TIMEOUT=\"\(text)\" is not seconds from 0 to 600; set e.g. PORTDASH_LOCK_TIMEOUT=10, or unset it"))
+            throw Output.fail(CommandError.invalidSetting("PORTDASH_LOCK_TIMEOUT=\"\(text)\" is not seconds from 0 to 600; set e.g. PORTDASH_LOCK_TIMEOUT=10, or unset it"))
         }
         return v
     }

@@ -42,7 +42,7 @@ public struct GlobalOptions: ParsableArguments {
     /// --state, else $PORTDASH_STATE, else the default; absolute. An empty
     /// value is a usage error (exit 64), not a silent fall back to the default.
     public func resolvedStatePath() throws -> String {
-        try core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
+        try Output.core { () throws(PortKitError) in try StatePath.resolve(explicit: state, environment: processEnvironment) }
     }
 
     /// --range, else $PORTDASH_RANGE, else the project file's [pool], else
@@ -53,7 +53,7 @@ public struct GlobalOptions: ParsableArguments {
     /// ArgumentParser's error-plus-usage block: scripts and people both read
     /// the first line only.
     public func rangeSetting() throws -> Setting<PortRange> {
-        try core { () throws(ProjectError) in try settings().range(flag: range) }
+        try Output.core { () throws(ProjectError) in try settings().range(flag: range) }
     }
 
     /// The layers below the command line: environment, project file, user config.

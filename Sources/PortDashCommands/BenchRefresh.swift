@@ -25,7 +25,7 @@ struct BenchRefresh: ParsableCommand {
         let refresher = Refresher.live(store: ctx.store)
         let scope: ScanScope = all ? .listeners(within: nil, uid: nil, namespaces: true) : .pool(ctx.range)
         func refresh() throws(PortKitError) -> PortSnapshot { try refresher.refresh(scope).snapshot }
-        let result = try core { () throws(PortKitError) -> JSONValue in
+        let result = try Output.core { () throws(PortKitError) -> JSONNode in
             // The first refresh walks /proc in full; later ones re-verify.
             let t0 = monotonicSeconds()
             _ = try refresh()
@@ -38,7 +38,7 @@ struct BenchRefresh: ParsableCommand {
             }
             times.sort()
             // A new listener on a free port of the range: how long until a refresh shows it with its pid.
-            var newListener: JSONValue = .null
+            var newListener: JSONNode = .null
             if let port = ctx.range.ports.first(where: { BindProbe().probe($0).isFree }), let fd = listenOn(port) {
                 let s = monotonicSeconds()
                 var seen = false
@@ -70,11 +70,11 @@ struct BenchRefresh: ParsableCommand {
                 ("fdWalkOneThreadMs", ms(p5 - p4)),
             ])
         }
-        writeOut(result.serialized() + "\n")
+        Output.writeOut(result.serialized() + "\n")
     }
 
     /// Seconds as milliseconds with three decimals.
-    func ms(_ s: Double) -> JSONValue { .fixed(s * 1000, places: 3) }
+    func ms(_ s: Double) -> JSONNode { .fixed(s * 1000, places: 3) }
 
     func listenOn(_ port: UInt16) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

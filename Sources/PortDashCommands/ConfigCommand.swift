@@ -24,7 +24,7 @@ struct ConfigCommand: ParsableCommand {
     func run() throws {
         let settings = global.settings()
         let range = try global.rangeSetting()
-        let seconds = try core { () throws(ProjectError) in try settings.interval(flag: interval) }
+        let seconds = try Output.core { () throws(ProjectError) in try settings.interval(flag: interval) }
         let state = try global.resolvedStatePath()
         let stateSource: SettingSource = global.state != nil ? .flag("--state")
             : processEnvironment("PORTDASH_STATE") != nil ? .environment("PORTDASH_STATE") : .builtIn
@@ -40,9 +40,9 @@ struct ConfigCommand: ParsableCommand {
             bindsRow(),
         ]
         if json {
-            writeOut(JSONValue.object(rows.map { ($0.0, .object([("value", .string($0.1)), ("source", .string($0.2))])) }).serialized() + "\n")
+            Output.writeOut(JSONNode.object(rows.map { ($0.0, .object([("value", .string($0.1)), ("source", .string($0.2))])) }).serialized() + "\n")
         } else {
-            writeOut(TextTable(["SETTING", "VALUE", "FROM"].map { TextTable.Column($0) }).render(rows.map { [$0.0, $0.1, $0.2].map(sanitized) }, width: nil))
+            Output.writeOut(TextTable(["SETTING", "VALUE", "FROM"].map { TextTable.Column($0) }).render(rows.map { [$0.0, $0.1, $0.2].map(sanitized) }, width: nil))
         }
     }
 

@@ -24,11 +24,11 @@ struct Dash: ParsableCommand {
     func run() throws {
         let ctx = try Context(global, lockTimeout: 2)
         guard isatty(0) == 1, isatty(1) == 1 else {
-            throw fail(.needsTerminal(why: "the dashboard needs a terminal"))
+            throw Output.fail(.needsTerminal(why: "the dashboard needs a terminal"))
         }
-        if let why = CursesTerminal.cannotDraw(term: environment("TERM")) { throw fail(.needsTerminal(why: why)) }
-        let seconds = try core { () throws(ProjectError) in try global.settings().interval(flag: interval).value }
-        let code = try core { () throws(PortKitError) in
+        if let why = CursesTerminal.cannotDraw(term: processEnvironment("TERM")) { throw Output.fail(.needsTerminal(why: why)) }
+        let seconds = try Output.core { () throws(ProjectError) in try global.settings().interval(flag: interval).value }
+        let code = try Output.core { () throws(PortKitError) in
             try Dashboard.run(range: ctx.range, store: ctx.store, interval: seconds, restarter: Dash.restart)
         }
         if code != 0 { throw ExitCode(code) }

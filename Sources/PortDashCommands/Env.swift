@@ -36,38 +36,38 @@ struct Env: ParsableCommand {
     func run() throws {
         let p = try ProjectContext(global)
         let spec = try service.map(p.service)
-        let leased = try core { () throws(ProjectError) in
+        let leased = try Output.core { () throws(ProjectError) in
             try p.leaser.lease(p.leaser.ports(of: p.project.serviceNames), owner: nil)
         }
         p.report(leased)
         if !leased.fresh.isEmpty {
             // Said once, when they are taken; a later env only reads them.
             let list = leased.fresh.sorted { $0.value < $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            printError("portdash: leased \(list) for an hour, renewed while in use (portdash up takes them over)")
+            Output.printError("portdash: leased \(list) for an hour, renewed while in use (portdash up takes them over)")
         }
         let book = try? p.ctx.store.load()
         let urls = book.map { ProjectURLs.of(p.project, in: $0, ports: leased.all) }
         let vars = ServiceEnvironment.variables(for: spec, in: p.project, ports: leased.all, urls: urls)
         if let dotenv {
-            try core { () throws(ProjectError) in try DotEnv.write(vars, to: dotenv) }
-            printError("portdash: wrote \(vars.count) variables to \(dotenv)")
+            try Output.core { () throws(ProjectError) in try DotEnv.write(vars, to: dotenv) }
+            Output.printError("portdash: wrote \(vars.count) variables to \(dotenv)")
         } else if json {
-            writeOut(jsonText(p.project, vars, leased.all) + "\n")
+            Output.writeOut(jsonText(p.project, vars, leased.all) + "\n")
         } else {
             // A comment per moved port: it holds only under up and run, which rebind.
             let moved = ProjectRebinding(project: p.project, ports: leased.all).lines(p.project.serviceNames)
                 .map { "# \(sanitized($0)) under portdash up\n" }
-            writeOut(moved.joined() + vars.map { ShellQuote.assignment($0.name, $0.value, export: export) + "\n" }.joined())
+            Output.writeOut(moved.joined() + vars.map { ShellQuote.assignment($0.name, $0.value, export: export) + "\n" }.joined())
         }
     }
 
     func jsonText(_ project: Project, _ vars: [(name: String, value: String)], _ ports: [ServicePort: UInt16]) -> String {
-        let list: [JSONValue] = ports.sorted { ($0.key.service, $0.key.name ?? "") < ($1.key.service, $1.key.name ?? "") }.map { p, port in
+        let list: [JSONNode] = ports.sorted { ($0.key.service, $0.key.name ?? "") < ($1.key.service, $1.key.name ?? "") }.map { p, port in
             .object([("service", .string(p.service)), ("portName", p.name.map { .string($0) } ?? .null),
                      ("port", .uint(UInt64(port))), ("variable", .string(EnvName.shared(p))),
                      ("binds", project.service(p.service)?.binds(port: p.name).map { .uint(UInt64($0)) } ?? .null)])
         }
-        return JSONValue.object([
+        return JSONNode.object([
             ("project", .object([("root", .string(project.root)), ("name", .string(project.name)), ("file", .string(project.file))])),
             ("service", service.map { .string($0) } ?? .null),
             ("variables", .object(vars.map { ($0.name, .string($0.value)) })),

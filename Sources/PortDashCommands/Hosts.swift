@@ -24,20 +24,20 @@ struct Hosts: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let book = try core { () throws(PortKitError) in try ctx.store.load() }
+        let book = try Output.core { () throws(PortKitError) in try ctx.store.load() }
         let names = RouteNames(leases: book.leases)
         let block = HostsBlock.block(names)
         guard write else {
-            writeOut(block)
+            Output.writeOut(block)
             return
         }
-        let outcome = try core { () throws(HostsFileError) in try HostsFile(path: file).update(block: block) }
+        let outcome = try Output.core { () throws(HostsFileError) in try HostsFile(path: file).update(block: block) }
         switch outcome {
         case .upToDate:
-            printError("portdash: \(file) is up to date (\(names.routes.count) names)")
+            Output.printError("portdash: \(file) is up to date (\(names.routes.count) names)")
         case .written(let target, let throughLink, let inPlace):
             let how = throughLink ? " (through the link, to \(target))" : ""
-            printError("portdash: wrote \(names.routes.count) names to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
+            Output.printError("portdash: wrote \(names.routes.count) names to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
         }
     }
 }

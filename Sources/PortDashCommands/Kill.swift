@@ -40,30 +40,30 @@ struct Kill: ParsableCommand {
         let report = try Kill.scan(port)
         let owners = report.owners
         if owners.isEmpty {
-            if let uid = report.hiddenUIDs.first { throw fail(.permissionDenied(report.hiddenKillAdvice(uid: uid))) }
-            throw fail(.nothingToKill(port: port, why: report.isUnheld ? "free" : "held by no process (\(report.holderSummary))"))
+            if let uid = report.hiddenUIDs.first { throw Output.fail(.permissionDenied(report.hiddenKillAdvice(uid: uid))) }
+            throw Output.fail(.nothingToKill(port: port, why: report.isUnheld ? "free" : "held by no process (\(report.holderSummary))"))
         }
         let targets = owners.map(KillTarget.init)
         // A holder never signalled (portdash's own shell, say) keeps the port whatever happens to the others: refused once, up front.
         if let refusal = targets.lazy.compactMap(KillGuard().protection).first {
-            throw fail(.killRefused("\(refusal.description); port \(port) stays held by it, so nothing was signalled"))
+            throw Output.fail(.killRefused("\(refusal.description); port \(port) stays held by it, so nothing was signalled"))
         }
-        if let service = SupervisedHolder(port: port, lease: leaseOnPort()) { printError("portdash: \(service)") }
-        for t in targets { printError("portdash: \(dryRun ? "would send" : "will send") \(signalName(sig)) to \(t.summary)") }
+        if let service = SupervisedHolder(port: port, lease: leaseOnPort()) { Output.printError("portdash: \(service)") }
+        for t in targets { Output.printError("portdash: \(dryRun ? "would send" : "will send") \(signalName(sig)) to \(t.summary)") }
         if dryRun { return }
         if !yes { try confirm(sig, count: targets.count) }
         // The answer may have come minutes later: signal only processes that
         // still hold the port (same pid, same start time).
         let still = try Kill.scan(port).owners
         let current = targets.filter { t in still.contains { $0.pid == t.pid && $0.startTime == t.startTime } }
-        for t in targets where !current.contains(t) { printError("portdash: \(t.pid) \(t.name) no longer holds port \(port); not signalled") }
+        for t in targets where !current.contains(t) { Output.printError("portdash: \(t.pid) \(t.name) no longer holds port \(port); not signalled") }
         let failure = signalAll(current, sig)
         let held = try lookAgain(targets)
         if let failure {
-            if let held { printError("portdash: \(held.description)") }
+            if let held { Output.printError("portdash: \(held.description)") }
             throw ExitCode(failure.exitCode)
         }
-        if let held { throw fail(held) }
+        if let held { throw Output.fail(held) }
     }
 
     /// The state file's lease on the port, if it can be read: only to say
@@ -75,7 +75,7 @@ struct Kill: ParsableCommand {
 
     /// One scan of exactly this port.
     static func scan(_ port: UInt16) throws -> PortReport {
-        try core { () throws(PortKitError) in
+        try Output.core { () throws(PortKitError) in
             var scanner = PortScanner()
             return try scanner.scan(PortRange(uncheckedFirst: port, last: port)).ports[0]
         }
@@ -83,12 +83,12 @@ struct Kill: ParsableCommand {
 
     func confirm(_ sig: Int32, count: Int) throws {
         guard isatty(0) == 1 else {
-            throw fail(.killRefused("refusing to kill without confirmation: no terminal to ask on; pass --yes"))
+            throw Output.fail(.killRefused("refusing to kill without confirmation: no terminal to ask on; pass --yes"))
         }
         var prompt = Array("Send \(signalName(sig)) to \(count == 1 ? "this process" : "these \(count) processes")? [y/N] ".utf8)
         _ = prompt.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
         guard (readLine() ?? "").lowercased().hasPrefix("y") else {
-            printError("portdash: nothing was signalled")
+            Output.printError("portdash: nothing was signalled")
             throw ExitCode(1)
         }
     }
@@ -99,8 +99,8 @@ struct Kill: ParsableCommand {
         var failure: (any UserFacingError)? = nil
         for (t, result) in zip(targets, ProcessKiller().terminateAll(targets, signal: sig, timeout: timeout)) {
             switch result {
-            case .success(let outcome): printError("portdash: \(t.pid) \(t.name) \(outcome)")
-            case .failure(let e): printError("portdash: \(e.description)"); failure = failure ?? e
+            case .success(let outcome): Output.printError("portdash: \(t.pid) \(t.name) \(outcome)")
+            case .failure(let e): Output.printError("portdash: \(e.description)"); failure = failure ?? e
             }
         }
         return failure
@@ -123,9 +123,9 @@ struct Kill: ParsableCommand {
             return CommandError.stillHeld(port: port, by: after.holderSummary, same: same)
         }
         if after.isUnheld {
-            printError("portdash: port \(port) is free")
+            Output.printError("portdash: port \(port) is free")
         } else {
-            printError("portdash: port \(port) has no process; its \(after.holderSummary) socket clears by itself within a minute")
+            Output.printError("portdash: port \(port) has no process; its \(after.holderSummary) socket clears by itself within a minute")
         }
         return nil
     }

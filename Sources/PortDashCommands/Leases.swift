@@ -15,15 +15,15 @@ struct Leases: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let book = try core { () throws(PortKitError) in try ctx.store.load() }
+        let book = try Output.core { () throws(PortKitError) in try ctx.store.load() }
         let env = ctx.environment()
         let leases = book.leases.sorted { $0.port < $1.port }
         if json {
-            writeOut(LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env) + "\n")
+            Output.writeOut(LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env) + "\n")
         } else if leases.isEmpty {
-            writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
+            Output.writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
         } else {
-            writeOut(table(leases, ctx: ctx, env: env))
+            Output.writeOut(table(leases, ctx: ctx, env: env))
         }
     }
 

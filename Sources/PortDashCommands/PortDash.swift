@@ -31,13 +31,13 @@ public struct PortDash: ParsableCommand {
             // The root's help: ArgumentParser's (usage, options, subcommands
             // first), then examples, environment and exit codes.
             if exitCode(for: error) == .success, message(for: error) == helpMessage() {
-                writeOut(helpMessage() + "\n\n" + HelpEpilogue.text + "\n")
+                Output.writeOut(helpMessage() + "\n\n" + HelpEpilogue.text + "\n")
                 exit()  // exit(withError:) would print the help a second time
             }
             // Help, version, and errors whose line was already printed
             // (an ExitCode thrown from validate() has no message) go as they are.
             if exitCode(for: error) == .success || message(for: error).isEmpty { exit(withError: error) }
-            printError("portdash: " + UsageError.line(for: error, arguments: arguments))
+            Output.printError("portdash: " + UsageError.line(for: error, arguments: arguments))
             exit(withError: ExitCode(64))
         }
     }

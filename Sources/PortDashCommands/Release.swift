@@ -23,11 +23,11 @@ struct Release: ParsableCommand {
         // Inside a checkout, a service name means that checkout's service (`up` and `env` lease it under the project's key).
         let project = ServiceCompletion.project()
         let env = ctx.environment()
-        let lease = try core { () throws(PortKitError) in
+        let lease = try Output.core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 try ctx.pool.release(target, in: &book, env: env) { project?.key(named: $0) }
             }
         }
-        printError("portdash: released \(lease.port) (\(lease.label))")
+        Output.printError("portdash: released \(lease.port) (\(lease.label))")
     }
 }

@@ -11,11 +11,11 @@ struct Repair: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let backup = try core { () throws(PortKitError) in try ctx.store.repair() }
+        let backup = try Output.core { () throws(PortKitError) in try ctx.store.repair() }
         if let backup {
-            printError("portdash: moved the damaged state file to \(backup); \(ctx.store.path) starts empty")
+            Output.printError("portdash: moved the damaged state file to \(backup); \(ctx.store.path) starts empty")
         } else {
-            printError("portdash: \(ctx.store.path) is valid; nothing to repair")
+            Output.printError("portdash: \(ctx.store.path) is valid; nothing to repair")
         }
     }
 }

@@ -22,11 +22,11 @@ struct Reserve: ParsableCommand {
     func run() throws {
         let ctx = try Context(global)
         let env = ctx.environment()
-        let lease = try core { () throws(PortKitError) in
+        let lease = try Output.core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 try ctx.pool.reserve(port, for: name, in: &book, env: env)
             }
         }
-        printError("portdash: reserved \(lease.port) for \(lease.service)")
+        Output.printError("portdash: reserved \(lease.port) for \(lease.service)")
     }
 }

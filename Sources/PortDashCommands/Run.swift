@@ -42,46 +42,46 @@ struct Run: ParsableCommand {
     func run() throws {
         let ctx = try Context(global)
         let env = ctx.environment()
-        guard let me = env.owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
+        guard let me = env.owner(pid: getpid()) else { throw Output.fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
 
         if binds != nil, let problem = RebindSupport.problem(executables: [command[0]], environment: childEnvironment(setting: [])) {
-            throw fail(problem)
+            throw Output.fail(problem)
         }
         // Block the signals we forward before the child exists, so none is lost;
         // the child gets a clean mask and default handlers.
         let mask = ChildSignals.block(ChildSignals.forwarded + [SIGCHLD])
 
-        let grant = try core { () throws(PortKitError) in
+        let grant = try Output.core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 try ctx.pool.grant(LeaseRequest(service: name, preferred: preferred, owner: me, binds: binds), in: &book, env: env)
             }
         }
-        for s in grant.skipped { printError("portdash: skipped \(s)") }
+        for s in grant.skipped { Output.printError("portdash: skipped \(s)") }
         // Ctrl-C (or a kill) while we waited for the lock: do not start at all.
         var pending = sigset_t()
         sigpending(&pending)
         if let sig = ChildSignals.cancelling.first(where: { sigismember(&pending, $0) == 1 }) {
             releaseIfOurs(ctx, owner: me)
-            printError("portdash: \(signalName(sig)) before \(command[0]) started; nothing was run, the lease is released")
+            Output.printError("portdash: \(signalName(sig)) before \(command[0]) started; nothing was run, the lease is released")
             throw ExitCode(128 + sig)
         }
         let port = grant.lease.port
         var argv = command.map { $0.replacingAll("{port}", with: String(port)) }
         if let added = DevServerFlags.flags(for: command, port: port) {
             argv += added
-            printError("portdash: added \(added.joined(separator: " ")) to \(sanitized(command[0])) (its port flag; name a port in the command to stop this)")
+            Output.printError("portdash: added \(added.joined(separator: " ")) to \(sanitized(command[0])) (its port flag; name a port in the command to stop this)")
         }
 
         let mode: SupervisionMode
-        switch SupervisionMode.detect(setting: environment("PORTDASH_SUPERVISION")) {
+        switch SupervisionMode.detect(setting: processEnvironment("PORTDASH_SUPERVISION")) {
         case .success(let m): mode = m
-        case .failure(let e): releaseIfOurs(ctx, owner: me); printError("portdash: " + e.description); throw ExitCode(e.exitCode)
+        case .failure(let e): releaseIfOurs(ctx, owner: me); Output.printError("portdash: " + e.description); throw ExitCode(e.exitCode)
         }
         if case .cgroup(let tree, let parent) = mode { tree.sweepAbandoned(below: parent) }
         let group: ServiceGroup
         switch ServiceGroup.make(mode, below: nil, name: "portdash-run-\(me.pid)-\(me.startTime)") {
         case .success(let g): group = g
-        case .failure(let e): releaseIfOurs(ctx, owner: me); printError("portdash: " + e.description); throw ExitCode(e.exitCode)
+        case .failure(let e): releaseIfOurs(ctx, owner: me); Output.printError("portdash: " + e.description); throw ExitCode(e.exitCode)
         }
         if case .pidfd = mode { _ = pd_set_child_subreaper() }  // what the command leaves behind comes to us
         let child: pid_t
@@ -101,7 +101,7 @@ struct Run: ParsableCommand {
         case .failure(let e):
             releaseIfOurs(ctx, owner: me)
             group.remove()
-            printError("portdash: " + e.description(command: argv[0], directory: nil))
+            Output.printError("portdash: " + e.description(command: argv[0], directory: nil))
             throw ExitCode(e.exitCode)
         }
         // Re-bind the lease to the child's group (or the child), which is what really uses the port.
@@ -110,7 +110,7 @@ struct Run: ParsableCommand {
             let o = LeaseOwner(pid: child, startTime: start, group: group.path, supervisor: me.process)
             if rebind(ctx, from: me, to: o) { childOwner = o }
         }
-        printError("portdash: \(name)\(binds.map { " binds \($0)" } ?? "") → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
+        Output.printError("portdash: \(name)\(binds.map { " binds \($0)" } ?? "") → port \(port) (pid \(child), \(group.path.map { "cgroup " + $0 } ?? "pidfd mode"))")
 
         let status = supervise(child, mask: mask)
         if binds != nil { staysWithLeftovers(group, mode: mode, mask: mask) }
@@ -139,7 +139,7 @@ struct Run: ParsableCommand {
         let left = leftBehind(group, mode: mode)
         guard !left.isEmpty else { return }
         let list = left.prefix(10).map(String.init).joined(separator: ", ") + (left.count > 10 ? ", …" : "")
-        printError("portdash: \(name) left \(left.count) processes running (pids \(list)); their hard-coded port needs this portdash, so it stays until they end (Ctrl-C stops them)")
+        Output.printError("portdash: \(name) left \(left.count) processes running (pids \(list)); their hard-coded port needs this portdash, so it stays until they end (Ctrl-C stops them)")
         var mask = mask, killAt: Double? = nil
         while !leftBehind(group, mode: mode).isEmpty {
             var info = siginfo_t()
@@ -162,10 +162,10 @@ struct Run: ParsableCommand {
         let holders = HolderLookup(range: ctx.range).report(port)?.owners.map(\.pid) ?? []
         let list = left.prefix(10).map(String.init).joined(separator: ", ") + (left.count > 10 ? ", …" : "")
         guard LeasePolicy.staysAfterExit(holders: holders, leftBehind: left) else {
-            printError("portdash: \(name) left \(left.count) processes running (pids \(list)); none holds port \(port), so the lease is released")
+            Output.printError("portdash: \(name) left \(left.count) processes running (pids \(list)); none holds port \(port), so the lease is released")
             return false
         }
-        printError("portdash: \(name) left \(left.count) processes running (pids \(list)); the lease stays with them")
+        Output.printError("portdash: \(name) left \(left.count) processes running (pids \(list)); the lease stays with them")
         if case .pidfd = mode, let holder = holders.first(where: left.contains), let start = ProcessReader().startTime(holder) {
             _ = rebind(ctx, from: owner, to: LeaseOwner(pid: holder, startTime: start))  // no group: the holder itself
         }
@@ -173,7 +173,7 @@ struct Run: ParsableCommand {
     }
 
     func rebind(_ ctx: Context, from old: LeaseOwner, to new: LeaseOwner) -> Bool {
-        (try? core { () throws(PortKitError) -> Bool in
+        (try? Output.core { () throws(PortKitError) -> Bool in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) -> Bool in
                 guard let i = book.leases.firstIndex(where: { $0.key == LeaseKey(service: name) && $0.owner == old }) else { return false }
                 book.leases[i].owner = new
@@ -205,7 +205,7 @@ struct Run: ParsableCommand {
     }
 
     func releaseIfOurs(_ ctx: Context, owner: LeaseOwner) {
-        _ = try? core { () throws(PortKitError) in
+        _ = try? Output.core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 if let l = book.lease(for: name), l.owner == owner {
                     _ = try ctx.pool.release(name, in: &book, env: ctx.environment())

@@ -16,13 +16,13 @@ struct Serve: ParsableCommand {
     func run() throws {
         let path = Serve.besideThisExecutable("portdash-serve")
         guard access(path, X_OK) == 0 else {
-            printError("portdash: serve needs \(path), which is missing; build it beside portdash with: swift build -c release --product portdash-serve")
+            Output.printError("portdash: serve needs \(path), which is missing; build it beside portdash with: swift build -c release --product portdash-serve")
             throw ExitCode(69)
         }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
         argv.append(nil)
         execv(path, argv)
-        printError("portdash: cannot run \(path): \(errnoText(errno)); check that it is an executable built for this machine")
+        Output.printError("portdash: cannot run \(path): \(errnoText(errno)); check that it is an executable built for this machine")
         throw ExitCode(71)
     }
 }

@@ -44,7 +44,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(global)
-        let refresh = try core { () throws(PortKitError) in
+        let refresh = try Output.core { () throws(PortKitError) in
             let r = try Refresher.once(store: ctx.store).refresh(try scope(pool: ctx.range))
             // A damaged state file is an error here: nothing to keep showing.
             if let d = r.damage { throw d.error }
@@ -52,12 +52,12 @@ struct Status: ParsableCommand {
         }
         let snapshot = refresh.snapshot
         if json {
-            writeOut(SnapshotJSON(snapshot, warnings: refresh.warnings).encoded() + "\n")
+            Output.writeOut(SnapshotJSON(snapshot, warnings: refresh.warnings).encoded() + "\n")
         } else {
-            for w in refresh.warnings { printError("portdash: warning: \(w)") }
+            for w in refresh.warnings { Output.printError("portdash: warning: \(w)") }
             let tty = isatty(1) == 1
-            let color = tty && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
-            writeOut(StatusTable(snapshot: snapshot, style: .init(color: color), width: terminalWidth(tty: tty)).render())
+            let color = tty && (processEnvironment("NO_COLOR") ?? "").isEmpty && processEnvironment("TERM") != "dumb"
+            Output.writeOut(StatusTable(snapshot: snapshot, style: .init(color: color), width: terminalWidth(tty: tty)).render())
         }
     }
 
@@ -76,6 +76,6 @@ func terminalWidth(tty: Bool) -> Int? {
         if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
         return 80
     }
-    if let c = environment("COLUMNS"), let n = Int(c), n > 0 { return n }
+    if let c = processEnvironment("COLUMNS"), let n = Int(c), n > 0 { return n }
     return nil
 }

@@ -61,44 +61,44 @@ struct Up: ParsableCommand {
         let order = ServiceGraph(p.project).startOrder(services.isEmpty ? p.project.serviceNames : services)
         // Blocked before leasing: a Ctrl-C from now on waits in the runner's signalfd, never lost.
         ChildSignals.block(ChildSignals.cancelling + [SIGCHLD])
-        guard let me = p.ctx.environment().owner(pid: getpid()) else { throw fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
+        guard let me = p.ctx.environment().owner(pid: getpid()) else { throw Output.fail(.procUnavailable(path: "/proc/self/stat", errno: .noSuchFileOrDirectory)) }
         let mode = try supervision()
         let commands = order.compactMap(p.project.service).map(\.command)
         if ProjectRebinding(project: p.project, ports: [:]).isUsed,
            let problem = RebindSupport.problem(executables: commands.compactMap(RebindSupport.firstWord), environment: childEnvironment(setting: [])) {
-            throw fail(problem)
+            throw Output.fail(problem)
         }
-        try core { () throws(PortKitError) in
-            try Leftovers.stop(root: p.project.root, store: p.leaser.store, env: p.ctx.environment(), say: { printError("portdash: " + $0) })
+        try Output.core { () throws(PortKitError) in
+            try Leftovers.stop(root: p.project.root, store: p.leaser.store, env: p.ctx.environment(), say: { Output.printError("portdash: " + $0) })
         }
         let needed = p.leaser.ports(of: Up.withReferenced(order, in: p.project))
-        let leased = try core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
+        let leased = try Output.core { () throws(ProjectError) in try p.leaser.lease(needed, owner: me) }
         p.report(leased)
-        printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
-        for line in ProjectRebinding(project: p.project, ports: leased.all).lines(order) { printError("portdash: " + line) }
+        Output.printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
+        for line in ProjectRebinding(project: p.project, ports: leased.all).lines(order) { Output.printError("portdash: " + line) }
         var options = UpOptions()
         options.timeout = timeout
         options.grace = grace
         options.keepGoing = keepGoing
-        options.color = isatty(1) == 1 && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+        options.color = isatty(1) == 1 && (processEnvironment("NO_COLOR") ?? "").isEmpty && processEnvironment("TERM") != "dumb"
         let (base, keeper) = startKeeper(mode, me: me)
         let control: ControlServer?
         switch ControlServer.listen(root: p.project.root, services: order) {
         case .success(let c): control = c
-        case .failure(let e): control = nil; printError("portdash: warning: \(e.description); portdash restart and stop will not reach this up")
+        case .failure(let e): control = nil; Output.printError("portdash: warning: \(e.description); portdash restart and stop will not reach this up")
         }
         let runner = ServiceRunner(project: p.project, order: order, leaser: p.leaser, ports: leased, options: options,
-                                   me: me, mode: mode, base: base, say: { printError("portdash: " + $0) })
+                                   me: me, mode: mode, base: base, say: { Output.printError("portdash: " + $0) })
         let code = runner.run(control: control, keeper: keeper)
         if code != 0 { throw ExitCode(code) }
     }
 
     /// The supervision mode, from PORTDASH_SUPERVISION (see `portdash config`).
     func supervision() throws -> SupervisionMode {
-        switch SupervisionMode.detect(setting: environment("PORTDASH_SUPERVISION")) {
+        switch SupervisionMode.detect(setting: processEnvironment("PORTDASH_SUPERVISION")) {
         case .success(let m): return m
         case .failure(let e):
-            printError("portdash: " + e.description)
+            Output.printError("portdash: " + e.description)
             throw ExitCode(e.exitCode)
         }
     }
@@ -113,7 +113,7 @@ struct Up: ParsableCommand {
         switch Keeper.start(tree: tree, group: base) {
         case .success(let fd): return (base, fd)
         case .failure(let e):
-            printError("portdash: warning: no keeper (\(e)); if this up is killed, the next up in this checkout stops what it left")
+            Output.printError("portdash: warning: no keeper (\(e)); if this up is killed, the next up in this checkout stops what it left")
             return (base, nil)
         }
     }

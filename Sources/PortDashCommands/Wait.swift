@@ -36,16 +36,16 @@ struct Wait: ParsableCommand {
         let ctx = try Context(global)
         let (watched, label) = try resolve()
         let watch = PortWatch(store: ctx.store)
-        let ok = try core { () throws(PortKitError) in try watch.wait(for: watched, free: free, timeout: timeout) }
+        let ok = try Output.core { () throws(PortKitError) in try watch.wait(for: watched, free: free, timeout: timeout) }
         if ok { return }
-        let port = try? core { () throws(PortKitError) in try watch.port(of: watched) }
+        let port = try? Output.core { () throws(PortKitError) in try watch.port(of: watched) }
         let what: String
         switch (port, free) {
         case (nil, _): what = "\(label) has no port leased (start it: portdash up)"
         case (let p?, false): what = label.hasPrefix("port ") ? "nothing listens on port \(p)" : "\(label) is not listening on port \(p)"
         case (let p?, true): what = (label.hasPrefix("port ") ? "port \(p)" : "\(label) on port \(p)") + " is still held (see who: portdash status \(p))"
         }
-        throw fail(.waitTimedOut(what: what, seconds: timeout))
+        throw Output.fail(.waitTimedOut(what: what, seconds: timeout))
     }
 
     /// A port, or a project's lease key and how to name it.
@@ -56,7 +56,7 @@ struct Wait: ParsableCommand {
         let spec = try p.service(parts[0])
         let name = parts.count > 1 ? parts[1] : nil
         if let name, !spec.ports.contains(name) {
-            throw fail(.unknownService(name: target, project: p.project.name,
+            throw Output.fail(.unknownService(name: target, project: p.project.name,
                                        known: p.project.services.flatMap { s in [s.name] + s.ports.map { s.name + "." + $0 } }))
         }
         return (.lease(p.project.key(spec.name, port: name)), "\(target) · \(p.project.name)")

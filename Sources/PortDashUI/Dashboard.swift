@@ -23,7 +23,7 @@ public enum Dashboard {
         let loop = try RunLoop(range: range, store: store, interval: interval, terminal: terminal,
                            refresher: .live(store: store), signalFD: sigfd,
                            environment: { SystemLeaseEnvironment(range: range) }, restarter: restarter)
-        return loop.run()
+        return try loop.run()
     }
 
     /// SIGINT/SIGTERM/SIGHUP/SIGQUIT arrive through a signalfd, so quitting
@@ -31,10 +31,11 @@ public enum Dashboard {
     /// SIGTSTP (Ctrl-Z) too, so the terminal is handed back whole, bracketed
     /// paste off, before stopping (curses' own handler would leave it on).
     static func runLoopSignals() -> Int32 {
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP]
         var mask = sigset_t()
         sigemptyset(&mask)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { sigaddset(&mask, s) }
+        for s in signals { sigaddset(&mask, s) }
         sigprocmask(SIG_BLOCK, &mask, nil)
-        return signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
+        return (try? Syscalls.signalDescriptor(signals).get())?.rawValue ?? -1
     }
 }

@@ -64,24 +64,27 @@ public struct DashboardState: Sendable {
     /// ahead can never confirm it.
     public var confirmArmed = false
     public var lastScanSeconds: Double?
+    /// `portdash serve`'s port, read once: the URLs below name it.
+    public let routerPort: UInt16
+    /// Each view's leased ports' URLs through the router, built once per
+    /// scan (the renderer only looks them up, frame after frame).
+    var urls: [View: [UInt16: String]] = [:]
     /// A kill in progress: "SIGTERM sent to 4242 python3, SIGKILL in 2 s".
     public var killProgress: String?
 
     public static let intervals: [Double] = [0.25, 0.5, 1, 2, 5, 10, 30, 60]
     public static let maxEvents = 200
 
-    public init(range: PortRange, statePath: String, interval: Double) {
+    public init(range: PortRange, statePath: String, interval: Double, routerPort: UInt16 = RouteNames.routerPort()) {
         self.range = range
+        self.routerPort = routerPort
         self.statePath = statePath
         self.interval = interval
         selectedPort = range.first
     }
 
     /// The current view's last scan.
-    public var snapshot: PortSnapshot? {
-        get { snapshots[view] }
-        set { snapshots[view] = newValue }
-    }
+    public var snapshot: PortSnapshot? { snapshots[view] }
 
     /// What the current view scans.
     public var scope: ScanScope {
@@ -128,10 +131,10 @@ public struct DashboardState: Sendable {
     public var selectedReport: PortReport? { snapshot?.report(selectedPort) }
 
     /// The selected port's name through `portdash serve`'s router, if it is leased.
-    public var selectedURL: String? {
-        guard let lease = selectedReport?.lease else { return nil }
-        return RouteNames(leases: snapshot?.ports.compactMap(\.lease) ?? []).url(of: lease, routerPort: RouteNames.routerPort())
-    }
+    public var selectedURL: String? { url(of: selectedPort) }
+
+    /// A port's name through `portdash serve`'s router, if it is leased.
+    public func url(of port: UInt16) -> String? { urls[view]?[port] }
 
     /// Selects the row at `index` (clamped).
     public mutating func select(_ index: Int) {
@@ -180,6 +183,9 @@ public struct DashboardState: Sendable {
                 style: new.count(.conflict) > 0 ? .conflict : .normal)
         }
         snapshots[v] = new
+        let names = RouteNames(leases: new.ports.compactMap(\.lease))
+        urls[v] = Dictionary(new.ports.compactMap { r in r.lease.flatMap { names.url(of: $0, routerPort: routerPort) }.map { (r.port, $0) } },
+                             uniquingKeysWith: { a, _ in a })
         lastScanSeconds = scanSeconds
         keepSelectionShown()
     }

@@ -288,7 +288,7 @@ public enum KeyBindings {
         case .enter:
             state.filter = text
             state.mode = .normal
-            state.message = text.isEmpty ? ("filter cleared", .normal) : ("filter kept: \"\(text)\" (/ edits, Esc in it clears)", .normal)
+            state.message = .init(text.isEmpty ? "filter cleared" : "filter kept: \"\(text)\" (/ edits, Esc in it clears)", .normal)
         case .backspace:
             state.mode = .filterPrompt(text: String(text.dropLast()))
         case .ctrl("u"):
@@ -363,7 +363,7 @@ public enum KeyBindings {
             return .redraw
         }
         if refusedWhileDamaged("reserve", &state) { return .redraw }
-        let name = text.trimmingSpacesUI()
+        let name = text.trimming(" ")
         if let why = ServiceName.problem(name) {
             state.message = .init("service \(why)", .error)
             return .redraw
@@ -378,15 +378,6 @@ public enum KeyBindings {
 
 func formatInterval(_ s: Double) -> String {
     s < 1 ? "\(Int(s * 1000)) ms" : (s == s.rounded() ? "\(Int(s)) s" : "\(s) s")
-}
-
-extension String {
-    func trimmingSpacesUI() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
 }
 
 extension DashboardState.SortKey {

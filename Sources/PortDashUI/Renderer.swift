@@ -143,8 +143,7 @@ public struct Renderer: Sendable {
     /// (PortRow's table, as `status` prints it).
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
         let all = s.rows
-        let names = RouteNames(leases: s.snapshot?.ports.compactMap(\.lease) ?? [])
-        let cells = all.map { Renderer.cells($0, names: names) }
+        let cells = all.map { Renderer.cells($0, url: s.url(of: $0.port)) }
         let placed = Renderer.table.layout(cells, width: g.width)
         g.fill(top - 1, .heading)
         for p in placed { g.put(top - 1, p.x, Renderer.columns[p.index].title, .heading, maxWidth: p.width) }
@@ -172,9 +171,9 @@ public struct Renderer: Sendable {
     static let table = TextTable(columns, gap: 1, lastColumnMinimum: 20)
 
     /// A row's cells in `columns` order.
-    static func cells(_ r: PortReport, names: RouteNames) -> [String] {
+    static func cells(_ r: PortReport, url: String?) -> [String] {
         var c = PortRow(r).cells
-        c.insert(r.lease.flatMap { names.url(of: $0, routerPort: RouteNames.routerPort()) } ?? "", at: c.count - 1)
+        c.insert(url ?? "", at: c.count - 1)
         return c
     }
 

@@ -54,8 +54,9 @@ final class RunLoop {
         state.log("watching \(range); state file \(store.path)", at: epochSeconds(), style: .dim)
     }
 
-    /// Returns the exit status: 0 on quit, 128 + N on signal N.
-    func run() -> Int32 {
+    /// Returns the exit status: 0 on quit, 128 + N on signal N; a poll
+    /// that fails (not a signal: the loop cannot wait any more) is thrown.
+    func run() throws(PortKitError) -> Int32 {
         while true {
             startScanIfDue()
             armIfDue()
@@ -63,7 +64,7 @@ final class RunLoop {
             var fds = [pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: worker.wakeRead.rawValue, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, nfds_t(fds.count), pollTimeout()) < 0 && errno != EINTR { return 0 }
+            if case .failure(let e) = Syscalls.poll(&fds, milliseconds: pollTimeout()) { throw .system(call: "poll", errno: e) }
             if fds[2].revents != 0 {
                 let signal = takeSignal()
                 guard signal == SIGTSTP else { return 128 + signal }
@@ -132,10 +133,9 @@ final class RunLoop {
         drawn = nil
     }
 
+    /// The signal that woke the loop (SIGTERM if it cannot be read: ending is the safe reading).
     func takeSignal() -> Int32 {
-        var info = signalfd_siginfo()
-        _ = read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size)
-        return Int32(info.ssi_signo)
+        Syscalls.takeSignal(FileDescriptor(rawValue: signalFD)) ?? SIGTERM
     }
 
     func takeMessages() {

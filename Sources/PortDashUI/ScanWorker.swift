@@ -8,7 +8,7 @@ import Glibc
 /// answered at once even when a scan is slow or an `up` does not answer.
 /// Results go into a mailbox and a byte into a pipe, which the run loop
 /// polls together with the keyboard.
-final class ScanWorker: @unchecked Sendable {
+final class ScanWorker: Sendable {
     enum Message {
         case scanned(Refresh, ScanScope)
         case scanFailed(String)

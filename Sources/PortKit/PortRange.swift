@@ -31,7 +31,7 @@ public struct PortRange: Sendable, Equatable, Hashable, CustomStringConvertible,
 
     /// Parses "FIRST-LAST" (or a single "PORT").
     public init(parsing text: String) throws(PortKitError) {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimming()
         let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 1 || parts.count == 2,
               let a = Int(parts[0]), let b = Int(parts.count == 2 ? parts[1] : parts[0]) else {
@@ -42,7 +42,7 @@ public struct PortRange: Sendable, Equatable, Hashable, CustomStringConvertible,
 
     /// A filter over any ports ("3000-9000"), not a pool: no width limit.
     public static func filter(parsing text: String) throws(PortKitError) -> PortRange {
-        let parts = text.trimmingSpaces().split(separator: "-", omittingEmptySubsequences: false)
+        let parts = text.trimming().split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 1 || parts.count == 2, let a = UInt16(parts[0]), let b = UInt16(parts.count == 2 ? parts[1] : parts[0]),
               a >= 1, a <= b else {
             throw .invalidRange("ports \"\(text)\" are not FIRST-LAST between 1 and 65535; write e.g. 3000-9000")
@@ -54,13 +54,4 @@ public struct PortRange: Sendable, Equatable, Hashable, CustomStringConvertible,
     public var count: Int { Int(last) - Int(first) + 1 }
     public func contains(_ port: UInt16) -> Bool { port >= first && port <= last }
     public var description: String { "\(first)-\(last)" }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" || c == "\n" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\n" { s.removeLast() }
-        return String(s)
-    }
 }

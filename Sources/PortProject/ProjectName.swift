@@ -29,25 +29,17 @@ public enum ProjectName {
         guard let st = try? Stat(FilePath(dotGit)) else { return nil }
         if st.type == .directory { return dotGit }
         guard case .text(let text)? = try? FileText.read(dotGit), text.hasPrefix("gitdir:") else { return nil }
-        let target = text.dropFirst("gitdir:".count).trimmingCharacters
+        let target = text.dropFirst("gitdir:".count).trimming()
         return target.hasPrefix("/") ? target : dir + "/" + target
     }
 
     static func branch(in gitDir: String) -> String? {
         guard case .text(let head)? = try? FileText.read(gitDir + "/HEAD") else { return nil }
-        let h = head.trimmingCharacters
+        let h = head.trimming()
         if h.hasPrefix("ref: ") {
             let ref = h.dropFirst(5)
             return String(ref.hasPrefix("refs/heads/") ? ref.dropFirst("refs/heads/".count) : ref)
         }
         return h.isEmpty ? nil : String(h.prefix(7))
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces, tabs and line ends.
-    var trimmingCharacters: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        return String(self.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }
 }

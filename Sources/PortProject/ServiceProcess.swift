@@ -53,26 +53,30 @@ public final class ServiceProcess {
 
     /// Starts `/bin/sh -c COMMAND` in `directory`, in the group.
     func start(command: String, environment: [String], directory: String, rebind: RebindRules?) -> Result<pid_t, SpawnFailure> {
-        var fds: [Int32] = [-1, -1]
-        guard pd_pipe_cloexec(&fds) == 0 else { return .failure(SpawnFailure(step: .output, errno: Errno(rawValue: errno))) }
-        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        // Close-on-exec from the start; only our end is non-blocking (the
+        // service writes to a blocking pipe, as it would to a terminal).
+        let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        switch Syscalls.pipe().flatMap({ p in Syscalls.setNonBlocking(p.readEnd).map { p } }) {
+        case .success(let p): pipe = p
+        case .failure(let e): return .failure(SpawnFailure(step: .output, errno: e))
+        }
         var request = SpawnRequest(argv: ["/bin/sh", "-c", command], environment: environment, directory: directory)
         request.newProcessGroup = true
-        request.output = fds[1]
+        request.output = pipe.writeEnd.rawValue
         request.nullInput = true
         request.rebind = rebind
         let result = group.spawn(request)
-        close(fds[1])
+        try? pipe.writeEnd.close()
         switch result {
         case .success(let p):
             closeOutput(nil)
             pid = p
             pastPids.insert(p)
             lastSignal = nil
-            output = fds[0]
+            output = pipe.readEnd.rawValue
             mainRunning = true
         case .failure:
-            close(fds[0])
+            try? pipe.readEnd.close()
         }
         return result
     }
@@ -88,19 +92,18 @@ public final class ServiceProcess {
         var buffer = [UInt8](repeating: 0, count: 16384)
         var total = 0
         while total < ServiceProcess.slice {
-            let n = Glibc.read(output, &buffer, buffer.count)
-            if n > 0 { prefixer.take(buffer[0..<n], from: spec.name); total += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .drained }
-            closeOutput(prefixer)
-            return .ended
+            switch Syscalls.read(FileDescriptor(rawValue: output), into: &buffer) {
+            case .success(let n) where n > 0: prefixer.take(buffer[0..<n], from: spec.name); total += n
+            case .failure(.wouldBlock): return .drained
+            default: closeOutput(prefixer); return .ended  // the end, or an error: output is over either way
+            }
         }
         return .slice
     }
 
     func closeOutput(_ prefixer: OutputPrefixer?) {
         guard output >= 0 else { return }
-        close(output)
+        try? FileDescriptor(rawValue: output).close()
         output = -1
         prefixer?.flush(spec.name)
     }

@@ -92,10 +92,7 @@ extension ServiceRunner {
     /// Reaps every child that ended: a service's main process is an event;
     /// orphans our subreaper adopted are only reaped.
     func reap() {
-        var status: Int32 = 0
-        while true {
-            let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { return }
+        while let (pid, status) = Syscalls.reapAnyChild() {
             guard let s = services.values.first(where: { $0.pid == pid && $0.mainRunning }) else { continue }
             s.mainRunning = false
             s.group.reaped(pid)

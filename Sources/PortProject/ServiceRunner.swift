@@ -75,13 +75,19 @@ public final class ServiceRunner {
     public func run(control: ControlServer?, keeper: FileDescriptor?) -> Int32 {
         self.control = control
         self.keeper = keeper
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for s in ChildSignals.cancelling + [SIGCHLD] { sigaddset(&mask, s) }
         signal(SIGPIPE, SIG_IGN)  // stdout closed: drop output, keep supervising
         _ = pd_set_child_subreaper()
-        let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
-        defer { close(sfd) }
+        // The signals are blocked by the command before leasing; without
+        // their descriptor up could neither stop nor reap: say so and end.
+        let sfd: FileDescriptor
+        switch Syscalls.signalDescriptor(ChildSignals.cancelling + [SIGCHLD]) {
+        case .success(let fd): sfd = fd
+        case .failure(let e):
+            say("error: cannot watch signals (signalfd: \(errnoText(e))); nothing was started")
+            finish()
+            return 71
+        }
+        defer { try? sfd.close() }
         perform(core.begin(at: monotonicSeconds()))
         while finished == nil {
             poll(sfd)
@@ -101,11 +107,12 @@ public final class ServiceRunner {
 
     /// Waits for a signal, output or a control request: at most 100 ms
     /// (50 while stopping), so timers and groups are looked at often.
-    func poll(_ sfd: Int32) {
-        var fds = [pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+    func poll(_ sfd: FileDescriptor) {
+        var fds = [pollfd(fd: sfd.rawValue, events: Int16(POLLIN), revents: 0)]
         fds += services.values.filter { $0.output >= 0 }.map { pollfd(fd: $0.output, events: Int16(POLLIN), revents: 0) }
         fds += control?.pollDescriptors ?? []
-        _ = Glibc.poll(&fds, nfds_t(fds.count), core.stopping == nil ? 100 : 50)
+        // A failed poll only shortens the wait: the loop looks at everything each turn.
+        _ = Syscalls.poll(&fds, milliseconds: core.stopping == nil ? 100 : 50)
         for s in services.values where s.output >= 0 { _ = s.read(into: prefixer) }
         let requests = control?.take() ?? []
         // The core's clock first: a request read after up stood still (stopped,
@@ -115,10 +122,8 @@ public final class ServiceRunner {
         for request in requests { perform(core.handle(request)) }
     }
 
-    func handleSignals(_ sfd: Int32) {
-        var info = signalfd_siginfo()
-        while Glibc.read(sfd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
-            let sig = Int32(info.ssi_signo)
+    func handleSignals(_ sfd: FileDescriptor) {
+        while let sig = Syscalls.takeSignal(sfd) {
             if sig != SIGCHLD { perform(core.handle(.signal(sig))) }
         }
         reap()  // SIGCHLD merges; reap whatever ended

@@ -86,7 +86,7 @@ struct Endpoints: Sendable {
         let s = await view.state
         let age = monotonicSeconds() - s.lastAt
         let ok = s.refreshes > 0 && age < interval * 5 + 10
-        let body = JSONValue.object([
+        let body = JSONNode.object([
             ("ok", .bool(ok)),
             ("refreshes", .int(Int64(s.refreshes))),
             ("secondsSinceRefresh", .fixed(age, places: 3)),

@@ -51,22 +51,12 @@ struct RequestHead: Sendable, Equatable {
     /// HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes.
     var keepAlive: Bool {
         let tokens = values("Connection").flatMap { $0.lowercased().split(separator: ",") }
-            .map { $0.trimmingCharacters(in: " \t") }
+            .map { $0.trimming(" \t") }
         return version == "HTTP/1.1" && !tokens.contains("close")
     }
 
     /// Whether the request says a body follows (Content-Length > 0 or any Transfer-Encoding).
     var announcesBody: Bool {
         !values("Transfer-Encoding").isEmpty || values("Content-Length").contains { $0 != "0" }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing characters of `set` (no Foundation).
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        guard let start = firstIndex(where: { !chars.contains($0) }),
-              let end = lastIndex(where: { !chars.contains($0) }) else { return "" }
-        return String(self[start...end])
     }
 }

@@ -30,7 +30,7 @@ struct Response: Sendable {
     /// `{"error": why}`, JSON-escaped by the one JSON writer.
     static func error(_ status: Int, _ why: String, extraHeaders: [(String, String)] = []) -> Response {
         Response(status: status, contentType: json,
-                 body: JSONValue.object([("error", .string(why))]).serialized() + "\n", extraHeaders: extraHeaders)
+                 body: JSONNode.object([("error", .string(why))]).serialized() + "\n", extraHeaders: extraHeaders)
     }
 
     static func jsonBody(_ text: String) -> Response { Response(status: 200, contentType: json, body: text + "\n") }

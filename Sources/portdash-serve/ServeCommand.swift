@@ -66,12 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
         let sockets = fds, alsoText = also
         let task = Task {
             await server.serve(on: sockets) {
-                printError("portdash serve: listening on http://\(address)\(alsoText)\(via) (pool \(range), every \(every)s); Ctrl-C stops")
+                Output.printError("portdash serve: listening on http://\(address)\(alsoText)\(via) (pool \(range), every \(every)s); Ctrl-C stops")
             }
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
         guard await task.value else {
-            printError("portdash serve: cannot set up the event loop on the listening socket: \(errnoText(errno)); check the process's limits (ulimit -n)")
+            Output.printError("portdash serve: cannot set up the event loop on the listening socket: \(errnoText(errno)); check the process's limits (ulimit -n)")
             throw ExitCode(71)
         }
     }
@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             if exitCode(for: error) == .success || message(for: error).isEmpty { exit(withError: error) }
             let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            printError("portdash serve: " + line.replacingOccurrences("Error: ", "") + "; see: portdash serve --help")
+            Output.printError("portdash serve: " + line.replacingAll("Error: ", with: "") + "; see: portdash serve --help")
             exit(withError: ExitCode(64))
         }
     }
@@ -117,13 +117,7 @@ func serveCore<T>(_ body: () throws(ServeError) -> T) throws -> T {
     switch Result(catching: body) {
     case .success(let value): return value
     case .failure(let error):
-        printError("portdash serve: \(error.description)")
+        Output.printError("portdash serve: \(error.description)")
         throw ExitCode(error.exitCode)
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -19,7 +19,7 @@ struct RunLoopTests {
                            refresher: .live(store: store, root: root, probe: probe), signalFD: -1,
                            environment: { SystemLeaseEnvironment(root: root, probe: probe, holders: { _ in nil }) },
                            restarter: restarter)
-        return loop.run()
+        return try! loop.run()
     }
 
     @Test("R while the up takes its time to answer: keys go on working (help opens and closes); the answer arrives as the status line")

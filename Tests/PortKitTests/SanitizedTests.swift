@@ -23,7 +23,7 @@ struct SanitizedTests {
 
     @Test("JSON escapes what a terminal might obey, and nothing is lost")
     func json() {
-        let s = JSONValue.string("a\u{1B}[2J\u{9B}\u{202E}\"").serialized()
+        let s = JSONNode.string("a\u{1B}[2J\u{9B}\u{202E}\"").serialized()
         #expect(s == "\"a\\u001b[2J\\u009b\\u202e\\\"\"")
     }
 

@@ -49,9 +49,6 @@ int pd_set_child_subreaper(void);
 /// so no child spawned by another thread in between inherits them.
 int pd_pipe2(int fds[2], int flags);
 
-/// pipe2(fds, O_CLOEXEC).
-int pd_pipe_cloexec(int fds[2]);
-
 /// SO_PEERCRED's uid of a connected unix socket's peer (struct ucred,
 /// socket(7)); -1 on failure.
 long pd_peer_uid(int fd);

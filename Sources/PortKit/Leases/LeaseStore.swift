@@ -17,7 +17,7 @@ import Glibc
 ///   validation is never written over; `repair()` moves it aside (keeping it)
 ///   only when the user asks.
 /// - Its directory must not let anyone else replace it (LeaseStore+Directory.swift).
-public final class LeaseStore: @unchecked Sendable {
+public final class LeaseStore: Sendable {
     /// The largest file read. The biggest book this version writes (every
     /// port 1-65535 leased under a 64-character name, every field at its
     /// widest, 1,000 lastUsed names) is 15.6 MiB; a larger file is not

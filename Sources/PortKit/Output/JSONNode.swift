@@ -42,9 +42,6 @@ public indirect enum JSONNode: Sendable, Equatable {
     }
 }
 
-/// What `--json` and the endpoints build; the same type as the state file's.
-public typealias JSONValue = JSONNode
-
 /// One `"key": value` of an object.
 public struct JSONMember: Sendable, Equatable {
     public var key: String

@@ -13,10 +13,10 @@ public struct LeasesJSON: Sendable {
     }
 
     /// The object; `env` says each lease's status, `reader` names owners.
-    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> JSONValue {
+    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> JSONNode {
         let names = RouteNames(leases: book.leases)
-        let items: [JSONValue] = book.leases.sorted { $0.port < $1.port }.map { l in
-            let owner: JSONValue = l.owner.map { o in
+        let items: [JSONNode] = book.leases.sorted { $0.port < $1.port }.map { l in
+            let owner: JSONNode = l.owner.map { o in
                 .object([("pid", .int(Int64(o.pid))), ("startTime", .uint(o.startTime)),
                          ("name", reader.name(of: o).map { .string($0) } ?? .null),
                          ("group", o.group.map { .string($0) } ?? .null),
@@ -37,10 +37,10 @@ public struct LeasesJSON: Sendable {
     }
 
     /// `lastUsed` keeps its shape (names alone); a project's ports are in `projectLastUsed`.
-    func lastUsedPairs() -> [(String, JSONValue)] {
+    func lastUsedPairs() -> [(String, JSONNode)] {
         let plain = book.lastUsed.entries.filter { $0.key.project == nil }.sorted { $0.key.service < $1.key.service }
         let projects = book.lastUsed.entries.filter { $0.key.project != nil }.sorted { LeaseKey.ordered($0.key, $1.key) }
-        let projectLastUsed: JSONValue = .array(projects.map { e in
+        let projectLastUsed: JSONNode = .array(projects.map { e in
             .object([("service", .string(e.key.service)), ("project", .string(e.key.project ?? "")),
                      ("portName", e.key.portName.map { .string($0) } ?? .null), ("port", .uint(UInt64(e.value)))])
         })

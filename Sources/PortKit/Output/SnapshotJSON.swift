@@ -100,7 +100,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
     /// The documented JSON text, keys in documented order.
     public func encoded() -> String { jsonValue.serialized() }
 
-    public var jsonValue: JSONValue {
+    public var jsonValue: JSONNode {
         .object([
             ("range", range.map { .object([("first", .uint(UInt64($0.first))), ("last", .uint(UInt64($0.last)))]) } ?? .null),
             ("ports", .array(ports.map(\.jsonValue))),
@@ -112,8 +112,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
 }
 
 extension SnapshotJSON.Port {
-    var jsonValue: JSONValue {
-        var pairs: [(String, JSONValue)] = [
+    var jsonValue: JSONNode {
+        var pairs: [(String, JSONNode)] = [
             ("port", .uint(UInt64(port))),
             ("state", .string(state)),
             ("lease", lease?.jsonValue ?? .null),
@@ -128,7 +128,7 @@ extension SnapshotJSON.Port {
 }
 
 extension SnapshotJSON.LeaseInfo {
-    var jsonValue: JSONValue {
+    var jsonValue: JSONNode {
         .object([
             ("service", .string(service)),
             ("kind", .string(kind)),
@@ -147,8 +147,8 @@ extension SnapshotJSON.LeaseInfo {
 }
 
 extension SnapshotJSON.Socket {
-    var jsonValue: JSONValue {
-        var pairs: [(String, JSONValue)] = [
+    var jsonValue: JSONNode {
+        var pairs: [(String, JSONNode)] = [
             ("address", .string(address)),
             ("family", .string(family)),
             ("tcpState", .string(tcpState)),
@@ -163,7 +163,7 @@ extension SnapshotJSON.Socket {
 }
 
 extension SnapshotJSON.Owner {
-    var jsonValue: JSONValue {
+    var jsonValue: JSONNode {
         .object([
             ("pid", .int(Int64(pid))),
             ("name", .string(name)),
@@ -172,6 +172,6 @@ extension SnapshotJSON.Owner {
             ("cmdline", .array(cmdline.map { .string($0) })),
             ("startTime", .uint(startTime)),
             ("fds", .array(fds.map { .int(Int64($0)) })),
-        ] + (forwardsTo.map { [("forwardsTo", JSONValue.string($0))] } ?? []))
+        ] + (forwardsTo.map { [("forwardsTo", JSONNode.string($0))] } ?? []))
     }
 }

@@ -8,7 +8,7 @@
 /// CSI and friends) and the bidirectional overrides that reorder what is
 /// shown (U+202A–U+202E, U+2066–U+2069: "Trojan Source") → `\u{NNNN}`.
 /// One line stays one line. JSON output escapes the same characters its
-/// own way (JSONValue).
+/// own way (JSONNode).
 public enum TerminalText {
     public static func sanitized(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: needsEscape) else { return s }

@@ -12,7 +12,7 @@ public final class BootClock: Sendable {
         var boot: Int64? = nil
         if case .success(let bytes) = root.read("stat") {
             for line in bytes.split(separator: 10) where line.starts(with: Array("btime ".utf8)) {
-                boot = Int64(String(decoding: line.dropFirst(6), as: UTF8.self).trimmingSpaces())
+                boot = Int64(String(decoding: line.dropFirst(6), as: UTF8.self).trimming())
             }
         }
         bootTime = boot

@@ -19,7 +19,7 @@ public struct EphemeralPorts: Sendable, Equatable {
         guard bounds.count == 2, bounds[0] <= bounds[1] else { return nil }
         range = bounds[0]...bounds[1]
         reserved = reservedText.split(whereSeparator: { $0 == "," || $0 == "\n" }).compactMap { item in
-            let ends = item.split(separator: "-").compactMap { UInt16(String($0).trimmingSpaces()) }
+            let ends = item.split(separator: "-").compactMap { UInt16(String($0).trimming()) }
             guard let a = ends.first, let b = ends.last, a <= b else { return nil }
             return a...b
         }

@@ -17,6 +17,8 @@ public struct NetNamespace: Sendable, Equatable, Hashable {
 ///
 /// Each pid's namespace is read once and remembered (a process rarely
 /// changes namespace), so a refresh reads links only for new pids.
+/// @unchecked: the cache is unlocked; one refresh at a time uses it (its
+/// Refresher's, on one queue).
 public final class NetNamespaces: @unchecked Sendable {
     let root: ProcRoot
     /// Where `ip netns add NAME` bind-mounts named namespaces.

@@ -40,7 +40,7 @@ public struct ProcStat: Sendable, Equatable {
               let close = bytes.lastIndex(of: 41 /* ) */), close > open else {
             throw .malformedProcLine(file: file, line: 1, field: "comm", text: text())
         }
-        guard let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).trimmingSpaces()) else {
+        guard let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).trimming()) else {
             throw .malformedProcLine(file: file, line: 1, field: "pid", text: text())
         }
         let comm = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)

@@ -5,6 +5,8 @@ import Glibc
 /// again only when the file changed (inode, size, mtime), and while the file
 /// is damaged, the leases of the last good read, unchanged (no expiry
 /// applied: shown as they were and marked stale, never aged into releases).
+/// @unchecked: the last read is unlocked state; one refresh at a time uses
+/// it (its Refresher's).
 public final class LeaseReader: @unchecked Sendable {
     public let store: LeaseStore
     let root: ProcRoot

@@ -21,6 +21,9 @@ public struct Refresh: Sendable {
 /// The one refresh path: the leases in force (LeaseReader) and a scanner.
 /// `status`, the dashboard, `serve` and `bench-refresh` all refresh through
 /// it, so what the benchmark times is what users run.
+/// @unchecked: its reader, source and resolver keep unlocked caches; each
+/// owner calls `refresh` from one queue (the dashboard's scan worker,
+/// serve's RefreshQueue), never from two threads at once.
 public final class Refresher<Resolver: OwnerResolving>: @unchecked Sendable {
     public var scanner: PortScanner<Resolver>
     public let leases: LeaseReader

@@ -3,6 +3,8 @@
 /// (accepted connections, TIME_WAIT) come from a full dump at most every
 /// `fullEvery` seconds, or at once when a port is in use and neither the
 /// listeners nor the last full dump explain it.
+/// @unchecked: the last dump is unlocked state; one refresh at a time
+/// reads it (its Refresher's, on one queue).
 public final class RefreshingSocketSource: SocketTableSource, @unchecked Sendable {
     let listening: any SocketTableSource
     let everything: any SocketTableSource

@@ -235,6 +235,8 @@ private struct WalkBuffers {
     func deallocate() { dents.deallocate(); link.deallocate() }
 }
 
+/// A buffer handed to the concurrent walkers: each writes only its own
+/// slots (disjoint indices), so no two threads touch one element.
 private struct SendableBuffer<T>: @unchecked Sendable {
     let pointer: UnsafeMutableBufferPointer<T>
 }

@@ -177,6 +177,55 @@ package enum Syscalls {
         return retryingInterrupts { poll(&polled, nfds_t(polled.count), milliseconds) }
     }
 
+    /// poll(2) of `fds` as the caller built them (their revents filled in): how many are ready.
+    package static func poll(_ fds: inout [pollfd], milliseconds: Int32) -> Result<Int32, Errno> {
+        retryingInterrupts { Glibc.poll(&fds, nfds_t(fds.count), milliseconds) }
+    }
+
+    /// read(2) into `buffer`: how many bytes came (0: the end). Nothing
+    /// there yet on a non-blocking descriptor is `.wouldBlock`.
+    package static func read(_ fd: FileDescriptor, into buffer: inout [UInt8]) -> Result<Int, Errno> {
+        buffer.withUnsafeMutableBytes { raw in retryingInterrupts { Glibc.read(fd.rawValue, raw.baseAddress, raw.count) } }
+    }
+
+    /// accept4(2): the connection close-on-exec and non-blocking from the
+    /// start (no window in which a spawned child inherits it).
+    package static func accept(_ listener: FileDescriptor) -> Result<FileDescriptor, Errno> {
+        retryingInterrupts { accept4(listener.rawValue, nil, nil, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) }
+            .map(FileDescriptor.init(rawValue:))
+    }
+
+    /// fcntl(2) F_SETFL adding O_NONBLOCK.
+    package static func setNonBlocking(_ fd: FileDescriptor) -> Result<Void, Errno> {
+        retryingInterrupts { fcntl(fd.rawValue, F_GETFL) }.flatMap { flags in
+            retryingInterrupts { fcntl(fd.rawValue, F_SETFL, flags | O_NONBLOCK) }.map { _ in () }
+        }
+    }
+
+    /// signalfd(2) for `signals` (blocked by the caller), close-on-exec and non-blocking.
+    package static func signalDescriptor(_ signals: [Int32]) -> Result<FileDescriptor, Errno> {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in signals { sigaddset(&mask, s) }
+        return retryingInterrupts { signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK)) }.map(FileDescriptor.init(rawValue:))
+    }
+
+    /// One signal waiting on a signalfd, or nil when none is.
+    package static func takeSignal(_ sfd: FileDescriptor) -> Int32? {
+        var info = signalfd_siginfo()
+        let size = MemoryLayout<signalfd_siginfo>.size
+        guard case .success(let n) = retryingInterrupts({ Glibc.read(sfd.rawValue, &info, size) }), n == size else { return nil }
+        return Int32(info.ssi_signo)
+    }
+
+    /// waitpid(2) of any child without waiting: one that ended and its
+    /// wait status, or nil when none has (ECHILD: no children at all).
+    package static func reapAnyChild() -> (pid: pid_t, status: Int32)? {
+        var status: Int32 = 0
+        guard case .success(let pid) = retryingInterrupts({ waitpid(-1, &status, WNOHANG) }), pid > 0 else { return nil }
+        return (pid, status)
+    }
+
     /// fsync(2): a file's bytes, or a directory's entries (a rename in it), on disk.
     static func sync(_ fd: FileDescriptor) -> Result<Void, Errno> {
         retryingInterrupts { fsync(fd.rawValue) }.map { _ in () }

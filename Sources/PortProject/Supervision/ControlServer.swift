@@ -37,7 +37,7 @@ public final class ControlServer {
         let socket = name + ".sock", address = directory.address(socket)
         // An up of an older portdash takes no lock: one that answers is alive.
         if case .success(let fd) = UnixSocket.connect(address) {
-            Glibc.close(fd)
+            try? FileDescriptor(rawValue: fd).close()
             try? lock.close(); directory.close()
             return .failure(.alreadyAnswered(path: path))
         }
@@ -84,15 +84,20 @@ public final class ControlServer {
         var kept: [(fd: Int32, bytes: [UInt8], since: Double)] = []
         for var c in clients {
             var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = Glibc.read(c.fd, &buffer, buffer.count)
-            if n > 0 { c.bytes += buffer[0..<n] }
+            let read = Syscalls.read(FileDescriptor(rawValue: c.fd), into: &buffer)
+            // Over: the peer closed (0), or the read failed for a reason other than "nothing yet".
+            let over: Bool
+            switch read {
+            case .success(let n): c.bytes += buffer[0..<n]; over = n == 0
+            case .failure(let e): over = e != .wouldBlock
+            }
             if let nl = c.bytes.firstIndex(of: 10) {
                 let (event, reply) = answer(String(decoding: c.bytes[..<nl], as: UTF8.self))
                 if let event { events.append(event) }
                 _ = try? FileDescriptor(rawValue: c.fd).writeAll(Array((reply + "\n").utf8))
-                Glibc.close(c.fd)
-            } else if n == 0 || c.bytes.count > 4096 || monotonicSeconds() - c.since > 2 || (n < 0 && errno != EAGAIN) {
-                Glibc.close(c.fd)
+                drop(c.fd)
+            } else if over || c.bytes.count > 4096 || monotonicSeconds() - c.since > 2 {
+                drop(c.fd)  // ended, too long, too slow, or broken
             } else {
                 kept.append(c)
             }
@@ -102,16 +107,14 @@ public final class ControlServer {
     }
 
     func acceptAll() {
-        while clients.count < 16 {
-            let fd = Glibc.accept(listener, nil, nil)
-            guard fd >= 0 else { return }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            let uid = pd_peer_uid(fd)
-            guard uid == Int(getuid()) || uid == 0 else { Glibc.close(fd); continue }
-            clients.append((fd, [], monotonicSeconds()))
+        while clients.count < 16, case .success(let fd) = Syscalls.accept(FileDescriptor(rawValue: listener)) {
+            let uid = pd_peer_uid(fd.rawValue)
+            guard uid == Int(getuid()) || uid == 0 else { try? fd.close(); continue }
+            clients.append((fd.rawValue, [], monotonicSeconds()))
         }
     }
+
+    func drop(_ fd: Int32) { try? FileDescriptor(rawValue: fd).close() }
 
     /// "restart web api" / "stop web": the event and the reply line.
     func answer(_ line: String) -> (SupervisorEvent?, String) {
@@ -131,11 +134,12 @@ public final class ControlServer {
     /// the lock is let go (the lock file stays: removing it could let two
     /// `up`s lock two files of one name).
     public func close() {
-        for c in clients { Glibc.close(c.fd) }
+        for c in clients { drop(c.fd) }
         clients = []
-        Glibc.close(listener)
+        drop(listener)
         _ = Syscalls.unlink(at: directory.fd, name)
         try? lock.close()
         directory.close()
     }
 }
+

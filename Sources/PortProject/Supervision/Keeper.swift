@@ -16,16 +16,19 @@ public enum Keeper {
 
     /// Starts a keeper for `group`; our end of its pipe (closed when we exit).
     public static func start(tree: CgroupTree, group: String) -> Result<FileDescriptor, SpawnFailure> {
-        var fds: [Int32] = [-1, -1]
-        guard pd_pipe_cloexec(&fds) == 0 else { return .failure(SpawnFailure(step: .input, errno: Errno(rawValue: errno))) }
+        let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        switch Syscalls.pipe() {
+        case .success(let p): pipe = p
+        case .failure(let e): return .failure(SpawnFailure(step: .input, errno: e))
+        }
         let exe = readLink(FilePath("/proc/self/exe")) ?? "/proc/self/exe"
         var request = SpawnRequest(argv: [exe, verb, tree.mount, group], environment: childEnvironment(setting: []))
-        request.input = fds[0]
+        request.input = pipe.readEnd.rawValue
         let result = ChildSpawn.spawn(request)
-        close(fds[0])
+        try? pipe.readEnd.close()
         switch result {
-        case .success: return .success(FileDescriptor(rawValue: fds[1]))
-        case .failure(let e): close(fds[1]); return .failure(e)
+        case .success: return .success(pipe.writeEnd)
+        case .failure(let e): try? pipe.writeEnd.close(); return .failure(e)
         }
     }
 
@@ -33,11 +36,9 @@ public enum Keeper {
     public static func run(mount: String, group: String) -> Int32 {
         _ = setsid()
         for s in ChildSignals.cancelling + [SIGPIPE] { signal(s, SIG_IGN) }
-        var byte: UInt8 = 0
-        while true {
-            let n = read(0, &byte, 1)
-            if n == 0 || (n < 0 && errno != EINTR) { break }
-        }
+        // Waits for the end of the pipe (up is gone) or an error on it.
+        var byte: [UInt8] = [0]
+        while case .success(let n) = Syscalls.read(.standardInput, into: &byte), n > 0 {}
         let tree = CgroupTree(mount: mount)
         let deadline = monotonicSeconds() + 10
         if tree.isPopulated(group) { _ = tree.kill(group) }

@@ -44,7 +44,7 @@ enum ErrorPages {
         var body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title>"
             + "</head><body><main><h1>\(escape(title))</h1>"
         for line in lines {
-            let trimmed = line.trimmingCharacters(in: " ")
+            let trimmed = line.trimming(" ")
             if let url = trimmed.split(separator: " ").first.map(String.init), linked.contains(url) {
                 body += "<p><a href=\"\(escape(url))\">\(escape(url))</a>\(escape(String(trimmed.dropFirst(url.count))))</p>"
             } else {

@@ -10,7 +10,7 @@ enum ProxyHeaders {
     static func strip(_ headers: HTTPHeaders, keepUpgrade: Bool) -> HTTPHeaders {
         var named = hopByHop
         for value in headers["connection"] {
-            for token in value.split(separator: ",") { named.insert(token.trimmingCharacters(in: " \t").lowercased()) }
+            for token in value.split(separator: ",") { named.insert(token.trimming(" \t").lowercased()) }
         }
         var out = HTTPHeaders()
         for (name, value) in headers {
@@ -25,7 +25,7 @@ enum ProxyHeaders {
     /// Whether the head asks to switch protocols (`Connection: upgrade` and an Upgrade field).
     static func isUpgrade(_ headers: HTTPHeaders) -> Bool {
         headers.contains(name: "upgrade")
-            && headers["connection"].contains { $0.lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: " \t") == "upgrade" } }
+            && headers["connection"].contains { $0.lowercased().split(separator: ",").contains { $0.trimming(" \t") == "upgrade" } }
     }
 
     static func isChunked(_ headers: HTTPHeaders) -> Bool {

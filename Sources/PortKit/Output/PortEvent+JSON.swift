@@ -3,7 +3,7 @@ extension PortEvent {
     /// of change, the state after it, the lease's service, the pids, the
     /// dashboard's sentence, and when the refresh that saw it was taken.
     /// Strings go through the JSON writer's escaping like every other output.
-    public func jsonValue(time: Int64) -> JSONValue {
+    public func jsonValue(time: Int64) -> JSONNode {
         .object([
             ("port", .uint(UInt64(port))),
             ("kind", .string(kind.rawValue)),

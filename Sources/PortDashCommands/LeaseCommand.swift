@@ -41,16 +41,16 @@ struct LeaseCommand: ParsableCommand {
         let env = ctx.environment()
         var owner: LeaseOwner? = nil
         if let pid {
-            guard let o = env.owner(pid: pid) else { throw fail(.noSuchProcess(pid: pid)) }
+            guard let o = env.owner(pid: pid) else { throw Output.fail(.noSuchProcess(pid: pid)) }
             owner = o
         }
         let request = LeaseRequest(service: name, preferred: preferred, owner: owner, ttl: ttl)
-        let grant = try core { () throws(PortKitError) in
+        let grant = try Output.core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 try ctx.pool.grant(request, in: &book, env: env)
             }
         }
-        for s in grant.skipped { printError("portdash: skipped \(s)") }
-        writeOut("\(grant.lease.port)\n")
+        for s in grant.skipped { Output.printError("portdash: skipped \(s)") }
+        Output.writeOut("\(grant.lease.port)\n")
     }
 }
