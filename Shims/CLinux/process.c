@@ -37,6 +37,8 @@ int pd_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0,
 int pd_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
 
+int pd_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+
 long pd_peer_uid(int fd) {
     struct ucred cred;
     socklen_t len = sizeof cred;

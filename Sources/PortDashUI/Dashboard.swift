@@ -1,5 +1,6 @@
 import CLinux
 import PortKit
+import SystemPackage
 import Glibc
 
 /// The dashboard: a terminal, a scan worker and a run loop.

@@ -1,3 +1,4 @@
+import PortKit
 import NIOHTTP1
 
 /// A request line and headers as the server reads them (NIOHTTP1's parser

@@ -49,6 +49,10 @@ int pd_set_child_subreaper(void);
 /// so no child spawned by another thread in between inherits them.
 int pd_pipe2(int fds[2], int flags);
 
+/// accept4(2) without the peer's address: the connection gets `flags`
+/// (SOCK_CLOEXEC, SOCK_NONBLOCK) from the start.
+int pd_accept4(int fd, int flags);
+
 /// SO_PEERCRED's uid of a connected unix socket's peer (struct ucred,
 /// socket(7)); -1 on failure.
 long pd_peer_uid(int fd);

@@ -174,7 +174,7 @@ package enum Syscalls {
     /// poll(2) until one of `fds` is readable or `milliseconds` pass: how many are.
     static func waitReadable(_ fds: [FileDescriptor], milliseconds: Int32) -> Result<Int32, Errno> {
         var polled = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
-        return retryingInterrupts { poll(&polled, nfds_t(polled.count), milliseconds) }
+        return poll(&polled, milliseconds: milliseconds)
     }
 
     /// poll(2) of `fds` as the caller built them (their revents filled in): how many are ready.
@@ -191,7 +191,7 @@ package enum Syscalls {
     /// accept4(2): the connection close-on-exec and non-blocking from the
     /// start (no window in which a spawned child inherits it).
     package static func accept(_ listener: FileDescriptor) -> Result<FileDescriptor, Errno> {
-        retryingInterrupts { accept4(listener.rawValue, nil, nil, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) }
+        retryingInterrupts { pd_accept4(listener.rawValue, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) }
             .map(FileDescriptor.init(rawValue:))
     }
 

@@ -1,3 +1,4 @@
+import PortKit
 import NIOHTTP1
 
 /// What the router changes in the heads it passes on (RFC 9110 §7.6).
