@@ -24,6 +24,13 @@ int pd_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int pd_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP (1UL << 2)  /* include/uapi/linux/pidfd.h, Linux 6.9 */
+#endif
+int pd_pidfd_signal_group(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, PIDFD_SIGNAL_PROCESS_GROUP);
+}
+
 int pd_siginfo_code(const siginfo_t *info) { return info->si_code; }
 
 long pd_getdents64(int fd, void *buf, unsigned long len) { return syscall(SYS_getdents64, fd, buf, len); }

@@ -11,7 +11,7 @@ import Glibc
 /// Any port, every listener (issue 10): `status PORT…`, `status --all` with
 /// its filters and other network namespaces, docker-proxy, global options
 /// before the verb, and a kill that checks its work.
-@Suite("Any port, every listener (the binary)")
+@Suite("Any port, every listener (the binary)", .blocking)
 struct AnyPortTests {
     let dir = TestSupport.temporaryDirectory()
     var state: String { dir + "/leases.json" }

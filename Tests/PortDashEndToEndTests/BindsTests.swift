@@ -55,7 +55,7 @@ func firstLine(from port: UInt16) -> String? {
     return answer
 }
 
-@Suite("binds: programs that hard-code their port (the binary)", .serialized,
+@Suite("binds: programs that hard-code their port (the binary)", .blocking, .serialized,
        .enabled(if: bindsProblem == nil, "\(bindsProblem ?? "")"))
 struct BindsTests {
     /// `web` binds 3000 itself and asks its own checkout's api (which binds 8000) for the marker.

@@ -4,7 +4,7 @@ import PortKit
 import Glibc
 
 /// `<checkout>.localhost` in the real router: docs/names.md's rule.
-@Suite("the bare checkout name")
+@Suite("the bare checkout name", .blocking)
 struct CheckoutAliasTests {
     @Test("<checkout>.localhost routes to the first service of the file (not the first by name), or to [proxy] default")
     func firstInFile() throws {

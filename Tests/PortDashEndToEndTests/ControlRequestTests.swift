@@ -7,7 +7,7 @@ import Glibc
 /// Restart requests to a `portdash up` that does not answer (stopped,
 /// wedged): the dashboard never waits for one, and a request that up reads
 /// late still stops the service gently (TERM, the grace period, then KILL).
-@Suite("control requests to an up that does not answer", .serialized)
+@Suite("control requests to an up that does not answer", .blocking, .serialized)
 struct ControlRequestTests {
     /// A stand-in for `up`: listens on the service's port and on the
     /// checkout's control socket, writes each request it reads to

@@ -8,7 +8,7 @@ import Glibc
 /// The control socket under a `$XDG_RUNTIME_DIR` too long for sun_path
 /// (107 bytes): never cut into a name another checkout shares, and a
 /// socket file left by a killed `up` never blocks the next one.
-@Suite("control sockets with a long XDG_RUNTIME_DIR (the binary)")
+@Suite("control sockets with a long XDG_RUNTIME_DIR (the binary)", .blocking)
 struct ControlSocketTests {
     /// A runtime directory of ~150 bytes: cut at 107, every checkout's socket path would be one and the same.
     static func longRuntimeDirectory() -> (base: String, path: String) {

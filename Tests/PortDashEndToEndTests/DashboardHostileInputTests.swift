@@ -6,7 +6,7 @@ import Glibc
 /// Issue 8 against the real binary in tmux: a paste or a burst of keys
 /// never acts, and a damaged state file never reads as released leases.
 /// Each test has its own tmux server, state file and ports.
-@Suite("The dashboard under hostile input (tmux)")
+@Suite("The dashboard under hostile input (tmux)", .blocking)
 struct DashboardHostileInputTests {
     let fixture = TmuxDashboard()
 

@@ -3,7 +3,7 @@ import PortKitTestSupport
 import PortKit
 import Glibc
 
-@Suite("The dashboard in tmux", .serialized)
+@Suite("The dashboard in tmux", .blocking, .serialized)
 struct DashboardTmuxTests {
     let fixture = TmuxDashboard()
     var state: String { fixture.state }

@@ -6,7 +6,7 @@ import Glibc
 /// Issue 10's dashboard, used as a person would, in tmux: every listener on
 /// Tab, the filter (where no key acts), a kill with a chosen signal that
 /// says how the port stands after, and terminals that cannot draw.
-@Suite("The dashboard's views, filter and kill box (tmux)")
+@Suite("The dashboard's views, filter and kill box (tmux)", .blocking)
 struct DashboardViewsTmuxTests {
     let fixture = TmuxDashboard()
 

@@ -3,7 +3,7 @@ import PortKitTestSupport
 
 /// `--help` in the order a newcomer reads it, and a man page that renders
 /// cleanly and names every verb --help lists.
-@Suite("help and the man page")
+@Suite("help and the man page", .blocking)
 struct HelpAndManTests {
     /// man/portdash.1 in the package (this file is Tests/PortDashEndToEndTests/…).
     static let manPage = String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")) + "/man/portdash.1"

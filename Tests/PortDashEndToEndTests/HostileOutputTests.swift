@@ -5,7 +5,7 @@ import Glibc
 
 /// Outside text never reaches the terminal raw, usage errors are one line,
 /// and the kill and run verbs keep their promises (issue 8, items 4, 7, 9).
-@Suite("Hostile names and arguments (the binary)")
+@Suite("Hostile names and arguments (the binary)", .blocking)
 struct HostileOutputTests {
     let dir = TestSupport.temporaryDirectory()
     var state: String { dir + "/state/leases.json" }

@@ -7,7 +7,7 @@ import Glibc
 /// files are read whole or refused, bytes outside the block are kept as
 /// they were (UTF-8 or not), a symlink is written through, a bind-mounted
 /// file (a container's /etc/hosts) is rewritten in place.
-@Suite("portdash hosts --write keeps every other byte (the binary)")
+@Suite("portdash hosts --write keeps every other byte (the binary)", .blocking)
 struct HostsWriteTests {
     let range = TestSupport.freeRange(count: 2)
     let dir = TestSupport.temporaryDirectory("portdash-hostsw")

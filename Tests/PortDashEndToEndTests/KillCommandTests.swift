@@ -3,7 +3,7 @@ import PortKitTestSupport
 import PortKit
 import Glibc
 
-@Suite("portdash kill (the binary)")
+@Suite("portdash kill (the binary)", .blocking)
 struct KillCommandTests {
     @Test("--yes stops the listener's process with SIGTERM and says so")
     func killYes() throws {

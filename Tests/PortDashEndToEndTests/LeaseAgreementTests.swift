@@ -10,7 +10,7 @@ import Glibc
 
 /// `leases` and `status` ask the same lease rules (LeasePolicy), so they
 /// name the same status for the same lease.
-@Suite("leases and status agree")
+@Suite("leases and status agree", .blocking)
 struct LeaseAgreementTests {
     let dir = TestSupport.temporaryDirectory()
     var state: String { dir + "/leases.json" }

@@ -4,7 +4,7 @@ import PortKit
 import Glibc
 
 /// The lease verbs from the built binary, many processes at once.
-@Suite("portdash lease, release, reserve, run (the binary)")
+@Suite("portdash lease, release, reserve, run (the binary)", .blocking)
 struct LeaseCommandTests {
     let dir = TestSupport.temporaryDirectory()
     var state: String { dir + "/state/leases.json" }

@@ -5,7 +5,7 @@ import PortKit
 /// One executable does every verb: a `portdash` copied alone into another
 /// directory still reads a project's portdash.toml (TOMLKit is linked in;
 /// there is no twin to hand a project invocation to).
-@Suite("portdash alone")
+@Suite("portdash alone", .blocking)
 struct LoneBinaryTests {
     @Test("a lone copy of portdash reads the project's [pool] in portdash.toml")
     func readsTOMLAlone() throws {

@@ -4,7 +4,7 @@ import Glibc
 
 /// `make install` and `make uninstall` into temporary directories, with the
 /// binaries this test run built (SWIFT=true: no release build here).
-@Suite("make install")
+@Suite("make install", .blocking)
 struct MakeInstallTests {
     /// The package's directory (this file is Tests/PortDashEndToEndTests/…).
     static let package = String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/"))

@@ -37,7 +37,7 @@ let pidReuseDriver = """
 
     """
 
-@Suite("supervision: a reused pid is never signalled (the binary, in a pid namespace)", .serialized,
+@Suite("supervision: a reused pid is never signalled (the binary, in a pid namespace)", .blocking, .serialized,
        .enabled(if: geteuid() == 0 && access("/usr/bin/unshare", X_OK) == 0, "needs root and unshare(1) for a pid namespace of its own"))
 struct PidReuseTests {
     @Test("--keep-going: short exits, a setsid'd stranger gets its pid, Ctrl-C stops up and the stranger lives", arguments: ["cgroup", "pidfd"])

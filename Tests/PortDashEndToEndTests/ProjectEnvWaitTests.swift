@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 
 /// `portdash env` in each format, and `portdash wait`.
-@Suite("portdash env and wait (the binary)")
+@Suite("portdash env and wait (the binary)", .blocking)
 struct ProjectEnvWaitTests {
     static let project = """
         [services.api]

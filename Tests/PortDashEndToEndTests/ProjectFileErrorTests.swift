@@ -4,7 +4,7 @@ import PortKit
 
 /// A bad project file: one line naming the file, the line and the problem,
 /// exit 65, and nothing leased or started.
-@Suite("bad project files (the binary)")
+@Suite("bad project files (the binary)", .blocking)
 struct ProjectFileErrorTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String

@@ -6,7 +6,7 @@ import Glibc
 /// A project's leases through their life: a running up holds them (release
 /// refused, a lost one taken back on restart), env says when it leased,
 /// and a service removed from the file lets its port go.
-@Suite("a project's leases: up holds them, env says what it took, removed services let go", .serialized)
+@Suite("a project's leases: up holds them, env says what it took, removed services let go", .blocking, .serialized)
 struct ProjectLeaseLifecycleTests {
     static let api = """
         [services.api]

@@ -5,7 +5,7 @@ import Glibc
 
 /// What the hostile review found in projects: files whose commands we would
 /// run, files we would overwrite, and Windows line endings.
-@Suite("projects against hostile files (the binary)")
+@Suite("projects against hostile files (the binary)", .blocking)
 struct ProjectSafetyTests {
     static let toml = "[services.api]\ncommand = \"true\"\nready = \"none\"\n"
 

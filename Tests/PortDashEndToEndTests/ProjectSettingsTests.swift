@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 
 /// Settings by precedence, and the state file's move to version 2.
-@Suite("settings and the state file's upgrade (the binary)")
+@Suite("settings and the state file's upgrade (the binary)", .blocking)
 struct ProjectSettingsTests {
     struct ConfigJSON: Decodable {
         struct S: Decodable { let value: String; let source: String }

@@ -4,7 +4,7 @@ import PortKit
 import Glibc
 
 /// `portdash up` with real services (python3 servers) in temporary projects.
-@Suite("portdash up (the binary, real services)")
+@Suite("portdash up (the binary, real services)", .blocking)
 struct ProjectUpTests {
     /// api listens only after a second; web depends on it, connects to it
     /// first thing, and prints what it was given.

@@ -5,7 +5,7 @@ import Glibc
 
 /// Two `git worktree`s of one repository are two projects: each has its own
 /// ports, both run at once, and each gets its own ports back on restart.
-@Suite("two git worktrees of one project")
+@Suite("two git worktrees of one project", .blocking)
 struct ProjectWorktreeTests {
     static let project = """
         [services.api]

@@ -6,7 +6,7 @@ import Glibc
 /// The most common loop of all: load a page, Ctrl-C, start again. The
 /// server closed the page's connection first, so its port has a TIME_WAIT;
 /// servers bind with SO_REUSEADDR, so the port is still theirs to take.
-@Suite("a quick restart keeps the port (TIME_WAIT)")
+@Suite("a quick restart keeps the port (TIME_WAIT)", .blocking)
 struct QuickRestartTests {
     static let rounds = 10
     /// Python's http.server: HTTP/1.0, it closes each connection after the response.

@@ -13,7 +13,7 @@ import Musl
 #endif
 
 /// The router in the real `portdash-serve`: `.localhost` names to leased ports, real upstreams, raw clients.
-@Suite("portdash serve routes NAME.localhost to the leased port")
+@Suite("portdash serve routes NAME.localhost to the leased port", .blocking)
 struct RouterTests {
     /// A server, an upstream on the pool's first port reserved as `app`, and the route seen working.
     func routed(address: String = "127.0.0.1") throws -> (ServeFixture, TestUpstream) {
@@ -212,7 +212,7 @@ struct RouterTests {
     }
 }
 
-@Suite("portdash hosts (the binary)")
+@Suite("portdash hosts (the binary)", .blocking)
 struct HostsCommandTests {
     @Test("hosts prints the block; --write puts it in a hosts file, replaces it, keeps the rest")
     func hosts() throws {
@@ -239,7 +239,7 @@ struct HostsCommandTests {
     }
 }
 
-@Suite("The dashboard shows a lease's URL (tmux)", .serialized)
+@Suite("The dashboard shows a lease's URL (tmux)", .blocking, .serialized)
 struct DashboardURLTmuxTests {
     @Test("a reservation's details show its .localhost URL; o without xdg-open says the URL")
     func url() throws {
@@ -255,7 +255,7 @@ struct DashboardURLTmuxTests {
     }
 }
 
-@Suite("serve's request-head time limit")
+@Suite("serve's request-head time limit", .blocking)
 struct HeadTimeoutTests {
     @Test("part of a head and then nothing: 408 once the head time runs out, then closed")
     func timeout() throws {

@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 
 /// The real `portdash-serve`, over real sockets, against listeners the test starts.
-@Suite("portdash serve (the binary, over HTTP)")
+@Suite("portdash serve (the binary, over HTTP)", .blocking)
 struct ServeTests {
     /// The JSON of `status --json` with its time zeroed, for comparing two takes of the same moment.
     func normalized(_ text: String) -> SnapshotJSON? {

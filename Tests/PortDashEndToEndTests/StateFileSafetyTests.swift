@@ -7,7 +7,7 @@ import Glibc
 /// racing writers, oversized and trailing-garbage files, a full or read-only
 /// disk, open directories, bad --state values, a newer version's fields. The
 /// built binary, as a user runs it.
-@Suite("State file safety (the binary)")
+@Suite("State file safety (the binary)", .blocking)
 struct StateFileSafetyTests {
     let dir = TestSupport.temporaryDirectory()
     var state: String { dir + "/state/leases.json" }

@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 
 /// The built binary, run as a user runs it.
-@Suite("portdash status (the binary)")
+@Suite("portdash status (the binary)", .blocking)
 struct StatusCommandTests {
     let state = TestSupport.temporaryDirectory() + "/leases.json"
 

@@ -53,7 +53,7 @@ let stormScript = """
 
     """
 
-@Suite("supervision: groups the kernel keeps (the binary)", .serialized)
+@Suite("supervision: groups the kernel keeps (the binary)", .blocking, .serialized)
 struct SupervisionTests {
     static let modes = ["cgroup", "pidfd"]
 
@@ -92,12 +92,17 @@ struct SupervisionTests {
         if mode == "cgroup", let why = cgroupProblem { print("skipped, no cgroup mode here: \(why)"); return }
         let f = ProjectFixture(ports: 2, supervision: mode)
         let marker = "chain-\(getpid())-\(mode)"
-        defer { for pid in processes(marked: marker) { kill(pid, SIGKILL) } }
+        // A chain member lives ~5 ms: too short for a /proc scan to find it
+        // reliably. Each generation writes a byte to `beats`, so a chain that
+        // outlived up is a file that keeps growing.
+        let beats = f.dir + "/beats"
         f.write("chain.py", """
             import os, sys, time
+            beats = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             def chain():
                 while True:
                     time.sleep(0.005)
+                    os.write(beats, b"x")
                     if os.fork() != 0: os._exit(0)
             for i in range(10):
                 if os.fork() == 0: chain()
@@ -105,12 +110,23 @@ struct SupervisionTests {
             time.sleep(1000)
 
             """)
-        f.write("portdash.toml", "[services.chain]\ncommand = \"exec python3 chain.py \(marker)\"\nready = \"none\"\n")
+        f.write("portdash.toml", "[services.chain]\ncommand = \"exec python3 chain.py \(marker) \(beats)\"\nready = \"none\"\n")
         let up = f.up(["--grace", "1"])
+        // A failed run leaves no chain behind: its members share the main's process group.
+        defer {
+            let started = up.log.split(separator: "\n").first { $0.contains("started chain") }
+            if let pid = started?.split(separator: "(pid ").dropFirst().first?.prefix(while: \.isNumber), let g = Int32(pid) { kill(-g, SIGKILL) }
+        }
         #expect(up.waitFor("chains started"))
         up.interrupt()
         #expect(up.wait() == 128 + SIGINT, "\(up.log)")
-        #expect(waitUntil { processes(marked: marker).isEmpty }, "left: \(processes(marked: marker).count)")
+        // Up has ended, so every member has been signalled and reaped or
+        // killed: none may write again. A living chain writes ~2,000 bytes a second.
+        let size = { (TestSupport.readFile(beats) ?? []).count }
+        let before = size()
+        usleep(2_000_000)
+        #expect(size() == before, "the chain outlived up: \(beats) grew by \(size() - before) bytes\n\(up.log)")
+        #expect(processes(marked: marker).isEmpty)
     }
 
     @Test("a daemonizing service (setsid, parent exits) is ready and ours, and stopped with up (cgroup mode)",

@@ -29,6 +29,11 @@ int pd_pidfd_open(pid_t pid);
 /// pidfd_send_signal(2).
 int pd_pidfd_send_signal(int pidfd, int sig);
 
+/// pidfd_send_signal(2) with PIDFD_SIGNAL_PROCESS_GROUP (Linux 6.9): `sig`
+/// to the process group the pidfd's process is in at that moment (EINVAL
+/// on older kernels).
+int pd_pidfd_signal_group(int pidfd, int sig);
+
 /// si_code of a siginfo_t (union members are awkward from Swift).
 int pd_siginfo_code(const siginfo_t *info);
 

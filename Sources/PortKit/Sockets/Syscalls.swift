@@ -161,6 +161,11 @@ package enum Syscalls {
         retryingInterrupts { pd_pidfd_send_signal(pidfd.rawValue, sig) }.map { _ in () }
     }
 
+    /// pidfd_send_signal(2) to the process group of the pidfd's process (Linux 6.9).
+    static func sendSignalToGroup(_ sig: Int32, through pidfd: FileDescriptor) -> Result<Void, Errno> {
+        retryingInterrupts { pd_pidfd_signal_group(pidfd.rawValue, sig) }.map { _ in () }
+    }
+
     /// kill(2), for kernels without pidfds.
     static func sendSignal(_ sig: Int32, to pid: pid_t) -> Result<Void, Errno> {
         retryingInterrupts { kill(pid, sig) }.map { _ in () }

@@ -35,6 +35,15 @@ public final class PinnedProcess {
         return false
     }
 
+    /// Sends `sig` to the process group this process is in now (the kernel
+    /// resolves it at the moment of the signal, so a group whose leader's
+    /// pid was reused is never reached); false on kernels before 6.9.
+    @discardableResult
+    public func signalGroup(_ sig: Int32) -> Bool {
+        if case .success = Syscalls.sendSignalToGroup(sig, through: fd) { return true }
+        return false
+    }
+
     /// Has it exited? (A pidfd is readable once its process has.)
     public var hasExited: Bool {
         if case .success(let n) = Syscalls.waitReadable([fd], milliseconds: 0) { return n > 0 }

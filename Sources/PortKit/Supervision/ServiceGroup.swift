@@ -16,7 +16,11 @@ public final class ServiceGroup {
     /// The processes this group started (its main processes), and every
     /// descendant seen since, each held by a pidfd (pidfd mode only).
     private(set) var pinned: [Int32: PinnedProcess] = [:]
+    /// Main processes not reaped yet (their pids cannot be reused).
     private var roots: Set<Int32> = []
+    /// Every main process started (pidfd mode), each the leader of a
+    /// process group of its own: the pgids of this group's processes.
+    private var leaders: Set<Int32> = []
 
     init(_ backing: Backing) { self.backing = backing }
 
@@ -60,6 +64,7 @@ public final class ServiceGroup {
         let result = ChildSpawn.spawn(request)
         if case .success(let pid) = result, case .tracked = backing {
             roots.insert(pid)
+            leaders.insert(pid)
             pinned[pid] = PinnedProcess(pid)  // our unreaped child: its pid cannot be reused yet
         }
         return result
@@ -112,6 +117,25 @@ public final class ServiceGroup {
             }
         case .tracked:
             for p in pinned.values { p.signal(sig) }
+            signalProcessGroups(sig)
+        }
+    }
+
+    /// pidfd mode: each main process leads a process group of its own
+    /// (pgid = its pid), and every process it forks without setsid or
+    /// setpgid stays in it, even one that lives a millisecond, too short
+    /// for the table walk to pin (a fork chain). The group is signalled
+    /// whole, never a stranger's: while the main process is our unreaped
+    /// child its pid (the pgid) cannot be reused, so kill(-pgid) is safe;
+    /// after it was reaped, only through a pinned member still in that
+    /// group, by pidfd (Linux 6.9), which the kernel resolves at the moment
+    /// of the signal.
+    func signalProcessGroups(_ sig: Int32) {
+        let reader = ProcessReader()
+        for leader in leaders {
+            if roots.contains(leader), case .success = Syscalls.sendSignal(sig, to: -leader) { continue }
+            let inGroup = pinned.values.first { !$0.hasExited && reader.stat($0.pid)?.pgrp == leader }
+            inGroup?.signalGroup(sig)
         }
     }
 
