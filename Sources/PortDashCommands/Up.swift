@@ -15,7 +15,8 @@ struct Up: ParsableCommand {
             Reads portdash.toml (or a Procfile) from the current directory or the nearest one above. Every port \
             needed is leased first, all or none, and the leases are bound to each service's process while it \
             runs. Services start in dependency order through /bin/sh -c, each in its own process group, with PORT, \
-            PORT_<NAME> and every <SERVICE>_PORT set; a service waits until those it depends on are ready (ready = \
+            PORT_<NAME>, every <SERVICE>_PORT and <SERVICE>_URL set (and a dev server's port flag added when its command names no port: \
+            flask, uvicorn, django runserver, vite…); a service waits until those it depends on are ready (ready = \
             "port": its main port listens, by a process of its own). Output is interleaved, each line behind the \
             service's name (coloured on a terminal, never under NO_COLOR).
             Ctrl-C, SIGTERM, SIGHUP or SIGQUIT stop every service: TERM to each process group, --grace seconds, then KILL; \

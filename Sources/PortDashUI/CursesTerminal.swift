@@ -45,7 +45,10 @@ public final class CursesTerminal: Terminal {
         pd_install_terminal_guards()
         set_escdelay(25)  // Esc must cancel at once, not after a second
         initscr()
-        cbreak()          // Ctrl-C still raises SIGINT, which the run loop turns into a clean quit
+        // Raw, not cbreak: with ISIG on, a ^C or ^Z byte inside a bracketed
+        // paste would raise a signal and quit; here they arrive as keys, and
+        // the run loop acts on typed ones only (a paste is text).
+        raw()
         noecho()
         nonl()
         keypad(pd_stdscr(), true)

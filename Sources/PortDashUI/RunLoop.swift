@@ -72,7 +72,7 @@ final class RunLoop {
             }
             takeMessages()
             // Keys: drain everything pending (also after EINTR: SIGWINCH → KEY_RESIZE).
-            if !readKeys() { return 0 }
+            if let status = readKeys() { return status }
         }
     }
 
@@ -87,8 +87,18 @@ final class RunLoop {
     /// The kill box arms once it has been drawn and input has stayed quiet
     /// for `armDelay`; input still waiting then was typed before the box
     /// could be read, and is dropped.
+    /// A box not on screen (the terminal too small for it, or resized and
+    /// not drawn again yet) is not armed, and its wait starts again once it
+    /// is drawn: `y` counts only for a box the user could read.
     func armIfDue() {
-        guard case .confirmKill = state.mode, !state.confirmArmed else { armAt = nil; return }
+        guard case .confirmKill = state.mode else { armAt = nil; return }
+        let size = terminal.size
+        guard size.width >= Renderer.minWidth, size.height >= Renderer.minHeight, sizeDrawn == (size.width, size.height) else {
+            state.confirmArmed = false
+            armAt = nil
+            return
+        }
+        guard !state.confirmArmed else { armAt = nil; return }
         let now = monotonicSeconds()
         guard let at = armAt else { armAt = now + RunLoop.armDelay; return }
         guard now >= at else { return }
@@ -172,22 +182,26 @@ final class RunLoop {
     /// terminal does not bracket pastes, keys pressed ahead), the first one
     /// too: each is handled as typed ahead, so none submits, releases or
     /// confirms. Returns false to quit.
-    func readKeys() -> Bool {
+    /// nil: go on; else the exit status (0 on quit, 130 on a typed Ctrl-C).
+    func readKeys() -> Int32? {
         var burst: [Key] = []
         while let key = terminal.readKey() { burst.append(key) }
         let typedAhead = burst.filter { $0 != .resize }.count > 1
         for key in burst {
+            // Typed, these do what their signals would with ISIG on (raw mode).
+            if key == .ctrl("c") { return 128 + SIGINT }
+            if key == .ctrl("z") { suspend(); continue }
             // Input while the kill box waits to arm puts its arming off.
             if armAt != nil { armAt = monotonicSeconds() + RunLoop.armDelay }
             let reaction = KeyBindings.handle(key, &state, layout: layout, typedAhead: typedAhead)
-            if reaction.flags.contains(.quit) { return false }
+            if reaction.flags.contains(.quit) { return 0 }
             follow(reaction, key: key)
             if reaction.flags.contains(.dropTypeAhead) {
                 terminal.discardTypeAhead()
                 break
             }
         }
-        return true
+        return nil
     }
 
     /// Does what a key's reaction asks for.

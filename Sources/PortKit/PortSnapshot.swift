@@ -63,8 +63,10 @@ public struct PortReport: Sendable, Equatable {
     /// saw): what `kill` and the dashboard report as "free" after a kill,
     /// leased or not.
     public var isUnheld: Bool { PortOccupancy.isFree(probe: probe, sockets: sockets.map(\.socket)) }
-    /// Connections accepted on the port (the server side of ESTABLISHED and friends).
-    public var connectionCount: Int { sockets.filter { $0.socket.state != .listen }.count }
+    /// Live connections on the port (the server side of ESTABLISHED and
+    /// friends); TIME_WAITs and closing orphans are the kernel's, not a
+    /// process's, and are left out.
+    public var connectionCount: Int { sockets.filter { $0.socket.state != .listen && PortOccupancy.holdsPort($0.socket) }.count }
 
     /// Every distinct owner of every socket, in pid order.
     public var owners: [ProcessDetails] {

@@ -80,6 +80,46 @@ struct DashboardHostileInputTests {
         #expect(child.wait() == 128 + SIGTERM)
     }
 
+    @Test("Ctrl-C and Ctrl-Z bytes inside a paste are text (no signal, no quit); a typed Ctrl-C quits with 130")
+    func controlBytesInPaste() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let t = try fixture.start(range)
+        t.waitFor("the first scan") { $0.contains("scanned") }
+        t.keys("r")
+        let prompt = "Reserve \(range.first) for service: "
+        #expect(t.waitFor(text: "Reserve \(range.first) for service:"))
+        t.paste("ab\u{03}cd\u{1A}ef")
+        // The paste lands in the prompt (its control bytes shown escaped), and the dashboard runs on.
+        #expect(t.waitFor("the pasted text in the prompt") { _ in
+            let l = self.line(t, prompt)
+            return l.contains("ab") && l.contains("ef")
+        })
+        #expect(t.exitStatus == nil, "a pasted ^C or ^Z acted as a signal")
+        t.keys("Escape")
+        t.keys("C-c")
+        t.waitFor("the exit") { $0.contains("EXITED") }
+        #expect(t.exitStatus == 128 + SIGINT)
+    }
+
+    @Test("y while the kill box is off screen (the terminal too small for it) kills nothing; drawn again, it waits before it arms")
+    func hiddenBoxNeverConfirms() throws {
+        let range = TestSupport.freeRange(count: 3)
+        let (t, child) = try fixture.startWithListener(range, on: range.first)
+        t.keys("x")
+        #expect(t.waitFor(text: "y: kill it"))
+        t.resize(width: 10, height: 3)
+        #expect(t.waitFor(text: "need 40x8"))
+        t.keys("y")
+        t.resize(width: 120, height: 32)
+        // The box is back: the y typed while it could not be seen did nothing.
+        #expect(t.waitFor(text: "Kill what holds port \(range.first)?"))
+        #expect(!child.hasExited, "a y typed while the box was off screen confirmed it")
+        #expect(t.waitFor(text: "y: kill it"))
+        t.keys("y")
+        #expect(t.waitFor(text: "exited after SIGTERM"))
+        #expect(child.wait() == 128 + SIGTERM)
+    }
+
     @Test("a damaged state file under a running dashboard: stale leases kept, no release invented, reserve/release refused, recovery said once")
     func damagedStateFile() throws {
         let range = TestSupport.freeRange(count: 3)

@@ -30,6 +30,11 @@ final class TmuxSession {
     /// Pastes `text` as a terminal does: `paste-buffer -p` wraps it in
     /// ESC[200~ … ESC[201~ when the program asked for bracketed paste (and
     /// turns each newline into a carriage return, as a terminal sends Enter).
+    /// The window resized, as a person drags a terminal's corner.
+    func resize(width: Int, height: Int) {
+        TestSupport.runCommand(["tmux", "-L", socket, "resize-window", "-t", "T", "-x", String(width), "-y", String(height)])
+    }
+
     func paste(_ text: String) {
         let file = TestSupport.temporaryDirectory() + "/paste"
         TestSupport.writeFile(file, text)

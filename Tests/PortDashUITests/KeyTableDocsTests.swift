@@ -33,7 +33,7 @@ struct KeyTableDocsTests {
     func noStaleKey() throws {
         let known = Set(KeyBindings.table.flatMap(\.keys).map(\.label))
         // Keys of prompts and boxes, which have tables of their own.
-        let promptKeys: Set<String> = ["Esc", "Enter", "y", "←", "→", "1", "5"]
+        let promptKeys: Set<String> = ["Esc", "Enter", "y", "n", "←", "→", "1", "5", "Ctrl-U"]
         for (keys, row) in try Self.documentedRows() {
             let named = keys.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
             for k in named where !known.contains(k) && !promptKeys.contains(k) {

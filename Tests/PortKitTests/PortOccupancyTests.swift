@@ -30,6 +30,30 @@ struct PortOccupancyTests {
         #expect(PortOccupancy.isFree(probe: Self.free, sockets: states.map { socket($0) }) == free, "\(states)")
     }
 
+    @Test("a closing socket no process has (inode 0: FIN_WAIT1/2, CLOSING, LAST_ACK) is the kernel's to finish: free; with its process, busy",
+          arguments: [TCPState.finWait1, .finWait2, .closing, .lastAck])
+    func closingOrphan(state: TCPState) {
+        let orphan = TCPSocket(local: socket(state).local, remote: socket(state).remote, state: state, uid: 1000, inode: 0)
+        #expect(PortOccupancy.isFree(probe: Self.free, sockets: [orphan]))
+        #expect(!PortOccupancy.isFree(probe: Self.free, sockets: [socket(state)]))
+        #expect(!PortOccupancy.isFree(probe: Self.inUse, sockets: [orphan]))
+    }
+
+    @Test("a client kept an idle connection across the server's exit (the server's FIN_WAIT2, orphaned): free, and a server binds there")
+    func idleClientAcrossRestart() throws {
+        let range = TestSupport.freeRange(count: 1)
+        let port = range.first
+        let listener = try Listener(port: port)
+        let (client, accepted) = listener.connectLoopback()
+        defer { close(client) }
+        close(accepted)  // the server closes first and exits: its side waits in FIN_WAIT2 for the idle client
+        listener.close()
+        try #require(waitUntil { (try? SockDiagSource().sockets(in: range))?.contains { $0.state == .finWait2 && $0.inode == 0 && $0.local.port == port } == true },
+                     "no orphaned FIN_WAIT2 on \(port): this test would prove nothing")
+        #expect(SystemLeaseEnvironment(range: range).availability(port) == .free)
+        #expect(throws: Never.self) { try Listener(port: port, address: "0.0.0.0") }
+    }
+
     @Test("a failed probe is busy whatever the table says (the TIME_WAIT of a server without SO_REUSEADDR, a hidden socket)")
     func probeDecides() {
         #expect(!PortOccupancy.isFree(probe: Self.inUse, sockets: [socket(.timeWait)]))

@@ -19,16 +19,26 @@
 /// server left (ESTABLISHED, CLOSE_WAIT, FIN_WAIT…). Those hold the port too.
 public enum PortOccupancy {
     /// Free: the probe passed on every family, and no socket of this host
-    /// but a TIME_WAIT has the port as its local port. `sockets` are those
+    /// but a TIME_WAIT or a closing orphan has the port as its local port. `sockets` are those
     /// the table lists with that local port.
     public static func isFree(probe: ProbeResult, sockets: [TCPSocket]) -> Bool {
         probe.isFree && !sockets.contains(where: holdsPort)
     }
 
     /// A socket that keeps a server off its local port: anything of this
-    /// network namespace but a TIME_WAIT (a socket of another namespace
-    /// holds no port of this host).
+    /// network namespace (a socket of another holds no port of this host)
+    /// but what the kernel alone is finishing — a TIME_WAIT, or an orphan
+    /// (no process has it: inode 0) closing after its process closed it, such
+    /// as the FIN_WAIT2 a server leaves when a client kept an idle
+    /// connection open across its Ctrl-C. Like a TIME_WAIT, such an orphan
+    /// stands in the way of a SO_REUSEADDR bind only if its own server did
+    /// not set SO_REUSEADDR, and then the probe fails.
     public static func holdsPort(_ socket: TCPSocket) -> Bool {
-        socket.netns == nil && socket.state != .timeWait
+        guard socket.netns == nil, socket.state != .timeWait else { return false }
+        return !(socket.inode == 0 && closingStates.contains(socket.state))
     }
+
+    /// States of a socket whose process closed it (tcp(7)): FIN_WAIT1,
+    /// FIN_WAIT2, CLOSING, LAST_ACK.
+    static let closingStates: Set<TCPState> = [.finWait1, .finWait2, .closing, .lastAck]
 }
