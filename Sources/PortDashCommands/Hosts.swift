@@ -37,7 +37,7 @@ struct Hosts: ParsableCommand {
             Output.printError("portdash: \(file) is up to date (\(names.routes.count) names)")
         case .written(let target, let throughLink, let inPlace):
             let how = throughLink ? " (through the link, to \(target))" : ""
-            Output.printError("portdash: wrote \(names.routes.count) names to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
+            Output.printError("portdash: wrote \(names.routes.count) name\(names.routes.count == 1 ? "" : "s") to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
         }
     }
 }

@@ -373,7 +373,7 @@ public struct Renderer: Sendable {
         g.put(0, 1, "portdash keys", .heading)
         let entries = KeyBindings.table.map { (KeyBindings.label($0), $0.help) } + [
             ("click", "select a row"), ("Enter Esc", "keep / cancel a prompt"), ("paste", "text for a prompt only"),
-            ("kill box", "←→ or 1-5 signal, y kill, n Esc cancel"), ("Ctrl-U", "empty a prompt"),
+            ("kill box", "←→ 1-5 signal, y kill, n no"), ("Ctrl-U", "empty a prompt"),
         ]
         let rows = max(1, g.height - 4)
         let columns = entries.count > rows ? 2 : 1

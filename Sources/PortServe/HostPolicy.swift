@@ -1,3 +1,4 @@
+import PortKit
 /// Which Host headers are served (DNS rebinding defence): a page on
 /// another site that points its name at 127.0.0.1 still sends its own name
 /// as Host, so only loopback names, the listen address itself and names
@@ -15,7 +16,7 @@ struct HostPolicy: Sendable {
     let names: Set<String>
     let port: UInt16
 
-    static let ownName = "portdash.localhost"
+    static let ownName = RouteNames.routerLabel + RouteNames.suffix
 
     init(listen: ListenAddress) {
         names = ["localhost", "127.0.0.1", "[::1]", listen.hostName.lowercased(), HostPolicy.ownName]

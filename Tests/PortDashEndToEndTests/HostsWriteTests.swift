@@ -59,7 +59,7 @@ struct HostsWriteTests {
         let file = dir + "/hosts"
         TestSupport.writeBytes(file, before + old + after, mode: 0o644)
         let r = portdash(["hosts", "--write", "--file", file])
-        #expect(r.status == 0 && r.stderr.contains("wrote 1 names"), "\(r.stderr)")
+        #expect(r.status == 0 && r.stderr.contains("wrote 1 name"), "\(r.stderr)")
         let now = try #require(TestSupport.readFile(file))
         #expect(now.count == before.count + newBlock.count + after.count)
         let same = now == before + newBlock + after  // a Bool: a failed == on 5 MiB arrays would diff them for hours

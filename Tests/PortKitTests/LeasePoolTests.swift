@@ -9,6 +9,8 @@ final class FakeEnvironment: LeaseEnvironment {
     var alive: Set<LeaseOwner> = []
     var parents: [Int32: Int32] = [:]
     var probed: [UInt16] = []
+    /// Off: an owner is alive only if its own process is (as on a real machine).
+    var supervisorKeepsOwnerAlive = true
 
     /// Processes' cgroups, and the groups that hold a process.
     var groups: [Int32: String] = [:]
@@ -17,7 +19,7 @@ final class FakeEnvironment: LeaseEnvironment {
     func isAlive(_ owner: LeaseOwner) -> Bool {
         if let g = owner.group { return populated.contains(g) }
         return alive.contains(owner) || alive.contains(LeaseOwner(pid: owner.pid, startTime: owner.startTime))
-            || owner.supervisor.map { alive.contains(LeaseOwner(pid: $0.pid, startTime: $0.startTime)) } == true
+            || (supervisorKeepsOwnerAlive && owner.supervisor.map { alive.contains(LeaseOwner(pid: $0.pid, startTime: $0.startTime)) } == true)
     }
     func group(of pid: Int32) -> String? { groups[pid] }
     func availability(_ port: UInt16) -> PortAvailability {
@@ -371,6 +373,25 @@ struct LeasePoolTests {
         env.alive.remove(up)
         #expect(try pool.release("5000", in: &book, env: env).service == "api")
         #expect(PortKitError.heldByRunningUp(port: 5000, label: "api · shop@main", service: "api", root: "/src/shop").exitCode == 69)
+    }
+
+    @Test("a restart's gap (the old process gone, the new one not bound yet): the project lease stays while its up runs, and up's new child holds it; up gone, it ends")
+    func restartGap() {
+        let env = FakeEnvironment()
+        env.supervisorKeepsOwnerAlive = false
+        let up = LeaseOwner(pid: 100, startTime: 1)
+        let old = LeaseOwner(pid: 200, startTime: 2, supervisor: up.process)
+        env.alive = [up]  // 200 has exited
+        env.parents = [201: 100]  // the new process, started by up
+        let shop = LeaseProject(root: "/src/shop", name: "shop@main")
+        let lease = Lease(service: "web", port: 5000, kind: .lease, granted: env.now, owner: old, project: shop)
+        #expect(!LeasePolicy.isExpired(lease, env: env))
+        #expect(!LeasePolicy.isConflict(lease, holders: [201], env: env))
+        #expect(LeasePolicy.isConflict(lease, holders: [999], env: env))  // a stranger still is one
+        // The same lease by name alone (no project): over with its process.
+        #expect(LeasePolicy.isExpired(Lease(service: "web", port: 5000, kind: .lease, granted: env.now, owner: old), env: env))
+        env.alive = []
+        #expect(LeasePolicy.isExpired(lease, env: env))
     }
 
     @Test("bad requests: preferred outside the pool, a bad service name")

@@ -57,6 +57,15 @@ struct RouteNamesTests {
         #expect(again.routes.map(\.host) == names.routes.map(\.host))
     }
 
+    @Test("portdash.localhost is the router's own: a plain lease or a checkout named portdash gets a suffix, said as a collision")
+    func routerKeepsItsName() {
+        let names = RouteNames(leases: [lease("portdash", 5000, granted: 1), lease("web", 5001, root: "/src/portdash", granted: 2)])
+        #expect(names.route(host: "portdash.localhost") == nil)
+        #expect(names.collisions.count == 2 && names.collisions.allSatisfy { $0.wanted == "portdash" && $0.given.hasPrefix("portdash-") })
+        let plain = try! #require(names.collisions.first { $0.owner == "portdash" })
+        #expect(names.route(host: "\(plain.given).localhost")?.lease.port == 5000)
+    }
+
     @Test("labels: lower case, a-z 0-9 and -, at most 63 bytes", arguments: [
         ("Shop", "shop"), ("shop_feature/x", "shop-feature-x"), ("--a..b--", "a-b"), ("é", "x"),
         (String(repeating: "a", count: 70), String(repeating: "a", count: 63)),

@@ -9,13 +9,19 @@ public enum LeasePolicy {
     /// supervisor runs — one of the supervisor's (a daemon that left its
     /// parent is adopted by `up`, its subreaper). A dead owner has none.
     public static func isLeaseholder(_ pid: Int32, owner: LeaseOwner, env: some LeaseEnvironment) -> Bool {
-        guard env.isAlive(owner) else { return false }
-        if let group = owner.group, let g = env.group(of: pid) { return CgroupPath.isWithin(g, group) }
-        if pid == owner.pid { return true }
+        let ownerAlive = env.isAlive(owner), supervisor = liveSupervisor(of: owner, env: env)
+        guard ownerAlive || supervisor != nil else { return false }
+        if ownerAlive, let group = owner.group, let g = env.group(of: pid) { return CgroupPath.isWithin(g, group) }
+        if ownerAlive && pid == owner.pid { return true }
         let ancestors = env.ancestors(of: pid)
-        if ancestors.contains(owner.pid) { return true }
-        guard let s = owner.supervisor, env.isAlive(LeaseOwner(pid: s.pid, startTime: s.startTime)) else { return false }
-        return ancestors.contains(s.pid)
+        if ownerAlive && ancestors.contains(owner.pid) { return true }
+        return supervisor.map { ancestors.contains($0.pid) } ?? false
+    }
+
+    /// The owner's supervisor (`up`, `run`) while it runs.
+    static func liveSupervisor(of owner: LeaseOwner, env: some LeaseEnvironment) -> ProcessStamp? {
+        guard let s = owner.supervisor, env.isAlive(LeaseOwner(pid: s.pid, startTime: s.startTime)) else { return nil }
+        return s
     }
 
     /// A `run` whose command exited keeps its lease while a process the
@@ -54,7 +60,12 @@ public enum LeasePolicy {
     /// expiry unless something listens on its port then (listening renews it).
     public static func isExpired(_ lease: Lease, env: some LeaseEnvironment) -> Bool {
         if lease.kind == .reservation { return false }
-        if let owner = lease.owner, !env.isAlive(owner) { return true }
+        if let owner = lease.owner, !env.isAlive(owner) {
+            // A project service between two runs (a restart: the old process
+            // gone, the new one not bound yet): the lease is its up's, which
+            // starts it again on that port, so not over while that up runs.
+            return lease.project == nil || liveSupervisor(of: owner, env: env) == nil
+        }
         if let expires = lease.expires, env.now >= expires {
             return lease.owner != nil || !env.isListening(lease.port)
         }

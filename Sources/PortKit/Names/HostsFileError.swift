@@ -1,4 +1,5 @@
 import SystemPackage
+import Glibc
 
 /// Why `portdash hosts --write` left the hosts file as it was (or, for
 /// `inPlaceWriteFailed`, what state it is in).
@@ -29,7 +30,10 @@ public enum HostsFileError: UserFacingError, Equatable {
         case .changedMeanwhile(let path):
             return "\(path) changed while portdash was writing it; nothing was written. Run portdash hosts --write again"
         case .cannotWrite(let path, let e):
-            let fix = e == .permissionDenied || e == .readOnlyFileSystem || e == .notPermitted ? "; run it as root: sudo portdash hosts --write" : ""
+            // Root already: sudo would change nothing (a read-only mount, an immutable file: chattr -i).
+            let denied = e == .permissionDenied || e == .readOnlyFileSystem || e == .notPermitted
+            let fix = !denied ? "" : geteuid() == 0 ? "; check that its file system is writable and the file not immutable (lsattr)"
+                : "; run it as root: sudo portdash hosts --write"
             return "cannot write \(path) (or a new file beside it): \(errnoText(e)); nothing was written\(fix)"
         case .cannotReplace(let path, let e):
             return "cannot replace \(path): \(errnoText(e)); nothing was written"

@@ -40,6 +40,9 @@ public struct RouteNames: Sendable, Equatable {
 
     public static let suffix = ".localhost"
 
+    /// The router's own name's label: `portdash.localhost` (its index and endpoints).
+    public static let routerLabel = "portdash"
+
     /// Where `portdash serve` listens by default (its --listen default).
     public static let defaultRouterPort: UInt16 = 5099
 
@@ -61,7 +64,9 @@ public struct RouteNames: Sendable, Equatable {
     public init(leases: [Lease], aliasOrder: [String: [String]] = [:]) {
         // 1. Owners of first-level labels: projects (by root) and plain leases (by name).
         struct Owner { var id: String; var wanted: String; var first: Int64; var isProject: Bool }
-        var owners: [String: Owner] = [:]
+        // `portdash.localhost` is the router's own page: it keeps the label
+        // before any lease (a plain lease or a checkout named portdash gets a suffix).
+        var owners: [String: Owner] = ["r:" + RouteNames.routerLabel: Owner(id: "r:" + RouteNames.routerLabel, wanted: RouteNames.routerLabel, first: .min, isProject: false)]
         for l in leases {
             let (id, wanted, isProject) = l.project.map { ("p:" + $0.root, RouteNames.label(RouteNames.directoryName($0.root)), true) }
                 ?? ("l:" + l.service, RouteNames.label(l.service), false)
