@@ -86,8 +86,7 @@ final class RunLoop {
 
     /// The kill box arms once it has been drawn and input has stayed quiet
     /// for `armDelay`; input still waiting then was typed before the box
-    /// could be read, and is dropped.
-    /// A box not on screen (the terminal too small for it, or resized and
+    /// could be read, and is dropped. A box not on screen (the terminal too small for it, or resized and
     /// not drawn again yet) is not armed, and its wait starts again once it
     /// is drawn: `y` counts only for a box the user could read.
     func armIfDue() {
@@ -181,8 +180,8 @@ final class RunLoop {
     /// key, all of them came faster than a person types (a paste where the
     /// terminal does not bracket pastes, keys pressed ahead), the first one
     /// too: each is handled as typed ahead, so none submits, releases or
-    /// confirms. Returns false to quit.
-    /// nil: go on; else the exit status (0 on quit, 130 on a typed Ctrl-C).
+    /// confirms. Returns nil to go on, else the exit status (0 on quit, 130
+    /// on a typed Ctrl-C).
     func readKeys() -> Int32? {
         var burst: [Key] = []
         while let key = terminal.readKey() { burst.append(key) }

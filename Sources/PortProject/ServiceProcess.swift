@@ -56,9 +56,13 @@ public final class ServiceProcess {
         // Close-on-exec from the start; only our end is non-blocking (the
         // service writes to a blocking pipe, as it would to a terminal).
         let pipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
-        switch Syscalls.pipe().flatMap({ p in Syscalls.setNonBlocking(p.readEnd).map { p } }) {
+        switch Syscalls.pipe() {
         case .success(let p): pipe = p
         case .failure(let e): return .failure(SpawnFailure(step: .output, errno: e))
+        }
+        if case .failure(let e) = Syscalls.setNonBlocking(pipe.readEnd) {
+            try? pipe.readEnd.close(); try? pipe.writeEnd.close()
+            return .failure(SpawnFailure(step: .output, errno: e))
         }
         var request = SpawnRequest(argv: ["/bin/sh", "-c", command], environment: environment, directory: directory)
         request.newProcessGroup = true

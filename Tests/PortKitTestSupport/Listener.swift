@@ -1,3 +1,4 @@
+import CLinux
 import PortKit
 import SystemPackage
 import Glibc
@@ -64,8 +65,9 @@ public final class Listener {
             _ = "127.0.0.1".withCString { inet_pton(AF_INET, $0, &sa.sin_addr) }
             _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
-        let s = accept(fd, nil, nil)
-        _ = fcntl(s, F_SETFD, FD_CLOEXEC)
+        // Close-on-exec from the start: a child another test spawns meanwhile
+        // must not inherit the connection (and keep it open after close()).
+        let s = pd_accept4(fd, Int32(SOCK_CLOEXEC.rawValue))
         return (c, s)
     }
 
