@@ -42,8 +42,13 @@ struct RefreshingSourceTests {
         _ = try r.resolve([l.inode], primary: [l.inode])
         let (c, s) = l.connectLoopback()
         defer { close(c); close(s) }
-        let table = try SockDiagSource().sockets(in: range)
-        let conn = try #require(table.first { $0.state == .established }?.inode)
+        // The accepted socket's own inode (its fd's link "socket:[N]"), not the
+        // first ESTABLISHED the table lists: on a busy machine another may be there.
+        var link = [CChar](repeating: 0, count: 64)
+        let n = readlink("/proc/self/fd/\(s)", &link, link.count - 1)
+        let text = n > 0 ? String(decoding: link[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let conn = try #require(UInt64(text.dropFirst("socket:[".count).dropLast()), "fd \(s) is \(text)")
+        try #require(try SockDiagSource().sockets(in: range).contains { $0.inode == conn && $0.state == .established })
         let result = try r.resolve([l.inode, conn], primary: [l.inode])
         #expect(TestSupport.withoutPassingForks(result.holders[conn]?.map(\.pid) ?? [], keep: [getpid()]) == [getpid()])
         // Besides processes new since the last refresh (other tests spawn
