@@ -59,6 +59,9 @@ public struct DashboardState: Sendable {
     public var stateDamage: StateDamage?
     /// Not about one port: the pool overlapping the ephemeral range.
     public var warnings: [String] = []
+    /// The router URLs go through (RouterAddress.current, read by each scan off
+    /// the main thread); nil: none runs, and URLs go straight to the port.
+    public var router: RouterAddress?
     /// The kill box takes `y` only once it has been on screen, with no
     /// input, for a moment (the run loop arms it): a key typed or pasted
     /// ahead can never confirm it.
@@ -127,10 +130,10 @@ public struct DashboardState: Sendable {
     public var selected: Int { rows.firstIndex { $0.port == selectedPort } ?? 0 }
     public var selectedReport: PortReport? { snapshot?.report(selectedPort) }
 
-    /// The selected port's name through `portdash serve`'s router, if it is leased.
+    /// The selected port's URL, if it is leased: its name through the running router, else direct.
     public var selectedURL: String? {
         guard let lease = selectedReport?.lease else { return nil }
-        return RouteNames(leases: snapshot?.ports.compactMap(\.lease) ?? []).url(of: lease, routerPort: RouteNames.routerPort())
+        return RouteNames(leases: snapshot?.ports.compactMap(\.lease) ?? []).url(of: lease, via: router)
     }
 
     /// Selects the row at `index` (clamped).

@@ -144,7 +144,7 @@ public struct Renderer: Sendable {
     func drawList(_ g: inout TextGrid, _ s: DashboardState, top: Int, rows: Int) {
         let all = s.rows
         let names = RouteNames(leases: s.snapshot?.ports.compactMap(\.lease) ?? [])
-        let cells = all.map { Renderer.cells($0, names: names) }
+        let cells = all.map { Renderer.cells($0, names: names, router: s.router) }
         let placed = Renderer.table.layout(cells, width: g.width)
         g.fill(top - 1, .heading)
         for p in placed { g.put(top - 1, p.x, Renderer.columns[p.index].title, .heading, maxWidth: p.width) }
@@ -172,9 +172,9 @@ public struct Renderer: Sendable {
     static let table = TextTable(columns, gap: 1, lastColumnMinimum: 20)
 
     /// A row's cells in `columns` order.
-    static func cells(_ r: PortReport, names: RouteNames) -> [String] {
+    static func cells(_ r: PortReport, names: RouteNames, router: RouterAddress?) -> [String] {
         var c = PortRow(r).cells
-        c.insert(r.lease.flatMap { names.url(of: $0, routerPort: RouteNames.routerPort()) } ?? "", at: c.count - 1)
+        c.insert(r.lease.map { names.url(of: $0, via: router) } ?? "", at: c.count - 1)
         return c
     }
 
@@ -223,7 +223,10 @@ public struct Renderer: Sendable {
             if let b = l.binds {
                 lines.append(("binds \(b): its program binds \(b) itself; that bind, and its checkout's connections to 127.0.0.1:\(b), land on \(r.port)", .ours))
             }
-            if let url = s.selectedURL { lines.append(("url: \(url)   (o opens it; portdash serve routes it)", .ours)) }
+            if let url = s.selectedURL {
+                let how = s.router == nil ? "straight to the port: no portdash serve runs" : "portdash serve routes it"
+                lines.append(("url: \(url)   (o opens it; \(how))", .ours))
+            }
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {
             lines.append(("no lease", .dim))

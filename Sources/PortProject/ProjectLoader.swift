@@ -50,12 +50,15 @@ public enum ProjectLoader {
         return (pool.range, found.file, pool.line)
     }
 
-    /// `[proxy] default` of the portdash.toml in `root` itself, if any (nil for a Procfile, or a file that cannot be read).
-    public static func proxyDefault(root: String) -> String? {
+    /// What the router needs of the portdash.toml in `root` itself: `[proxy] default`
+    /// and the services with `proxy_host = "upstream"` (nothing for a Procfile,
+    /// or a file that cannot be read).
+    public static func proxySettings(root: String) -> (default: String?, upstreamHost: Set<String>) {
         let file = root + "/" + Project.Format.toml.rawValue
         guard case .text(let text)? = try? FileText.read(file, trusted: true),
-              let doc = try? TOMLDocument(path: file, text: text) else { return nil }
-        return (try? TOMLProjectReader(doc: doc).proxyDefault()) ?? nil
+              let doc = try? TOMLDocument(path: file, text: text) else { return (nil, []) }
+        let reader = TOMLProjectReader(doc: doc)
+        return ((try? reader.proxyDefault()) ?? nil, reader.upstreamHostServices())
     }
 
     /// realpath(3), or the path as given when it cannot be resolved.

@@ -31,7 +31,7 @@ package enum Syscalls {
     }
 
     /// open(2) through swift-system, always close-on-exec.
-    static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
+    package static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, _ options: FileDescriptor.OpenOptions = [],
                      permissions: FilePermissions? = nil) -> Result<FileDescriptor, Errno> {
         catching { try FileDescriptor.open(path, mode, options: options.union(.closeOnExec), permissions: permissions) }
     }
@@ -60,7 +60,7 @@ package enum Syscalls {
 
     /// Reads a whole file. /proc files report size 0, so this reads until
     /// EOF into a growing buffer.
-    static func readFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
+    package static func readFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
         open(path, .readOnly).flatMap { fd in
             defer { try? fd.close() }
             return readAll(fd, limit: limit)
@@ -137,7 +137,7 @@ package enum Syscalls {
     }
 
     /// poll(2) until one of `fds` is readable or `milliseconds` pass: how many are.
-    static func waitReadable(_ fds: [FileDescriptor], milliseconds: Int32) -> Result<Int32, Errno> {
+    package static func waitReadable(_ fds: [FileDescriptor], milliseconds: Int32) -> Result<Int32, Errno> {
         var polled = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
         return retryingInterrupts { poll(&polled, nfds_t(polled.count), milliseconds) }
     }
@@ -172,7 +172,7 @@ enum GNUCalls {
 }
 
 /// A NUL-terminated C buffer as a String.
-func stringFromCBuffer(_ buffer: [CChar]) -> String {
+package func stringFromCBuffer(_ buffer: [CChar]) -> String {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
 }
