@@ -41,12 +41,17 @@ struct NSSStore: TrustStore {
     static func hasDatabase(_ dir: String) -> Bool { access(dir + "/cert9.db", F_OK) == 0 }
 
     static func subdirectories(_ dir: String) -> [String] {
+        entries(dir).map { dir + "/" + $0 }.filter { (try? Stat(FilePath($0)))?.type == .directory }
+    }
+
+    /// The names in a directory (not . and ..), sorted; none when it cannot be read.
+    static func entries(_ dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
         var out: [String] = []
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != ".", name != "..", (try? Stat(FilePath(dir + "/" + name)))?.type == .directory { out.append(dir + "/" + name) }
+            if name != ".", name != ".." { out.append(name) }
         }
         return out.sorted()
     }

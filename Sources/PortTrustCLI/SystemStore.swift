@@ -16,11 +16,16 @@ struct SystemStore: TrustStore {
         /// The file the update writes, as clients read it.
         let bundle: String
         let suffix: String
+        /// Where the update links each anchor (and its hash) to: Debian's
+        /// update-ca-certificates leaves those links dangling when an anchor
+        /// is removed (it prunes only when the set it counts changed), so
+        /// uninstall removes ours itself. nil: the update rewrites all.
+        var links: String? = nil
     }
 
     static let families = [
         Family(name: "Debian", anchors: "/usr/local/share/ca-certificates", update: ["update-ca-certificates"],
-               bundle: "/etc/ssl/certs/ca-certificates.crt", suffix: ".crt"),
+               bundle: "/etc/ssl/certs/ca-certificates.crt", suffix: ".crt", links: "/etc/ssl/certs"),
         Family(name: "Fedora", anchors: "/etc/pki/ca-trust/source/anchors", update: ["update-ca-trust", "extract"],
                bundle: "/etc/pki/tls/certs/ca-bundle.crt", suffix: ".pem"),
         Family(name: "Arch", anchors: "/etc/ca-certificates/trust-source/anchors", update: ["update-ca-trust", "extract"],
@@ -76,8 +81,28 @@ struct SystemStore: TrustStore {
         guard access(dest, F_OK) == 0 else { return .ok("not there") }
         guard isRoot else { return .yours("needs root; run: sudo rm \(dest) && sudo \(updateLine)") }
         guard unlink(dest) == 0 else { return .failed("cannot remove \(dest): \(errnoText(errno))") }
+        if let links = family.links { SystemStore.removeLinks(in: links, to: dest) }
         let r = update.run(Array(family.update.dropFirst()))
         return r.succeeded ? .ok("removed (\(dest), \(updateLine))") : .failed("removed \(dest), but \(updateLine) failed: \(r.lastLine)")
+    }
+
+    /// Removes the symbolic links in `dir` to `file`, and those to them
+    /// (Debian: `portdash-X.pem -> …/portdash-X.crt`, `c86028e2.0 -> portdash-X.pem`).
+    static func removeLinks(in dir: String, to file: String) {
+        var targets: Set<String> = [file]
+        for _ in 0..<2 {
+            for name in NSSStore.entries(dir) {
+                guard let target = linkTarget(dir + "/" + name), targets.contains(target) || targets.contains(dir + "/" + target) else { continue }
+                unlink(dir + "/" + name)
+                targets.insert(name)
+            }
+        }
+    }
+
+    static func linkTarget(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 
     /// curl with exactly the system bundle (not $CURL_CA_BUNDLE), else openssl s_client.

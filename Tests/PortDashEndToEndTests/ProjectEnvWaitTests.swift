@@ -54,7 +54,8 @@ struct ProjectEnvWaitTests {
         let plain = f.portdash(["env"])
         #expect(plain.status == 0, "\(plain.stderr)")
         let all = plain.stdout.split(separator: "\n").map(String.init)
-        #expect(all.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG", "API_URL", "WEB_URL", "WEB_URL_DEBUG"])
+        #expect(all.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG", "API_URL", "WEB_URL", "WEB_URL_DEBUG",
+                                                                  "API_DIRECT_URL", "WEB_DIRECT_URL", "WEB_DIRECT_URL_DEBUG"])
         let lines = all.filter { $0.contains("_PORT") }
         let ports = Dictionary(uniqueKeysWithValues: lines.map { l in (String(l.prefix { $0 != "=" }), String(l.drop { $0 != "=" }.dropFirst())) })
         #expect(Set(ports.values).count == 3 && ports.values.allSatisfy { UInt16($0).map(f.range.contains) == true })
@@ -74,7 +75,7 @@ struct ProjectEnvWaitTests {
         #expect(json.ports.count == 3 && json.ports.contains { $0.portName == "debug" && $0.variable == "WEB_PORT_DEBUG" })
 
         let dotenv = f.portdash(["env", "web", "--dotenv", ".env"])
-        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 9 variables to .env"))
+        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 12 variables to .env"))
         let file = String(decoding: TestSupport.readFile(f.dir + "/.env") ?? [], as: UTF8.self)
         #expect(file.contains("API_PORT=\(ports["API_PORT"]!)\n") && file.contains("GREETING=\"it's \(ports["WEB_PORT_DEBUG"]!)\"\n"))
         #expect(try f.leases().allSatisfy { $0.status == "idle" && $0.owner == nil })

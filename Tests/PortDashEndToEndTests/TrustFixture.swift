@@ -16,7 +16,11 @@ final class TrustFixture {
     var home: String { dir + "/home" }
     var caDirectory: String { dir + "/data/portdash/ca" }
     var caPath: String { caDirectory + "/ca.pem" }
-    var nssdb: String { home + "/.pki/nssdb" }
+    /// The NSS database Chromium reads: ~/.pki/nssdb when it exists (trust makes it when there is none),
+    /// else ~/.local/share/pki/nssdb (Chromium ≥ 146 makes that one on its first run).
+    var nssdb: String {
+        access(home + "/.pki/nssdb", F_OK) == 0 || access(home + "/.local/share/pki/nssdb", F_OK) != 0 ? home + "/.pki/nssdb" : home + "/.local/share/pki/nssdb"
+    }
     static let anchors = "/usr/local/share/ca-certificates"
     static let bundle = "/etc/ssl/certs/ca-certificates.crt"
     static var isRoot: Bool { geteuid() == 0 }
@@ -63,16 +67,20 @@ final class TrustFixture {
     /// The nicknames in the test's NSS database (certutil -L).
     func nssNicknames() -> [String] {
         let r = TestSupport.runCommand(["certutil", "-L", "-d", "sql:" + nssdb])
-        return r.stdout.split(separator: "\n").dropFirst(3).map { $0.split(separator: " ").dropLast().joined(separator: " ") }.filter { !$0.isEmpty }
+        // Two heading lines, then "NICKNAME   TRUST" per certificate.
+        return r.stdout.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").dropLast().joined(separator: " ") }.filter { !$0.isEmpty }
+    }
+
+    /// Takes `file` out of the Debian store behind trust's back, with the links to it.
+    static func removeFromSystemStore(_ file: String) {
+        let base = String(file.split(separator: "/").last!.dropLast(4))  // portdash-XXXXXXXX
+        TestSupport.runCommand(["sh", "-c", "rm -f \"$1\" && find /etc/ssl/certs -maxdepth 1 -lname \"*$2*\" -delete && update-ca-certificates", "sh", file, base])
     }
 
     deinit {
         if let file = systemFile(), access(file, F_OK) == 0 {
             trust(["--uninstall"])
-            if access(file, F_OK) == 0 {
-                unlink(file)
-                TestSupport.runCommand(["update-ca-certificates"])
-            }
+            if access(file, F_OK) == 0 { TrustFixture.removeFromSystemStore(file) }
         }
         TestSupport.removeTree(dir)
     }
@@ -95,6 +103,12 @@ final class TLSTestServer {
         guard waitUntil(seconds: 60, { HTTPTestClient.connect(port: port).map { close($0); return true } ?? false }) else {
             throw ServeFixture.NotServing(stderr: "the TLS test server did not listen")
         }
+    }
+
+    /// Takes `file` out of the Debian store behind trust's back, with the links to it.
+    static func removeFromSystemStore(_ file: String) {
+        let base = String(file.split(separator: "/").last!.dropLast(4))  // portdash-XXXXXXXX
+        TestSupport.runCommand(["sh", "-c", "rm -f \"$1\" && find /etc/ssl/certs -maxdepth 1 -lname \"*$2*\" -delete && update-ca-certificates", "sh", file, base])
     }
 
     deinit {

@@ -88,6 +88,7 @@ struct TrustTests {
     func uninstall() throws {
         let f = TrustFixture()
         let anchorsBefore = TestSupport.runCommand(["ls", "-A", TrustFixture.anchors]).stdout
+        let linksBefore = TestSupport.runCommand(["ls", "-A", "/etc/ssl/certs"]).stdout
         let bundleBefore = TrustFixture.bundleCertificates()
         #expect(f.trust().status == 0)
         let file = try #require(f.systemFile())
@@ -103,6 +104,8 @@ struct TrustTests {
         #expect(r.stdout.contains("the CA stays in \(f.caDirectory)"))
         #expect(access(file, F_OK) != 0 && !f.bundleHasCA())
         #expect(TestSupport.runCommand(["ls", "-A", TrustFixture.anchors]).stdout == anchorsBefore)
+        // No dangling link left in /etc/ssl/certs (the hashed directory OpenSSL's CApath reads).
+        #expect(TestSupport.runCommand(["ls", "-A", "/etc/ssl/certs"]).stdout == linksBefore)
         #expect(TrustFixture.bundleCertificates() == bundleBefore)
         let twice = f.trust(["--uninstall"])
         #expect(twice.status == 0 && twice.stdout.contains("system store /usr/local/share/ca-certificates: not there"))
@@ -164,12 +167,21 @@ struct TrustTests {
         // Before trust: an interstitial (or nothing), not the page.
         let before = Self.dumpDOM(url, f, profile: "p1")
         #expect(!before.stdout.contains(TLSTestServer.marker), "\(before.stdout)")
-        #expect(f.trust().status == 0)
+        // Chromium ≥ 146 has just made ~/.local/share/pki/nssdb (its default when ~/.pki/nssdb is absent): trust finds that one.
+        let installed = f.trust()
+        #expect(installed.status == 0 && installed.stdout.contains("NSS db ~/\(f.nssdb.dropFirst(f.home.count + 1)) (Chromium): installed"), "\(installed.stdout)")
         let after = Self.dumpDOM(url, f, profile: "p2")
         #expect(after.stdout.contains(TLSTestServer.marker), "\(after.stdout)\n\(after.stderr.suffix(2000))")
-        // It is the NSS database that does it: without the CA there (the system store may still hold it), no page.
-        _ = TestSupport.runCommand(["certutil", "-D", "-d", "sql:" + f.nssdb, "-n", ca.nickname])
-        let removed = Self.dumpDOM(url, f, profile: "p3")
+        // The NSS database alone does it: with the CA gone from the system store (as root trust put it there too), the page still loads.
+        if let file = f.systemFile(), access(file, F_OK) == 0 {
+            TrustFixture.removeFromSystemStore(file)
+            let nssOnly = Self.dumpDOM(url, f, profile: "p3")
+            #expect(nssOnly.stdout.contains(TLSTestServer.marker), "\(nssOnly.stdout)")
+        }
+        // And without it there either: no page.
+        let del = TestSupport.runCommand(["certutil", "-D", "-d", "sql:" + f.nssdb, "-n", ca.nickname])
+        #expect(del.status == 0, "\(del.stderr)")
+        let removed = Self.dumpDOM(url, f, profile: "p4")
         #expect(!removed.stdout.contains(TLSTestServer.marker), "\(removed.stdout)")
         #expect(f.trust(["--uninstall"]).status == 0)
     }
