@@ -222,3 +222,25 @@ struct RouterURLTests {
                 "\(page?.body ?? "")")
     }
 }
+
+@Suite("the dashboard's URLs follow the router (tmux)")
+struct DashboardRouterURLTests {
+    @Test("the URL column: http://127.0.0.1:PORT/ with no router, the name through serve once it runs, direct again after it stops")
+    func column() throws {
+        let d = TmuxDashboard()
+        defer { TestSupport.removeTree(d.dir) }
+        let range = TestSupport.freeRange(count: 3)
+        #expect(d.cli(["lease", "web"], range).status == 0)
+        let port = try #require(d.book().leases.first?.port)
+        let t = try d.start(range, width: 170)
+        #expect(t.waitFor(text: "http://127.0.0.1:\(port)/"), "\(t.screen)")
+        let routerPort = TestSupport.freeRange(count: 1).first
+        let serve = ChildProcess([TestSupport.serveBinary, "--listen", "127.0.0.1:\(routerPort)", "--range", "\(range.first)-\(range.last)",
+                                  "--state", d.state, "--interval", "0.2"], captureOutput: true)
+        #expect(t.waitFor(text: "http://web.localhost:\(routerPort)/", seconds: 60), "\(t.screen)")
+        serve.signal(SIGTERM)
+        #expect(serve.waitForExit().status == 0)
+        #expect(t.waitFor(text: "http://127.0.0.1:\(port)/"), "\(t.screen)")
+        t.keys("q")
+    }
+}
