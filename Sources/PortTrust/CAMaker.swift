@@ -21,24 +21,25 @@ enum CAMaker {
         let rootName = name("portdash local CA (\(whoAmI()))")
         let intermediateName = name("portdash local CA intermediate (\(whoAmI()))")
         do {
-            let rootPublic = Certificate.PublicKey(rootKey.publicKey)
-            let root = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: rootPublic,
-                notValidBefore: now - LocalCA.backdate, notValidAfter: now + LocalCA.caLifetime,
-                issuer: rootName, subject: rootName, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try caExtensions(subject: rootPublic, issuer: rootPublic, pathLength: 1),
-                issuerPrivateKey: Certificate.PrivateKey(rootKey))
-            let intermediatePublic = Certificate.PublicKey(intermediateKey.publicKey)
-            let intermediate = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: intermediatePublic,
-                notValidBefore: now - LocalCA.backdate, notValidAfter: now + LocalCA.caLifetime,
-                issuer: rootName, subject: intermediateName, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try caExtensions(subject: intermediatePublic, issuer: rootPublic, pathLength: 0),
-                issuerPrivateKey: Certificate.PrivateKey(rootKey))
+            let root = try caCertificate(subject: rootName, key: rootKey.publicKey, issuer: rootName, issuerKey: rootKey, pathLength: 1, now: now)
+            let intermediate = try caCertificate(subject: intermediateName, key: intermediateKey.publicKey, issuer: rootName,
+                                                 issuerKey: rootKey, pathLength: 0, now: now)
             return (pem(root), pem(intermediate), intermediateKey.pemRepresentation + "\n")
         } catch {
             throw .signing(String(describing: error))
         }
+    }
+
+    /// A CA certificate for `key`, signed by `issuerKey`, valid from an hour ago for `caLifetime`.
+    static func caCertificate(subject: DistinguishedName, key: P256.Signing.PublicKey, issuer: DistinguishedName,
+                              issuerKey: P256.Signing.PrivateKey, pathLength: Int, now: Date) throws -> Certificate {
+        let publicKey = Certificate.PublicKey(key)
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
+            notValidBefore: now - LocalCA.backdate, notValidAfter: now + LocalCA.caLifetime,
+            issuer: issuer, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try caExtensions(subject: publicKey, issuer: Certificate.PublicKey(issuerKey.publicKey), pathLength: pathLength),
+            issuerPrivateKey: Certificate.PrivateKey(issuerKey))
     }
 
     /// A CA's extensions: critical basic constraints (CA, path length),

@@ -55,6 +55,54 @@ struct TrustTests {
         #expect(both.status == 64 && both.stderr.split(separator: "\n").count == 1, "\(both.stderr)")
     }
 
+    @Test("as a user (setpriv to nobody): the system store gets the exact sudo line, which works; the rest is installed; exit 0. Root may not use that user's CA (77)",
+          .enabled(if: TrustFixture.isRoot && TrustFixture.hasDebianStore && access("/usr/bin/setpriv", X_OK) == 0, "needs root and setpriv to become an unprivileged user"))
+    func unprivileged() throws {
+        let f = TrustFixture()
+        chmod(f.dir, 0o755)
+        chown(f.home, 65534, 65534)
+        let data = f.dir + "/data"
+        mkdir(data, 0o700)
+        chown(data, 65534, 65534)
+        let r = TestSupport.runCommand(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                        TestSupport.portdashBinary, "trust"], environment: f.environment.filter { !$0.value.isEmpty })
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let prefix = "system store /usr/local/share/ca-certificates: needs root; run: "
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix(prefix) }, "\(r.stdout)")
+        let command = String(line.dropFirst(prefix.count))
+        // The fingerprint as OpenSSL computes it (root cannot load that user's CA: strict modes).
+        let sha = TestSupport.runCommand(["sh", "-c", "openssl x509 -in \"$1\" -outform DER | sha256sum", "sh", f.caPath]).stdout
+        let file = "/usr/local/share/ca-certificates/portdash-\(sha.prefix(8)).crt"
+        #expect(command == "sudo install -m 644 \(f.caPath) \(file) && sudo update-ca-certificates")
+        if Self.hasCertutil { #expect(r.stdout.contains("NSS db ~/.pki/nssdb (Chromium): created, and the CA installed"), "\(r.stdout)") }
+        defer { TrustFixture.removeFromSystemStore(file) }
+        // The line as printed, as root (sudo is that here).
+        let ran = TestSupport.runCommand(["sh", "-c", command.replacingAll("sudo ", with: "")])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(access(file, F_OK) == 0 && f.bundleHasCA())
+        // Root with that user's CA directory: refused, not used.
+        let asRoot = f.trust(["--check"])
+        #expect(asRoot.status == 77 && asRoot.stderr.contains("belongs to uid 65534"), "\(asRoot.stderr)")
+    }
+
+    @Test("each Firefox profile's NSS database gets the CA, --check shakes hands through it, --uninstall takes it out",
+          .enabled(if: hasCertutil, "certutil is not installed (libnss3-tools)"))
+    func firefoxProfiles() throws {
+        let f = TrustFixture()
+        let profile = f.home + "/.mozilla/firefox/abcd1234.default-release"
+        TestSupport.runCommand(["mkdir", "-p", profile])
+        #expect(TestSupport.runCommand(["certutil", "-N", "--empty-password", "-d", "sql:" + profile]).status == 0)
+        let r = f.trust()
+        #expect(r.stdout.contains("NSS db ~/.mozilla/firefox/abcd1234.default-release (Firefox profile abcd1234.default-release): installed"), "\(r.stdout)")
+        let listed = TestSupport.runCommand(["certutil", "-L", "-d", "sql:" + profile]).stdout
+        #expect(listed.contains(try f.ca().nickname))
+        let check = f.trust(["--check"])
+        #expect(check.stdout.contains("(Firefox profile abcd1234.default-release): trusted (tstclnt handshake)"), "\(check.stdout)")
+        let gone = f.trust(["--uninstall"])
+        #expect(gone.stdout.contains("(Firefox profile abcd1234.default-release): removed"), "\(gone.stdout)")
+        #expect(!TestSupport.runCommand(["certutil", "-L", "-d", "sql:" + profile]).stdout.contains("portdash local CA"))
+    }
+
     @Test("--check: a real handshake per store; 0 only when every store trusts the CA, else 69 naming each and its fix",
           .enabled(if: TrustFixture.isRoot && TrustFixture.hasDebianStore, "the system store needs root (CI runs as root)"))
     func check() throws {
