@@ -110,7 +110,10 @@ public struct LocalCA: Sendable {
     public var rootDER: [UInt8] { CAMaker.der(root) }
 
     /// SHA-256 of the root's DER, in hex.
-    public var fingerprint: String { SHA256.hash(data: rootDER).map { String(format2: $0) }.joined() }
+    public var fingerprint: String {
+        let digits = Array("0123456789abcdef")
+        return String(SHA256.hash(data: rootDER).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
 
     /// The name this CA has in every store: "portdash local CA 1a2b3c4d" (the
     /// fingerprint's first 8 hex digits, so a new CA never overwrites an old one's entry).
@@ -149,12 +152,4 @@ public struct IssuedLeaf: Sendable {
 
     /// The key in PEM ("PRIVATE KEY", PKCS#8).
     public var privateKeyPEM: String { PEMDocument(type: "PRIVATE KEY", derBytes: privateKeyDER).pemString + "\n" }
-}
-
-extension String {
-    /// Two lower-case hex digits.
-    init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-    }
 }

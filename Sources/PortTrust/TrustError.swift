@@ -1,5 +1,6 @@
 import PortKit
 import SystemPackage
+import Glibc
 
 /// What can go wrong with the local CA, each with its one line and its
 /// exit status (sysexits(3); README's table).
@@ -23,8 +24,9 @@ public enum TrustError: UserFacingError, Equatable {
         case .noCA(let directory):
             return "no local CA in \(sanitized(directory)) yet; make one with: portdash trust"
         case .unsafeDirectory(let directory, let mode, let owner):
+            let fix = owner == geteuid() ? "fix it with: chmod 700 \(sanitized(directory))" : "use a CA directory of your own (XDG_DATA_HOME)"
             return "the CA directory \(sanitized(directory)) \(PrivateDirectory.reason(mode: mode, owner: owner, rootMayOwn: false)), "
-                + "so someone else could replace the CA; fix it with: chmod 700 \(sanitized(directory)) (as its owner)"
+                + "so someone else could replace the CA; \(fix)"
         case .unsafeKey(let path, let problem):
             return "the CA key \(sanitized(path)) \(problem); fix it with: chmod 600 \(sanitized(path)), "
                 + "or remove the directory and run portdash trust again"

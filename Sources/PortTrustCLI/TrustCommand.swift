@@ -58,6 +58,9 @@ public struct TrustCommand: ParsableCommand {
                      + "(\(ca.nickname); it signs only localhost, *.localhost, 127.0.0.0/8 and ::1)\n")
         }
         let stores = TrustCommand.stores(for: ca, installing: !uninstall && !check)
+        if !uninstall && !check && !stores.contains(where: { $0 is SystemStore }) {
+            writeOut("system store: none found here (no update-ca-certificates or update-ca-trust with its anchors directory)\n")
+        }
         let reports: [StoreReport]
         if check {
             reports = try TrustCommand.checkAll(stores, ca)
@@ -82,9 +85,6 @@ public struct TrustCommand: ParsableCommand {
         let home = StatePath.homeDirectory(processEnvironment)
         out += NSSStore.found(home: home).filter { installing || $0.exists }
         out += RuntimeStore.found(caPath: ca.files.rootPath, systemBundle: system?.family.bundle)
-        if system == nil && installing {
-            writeOut("system store: none found here (no update-ca-certificates or update-ca-trust with its anchors directory)\n")
-        }
         return out
     }
 
