@@ -44,8 +44,11 @@ let package = Package(
             path: "Shims/CNcurses",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // Linux-only kernel interfaces: sock_diag (netlink), signalfd, the pidfd and getdents64 syscalls.
-        .systemLibrary(name: "CLinux", path: "Shims/CLinux"),
+        // Linux-only interfaces Glibc's module lacks: the pidfd, getdents64 and
+        // seccomp calls, the checked fork + exec, glibc's GNU extensions. A C
+        // target (include/CLinux.h declares, the .c files define), built with
+        // _GNU_SOURCE as SwiftNIO's CNIOLinux is.
+        .target(name: "CLinux", path: "Shims/CLinux", cSettings: [.define("_GNU_SOURCE")]),
 
         // The core: /proc parsing, socket owners, bind probe, leases. No curses, no CLI.
         .target(name: "PortKit", dependencies: ["CLinux", systemPackage]),
@@ -123,8 +126,9 @@ let package = Package(
         ]),
         .testTarget(
             name: "PortDashEndToEndTests",
-            // PortTrust: leaves from a test CA for the TLS servers the trust tests start.
-            dependencies: ["PortKit", "PortKitTestSupport", "PortTrust"]
+            // PortProject for ControlPath: where a stand-in `up` listens; PortTrust: leaves
+            // from a test CA for the TLS servers the trust tests start.
+            dependencies: ["PortKit", "PortProject", "PortKitTestSupport", "PortTrust"]
         ),
     ]
 )

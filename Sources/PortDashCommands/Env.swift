@@ -40,6 +40,11 @@ struct Env: ParsableCommand {
             try p.leaser.lease(p.leaser.ports(of: p.project.serviceNames), owner: nil)
         }
         p.report(leased)
+        if !leased.fresh.isEmpty {
+            // Said once, when they are taken; a later env only reads them.
+            let list = leased.fresh.sorted { $0.value < $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            printError("portdash: leased \(list) for an hour, renewed while in use (portdash up takes them over)")
+        }
         let book = try? p.ctx.store.load()
         let router = RouterAddress.current(statePath: p.ctx.store.path)
         let urls = book.map { ProjectURLs.of(p.project, in: $0, ports: leased.all, router: router) }

@@ -20,8 +20,10 @@ enum HelpEpilogue {
           PORTDASH_STATE          the state file (default $XDG_STATE_HOME/portdash/leases.json)
           PORTDASH_INTERVAL       the dashboard's seconds between scans
           PORTDASH_LOCK_TIMEOUT   seconds to wait for the state lock (default 10)
+          PORTDASH_SUPERVISION    how up and run keep services: auto, cgroup, pidfd
           PORTDASH_ROUTER_PORT    the port URLs name (plain HTTP), whatever runs; unset: the
                                   running portdash serve's, else http://127.0.0.1:PORT/
+          PORTDASH_SERVE_THREADS  serve's event loop threads (1 to 16)
           XDG_STATE_HOME, XDG_CONFIG_HOME, XDG_DATA_HOME (the local CA), NO_COLOR, COLUMNS
 
         EXIT CODES:

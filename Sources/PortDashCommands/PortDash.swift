@@ -32,7 +32,7 @@ public struct PortDash: ParsableCommand {
             // first), then examples, environment and exit codes.
             if exitCode(for: error) == .success, message(for: error) == helpMessage() {
                 writeOut(helpMessage() + "\n\n" + HelpEpilogue.text + "\n")
-                exit(withError: error)
+                exit()  // exit(withError:) would print the help a second time
             }
             // Help, version, and errors whose line was already printed
             // (an ExitCode thrown from validate() has no message) go as they are.

@@ -28,11 +28,16 @@ struct ProjectContext {
         return s
     }
 
-    /// Says what leasing passed over, as `lease` does.
+    /// Says what leasing passed over, as `lease` does, and the leases it
+    /// ended of services the project file no longer has (one line).
     func report(_ ports: ProjectPorts) {
         for s in ports.skipped { printError("portdash: skipped \(s)") }
         for (service, port) in ports.outsidePool {
             printError("portdash: \(service) prefers \(port), outside the pool \(ctx.range); it got another port")
+        }
+        if !ports.removed.isEmpty {
+            let list = ports.removed.sorted { $0.port < $1.port }.map { "\($0.port) (\($0.label))" }.joined(separator: ", ")
+            printError("portdash: released \(list): no longer in \(project.file)")
         }
     }
 }

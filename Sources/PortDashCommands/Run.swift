@@ -208,7 +208,7 @@ struct Run: ParsableCommand {
         _ = try? core { () throws(PortKitError) in
             try ctx.store.update { (book: inout LeaseBook) throws(PortKitError) in
                 if let l = book.lease(for: name), l.owner == owner {
-                    _ = try ctx.pool.release(name, in: &book)
+                    _ = try ctx.pool.release(name, in: &book, env: ctx.environment())
                 }
             }
         }

@@ -6,8 +6,9 @@ import Glibc
 public enum Dashboard {
     /// Asks the `portdash up` running in a checkout to restart one of its
     /// services (R): the line to show, and whether it was asked. Handed in
-    /// by the command, which knows the control socket.
-    public typealias Restarter = (_ root: String, _ service: String) -> (String, Bool)
+    /// by the command, which knows the control socket; called off the UI
+    /// thread (it may wait for an `up` that does not answer).
+    public typealias Restarter = @Sendable (_ root: String, _ service: String) -> (String, Bool)
 
     /// Runs until the user quits or a signal arrives; returns the exit status.
     public static func run(range: PortRange, store: LeaseStore, interval: Double,

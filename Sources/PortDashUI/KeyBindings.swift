@@ -86,6 +86,12 @@ public enum KeyBindings {
                 s.message = ("\(s.selectedPort) has no lease to release", .error)
                 return .redraw
             }
+            // up starts the service on it again, and env reads it: the lease is up's to end.
+            if report.runningUp != nil, let project = lease.project {
+                let e = PortKitError.heldByRunningUp(port: report.port, label: lease.label, service: lease.service, root: project.root)
+                s.message = (e.description, .error)
+                return .redraw
+            }
             // A process holding it runs on without its lease: asked first, default no.
             if let holder = releaseHolder(report) {
                 s.mode = .confirmRelease(port: report.port, label: lease.label, holder: holder)
@@ -107,8 +113,7 @@ public enum KeyBindings {
             return Reaction([.redraw, .dropTypeAhead])
         },
         Binding(keys: [.char("R")], help: "restart its up's service", footer: nil, deliberate: true) { s, _ in
-            guard let lease = s.selectedReport?.lease, let project = lease.project, lease.owner?.supervisor != nil,
-                  s.selectedReport?.leftByKilledSupervisor == false else {
+            guard let lease = s.selectedReport?.lease, let project = lease.project, s.selectedReport?.runningUp != nil else {
                 s.message = ("\(s.selectedPort) is not a service of a running portdash up: nothing to restart", .error)
                 return .redraw
             }

@@ -204,7 +204,7 @@ final class RunLoop {
     }
 
     /// Reserve and release go through the same engine and lock as the
-    /// command line; a kill runs in the background with its countdown.
+    /// command line; a kill and a restart request run in the background.
     func perform(_ command: Reaction.Command) {
         switch command {
         case .reserve(let port, let service):
@@ -217,8 +217,9 @@ final class RunLoop {
             case .failure(let e): state.message = (e.description, .error); state.log(e.description, at: epochSeconds(), style: .error)
             }
         case .release(let port):
+            let env = environment()
             let r = Result { () throws(PortKitError) in
-                try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.release(String(port), in: &book) }
+                try store.update { (book: inout LeaseBook) throws(PortKitError) in try pool.release(String(port), in: &book, env: env) }
             }
             switch r {
             case .success(let lease): state.message = ("released \(port) (\(lease.label))", .ok)
@@ -232,9 +233,9 @@ final class RunLoop {
             state.message = BrowserOpener.open(url)
         case .restart(let root, let service):
             guard let restarter else { state.message = ("restart is not available here", .error); return }
-            let (text, ok) = restarter(root, service)
-            state.message = (sanitized(text), ok ? .ok : .error)
-            state.log(sanitized(text), at: epochSeconds(), style: ok ? .ok : .error)
+            // The answer comes as a log message; until then the keys work as ever.
+            state.message = (sanitized("asking the portdash up of \(root) to restart \(service)…"), .normal)
+            worker.restart(service, root: root, restarter: restarter)
         }
     }
 

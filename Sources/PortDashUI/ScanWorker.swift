@@ -4,9 +4,10 @@ import Synchronization
 import SystemPackage
 import Glibc
 
-/// Scans off the main thread, so keys are answered at once even when a
-/// scan is slow. Results go into a mailbox and a byte into a pipe, which
-/// the run loop polls together with the keyboard.
+/// Scans, kills and control requests off the main thread, so keys are
+/// answered at once even when a scan is slow or an `up` does not answer.
+/// Results go into a mailbox and a byte into a pipe, which the run loop
+/// polls together with the keyboard.
 final class ScanWorker: @unchecked Sendable {
     enum Message {
         case scanned(Refresh, ScanScope, RouterAddress?)
@@ -18,6 +19,7 @@ final class ScanWorker: @unchecked Sendable {
     private let refresher: Refresher<CachingOwnerResolver>
     private let queue = DispatchQueue(label: "portdash.scan")
     private let killQueue = DispatchQueue(label: "portdash.kill")
+    private let controlQueue = DispatchQueue(label: "portdash.control")
     private let mailbox = Mutex<[Message]>([])
     /// The pipe's ends, open as long as the worker lives: closed in deinit,
     /// after the last queued scan or kill (each holds the worker) has posted.
@@ -85,6 +87,16 @@ final class ScanWorker: @unchecked Sendable {
                     post(.log(e.description, .error, rescan: true))
                 }
             }
+        }
+    }
+
+    /// Asks a running `up` to restart a service (R) in the background: a
+    /// stopped or wedged `up` keeps the request waiting for up to 10 s, the
+    /// dashboard never. The answer arrives as a log line.
+    func restart(_ service: String, root: String, restarter: @escaping Dashboard.Restarter) {
+        controlQueue.async { [self] in
+            let (text, ok) = restarter(root, service)
+            post(.log(sanitized(text), ok ? .ok : .error, rescan: true))
         }
     }
 }

@@ -1,3 +1,4 @@
+import CLinux
 import SystemPackage
 import Glibc
 
@@ -48,6 +49,8 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case noSuchProcess(pid: Int32)
     /// No lease matches a release request.
     case noSuchLease(String)
+    /// The lease of a service a running `portdash up` runs (LeasePolicy.runningUp): up's to end.
+    case heldByRunningUp(port: UInt16, label: String, service: String, root: String)
     /// A kill request was refused before any signal was sent.
     case killRefused(String)
     /// A signal could not be delivered because of permissions.
@@ -107,6 +110,9 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return why
         case .noSuchLease(let what):
             return "no lease for \(what); see the leases with: portdash leases"
+        case .heldByRunningUp(let port, let label, let service, let root):
+            return "\(port) (\(label)) belongs to the portdash up running in \(root), which starts \(service) on it again; "
+                + "stop it there (portdash stop \(service), or that up) and its lease ends with it, or restart it: portdash restart \(service)"
         case .invalidName(let problem):
             return "service \(problem)"
         }
@@ -122,7 +128,7 @@ public enum PortKitError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSuchLease:
             return 66  // EX_NOINPUT
         case .poolExhausted, .outsidePool, .reservationBlocked, .leasedToRunningProcess, .boundLeaseBlocked, .portUnavailable,
-             .noSuchProcess, .rebindUnavailable:
+             .noSuchProcess, .rebindUnavailable, .heldByRunningUp:
             return 69  // EX_UNAVAILABLE: this request cannot be met now
         case .procUnavailable, .system:
             return 71  // EX_OSERR
@@ -167,6 +173,6 @@ public func errnoText(_ code: Int32) -> String { errnoText(Errno(rawValue: code)
 
 public func errnoText(_ err: Errno) -> String {
     let text = String(cString: strerror(err.rawValue))
-    guard let name = GNUCalls.strerrorname?(err.rawValue) else { return text }
+    guard let name = pd_errno_name(err.rawValue) else { return text }
     return "\(text) (\(String(cString: name)))"
 }

@@ -133,6 +133,7 @@ public struct PortScanner<Resolver: OwnerResolving> {
         var report = PortReport(port: port, state: state, lease: lease, leaseStatus: LeasePolicy.status(of: lease, env: facts),
                                 sockets: sockets, probe: probe, note: note, viewerIsRoot: viewerIsRoot)
         report.leftByKilledSupervisor = LeasePolicy.isLeftByKilledSupervisor(lease, env: facts)
+        report.runningUp = LeasePolicy.runningUp(of: lease, env: facts)
         return report
     }
 }

@@ -47,6 +47,10 @@ public struct PortReport: Sendable, Equatable {
     /// The lease's service outlived the `up` or `run` that ran it (killed).
     public var leftByKilledSupervisor = false
 
+    /// The `portdash up` that holds this project lease, while it runs
+    /// (LeasePolicy.runningUp): R restarts the service through it; d leaves the lease to it.
+    public var runningUp: ProcessStamp?
+
     public init(port: UInt16, state: PortState, lease: Lease?, leaseStatus: LeaseStatus?,
                 sockets: [SocketReport], probe: ProbeResult, note: String?, viewerIsRoot: Bool = false) {
         self.port = port; self.state = state; self.lease = lease; self.leaseStatus = leaseStatus

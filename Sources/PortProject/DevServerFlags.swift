@@ -15,6 +15,8 @@ public enum DevServerFlags {
         let flags: [String]
         /// It takes the port as a positional argument after the subcommand (django).
         var positional = false
+        /// Options before the subcommand that take a value as the next word (`flask --app X run`).
+        var valueOptions: [String] = []
     }
 
     static let table: [Tool] = [
@@ -26,7 +28,8 @@ public enum DevServerFlags {
         Tool(program: "rsbuild", subcommands: ["dev", "preview"], portFlags: ["--port"], flags: ["--port", "%p"]),
         Tool(program: "expo", subcommands: ["start"], portFlags: ["--port", "-p"], flags: ["--port", "%p"]),
         Tool(program: "manage.py", subcommands: ["runserver"], portFlags: [], flags: ["%p"], positional: true),
-        Tool(program: "flask", subcommands: ["run"], portFlags: ["--port", "-p"], flags: ["--port", "%p"]),
+        Tool(program: "flask", subcommands: ["run"], portFlags: ["--port", "-p"], flags: ["--port", "%p"],
+             valueOptions: ["--app", "-A", "--env-file", "-e"]),
         Tool(program: "uvicorn", subcommands: nil, portFlags: ["--port", "--fd", "--uds"], flags: ["--port", "%p"]),
         Tool(program: "rails", subcommands: ["server", "s"], portFlags: ["-p", "--port"], flags: ["-p", "%p"]),
     ]
@@ -39,7 +42,7 @@ public enum DevServerFlags {
     public static func flags(for words: [String], port: UInt16) -> [String]? {
         let rest = Array(words.drop { wrappers.contains($0) || $0 == "run" && words.first == "bun" })
         guard let first = rest.first, let tool = table.first(where: { $0.program == basename(first) }) else { return nil }
-        let sub = rest.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+        let sub = subcommand(rest.dropFirst(), tool: tool)
         if let serving = tool.subcommands, !serving.contains(sub) { return nil }
         if namesPort(rest.dropFirst(), tool: tool) { return nil }
         return tool.flags.map { $0 == "%p" ? String(port) : $0 }
@@ -52,6 +55,17 @@ public enum DevServerFlags {
         let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard let flags = flags(for: words, port: port) else { return nil }
         return (command + " " + flags.joined(separator: " "), flags)
+    }
+
+    /// The first word that is neither an option nor an option's value: the subcommand ("" if none).
+    static func subcommand(_ args: ArraySlice<String>, tool: Tool) -> String {
+        var value = false
+        for a in args {
+            if value { value = false; continue }
+            if a.hasPrefix("-") { value = tool.valueOptions.contains(a); continue }
+            return a
+        }
+        return ""
     }
 
     static func namesPort(_ args: ArraySlice<String>, tool: Tool) -> Bool {

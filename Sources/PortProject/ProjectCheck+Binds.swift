@@ -15,7 +15,8 @@ extension ProjectCheck {
             for (i, b) in s.binds.enumerated() {
                 let here = i == 0 ? s.name : "\(s.name).\(s.ports[i - 1])"
                 if let other = claimed[b] {
-                    throw problem(key, "\(other) and \(here) both bind \(b); a connection to \(b) could reach only one of them")
+                    throw problem(key, "\(other) and \(here) both bind \(b); a connection to \(b) could reach only one of them. "
+                        + "Give \(here) its port in its command instead ({port} or $PORT, e.g. --port {port}) and remove its binds")
                 }
                 claimed[b] = here
             }

@@ -9,6 +9,10 @@ public struct ProjectPorts: Sendable {
     public var skipped: [Obstacle]
     /// Ports a service prefers that lie outside the pool (not asked for).
     public var outsidePool: [(service: String, port: UInt16)]
+    /// The ports of `granted` that were leased now (the rest were leased already).
+    public var fresh: [ServicePort: UInt16] = [:]
+    /// Leases of services (or named ports) the project file no longer has, ended.
+    public var removed: [Lease] = []
 
     /// Every port known, granted or held.
     public var all: [ServicePort: UInt16] { others.merging(granted) { a, _ in a } }
@@ -50,6 +54,7 @@ public struct ProjectLeaser {
                 do throws(PortKitError) {
                     let grant = try pool.grant(request, in: &book, env: env)
                     result.granted[p] = grant.lease.port
+                    if grant.reason != .renewed { result.fresh[p] = grant.lease.port }
                     result.skipped += grant.skipped
                 } catch {
                     guard case .poolExhausted(_, let o) = error else { throw .core(error) }
@@ -64,8 +69,54 @@ public struct ProjectLeaser {
                                          obstacles: obstacles.filter { !own.contains($0.port) })
             }
             fillCommands(&book, result.granted)
+            result.removed = endRemoved(&book)
             result.others = held(in: book).filter { result.granted[$0.key] == nil }
             return result
+        }
+    }
+
+    /// Ends this checkout's leases of services (and named ports) its file no
+    /// longer has, and forgets their last-used ports, so the pool does not
+    /// keep sparing them: they would otherwise hold their ports for an hour
+    /// (`env`'s leases) and route a name to nothing. A lease a live process
+    /// holds (an `up` started before the edit) is left to it.
+    func endRemoved(_ book: inout LeaseBook) -> [Lease] {
+        let known = Set(ports(of: project.serviceNames).map { project.key($0.service, port: $0.name) })
+        let isGone = { (key: LeaseKey) in key.project == self.project.root && !known.contains(key) }
+        let removed = book.leases.filter { l in isGone(l.key) && l.owner.map { !env.isAlive($0) } ?? true }
+        book.leases.removeAll { l in removed.contains { $0.key == l.key } }
+        for key in book.lastUsed.map(\.key) where isGone(key) && book.lease(for: key) == nil { book.lastUsed[key] = nil }
+        return removed
+    }
+
+    /// Takes back, for `owner`, the leases of `ports` that are gone (a
+    /// `repair`, a hand edit, an older portdash's `release`), each on the
+    /// port `up` granted it: a restarted service starts
+    /// where its command, its variables and its name say, and `env` reads
+    /// that port. Returns the ports taken back; changes nothing when one of
+    /// those ports is another's now.
+    public func retake(_ ports: [ServicePort: UInt16], owner: LeaseOwner) throws(ProjectError) -> [ServicePort] {
+        let env = self.env
+        return try store.update { (book: inout LeaseBook) throws(ProjectError) -> [ServicePort] in
+            var taken: [ServicePort: UInt16] = [:]
+            for (p, port) in ports.sorted(by: { $0.value < $1.value }) {
+                let key = project.key(p.service, port: p.name)
+                if book.lease(for: key)?.port == port { continue }
+                if let other = book.lease(on: port), other.key != key {
+                    throw .core(.portUnavailable(.leased(port: port, to: other.label, kind: other.kind, ofProject: other.project != nil)))
+                }
+                book.leases.removeAll { $0.key == key }  // a lease `env` gave it meanwhile, on another port
+                var unused = ProjectPorts(granted: [:], others: [:], skipped: [], outsidePool: [])
+                var r = request(p, owner: owner, result: &unused)
+                r.preferred = port
+                let grant = try ProjectError.wrapping { () throws(PortKitError) in try pool.grant(r, in: &book, env: env) }
+                guard grant.lease.port == port else {
+                    throw .core(.portUnavailable(grant.skipped.first { $0.port == port } ?? .held(port: port, holder: "another process", pids: [])))
+                }
+                taken[p] = port
+            }
+            fillCommands(&book, taken)
+            return taken.keys.sorted { taken[$0]! < taken[$1]! }
         }
     }
 

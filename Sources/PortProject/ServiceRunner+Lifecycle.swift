@@ -21,6 +21,7 @@ extension ServiceRunner {
         let s: ServiceProcess
         if let known = services[name] {
             s = known
+            guard retakeLeases(of: known) else { return }
         } else {
             switch ServiceGroup.make(mode, below: base, name: name) {
             case .failure(let e): perform(core.handle(.startFailed(name, why: e.description))); return
@@ -57,6 +58,23 @@ extension ServiceRunner {
         let router = RouterAddress.current(statePath: leaser.store.path)
         return (try? leaser.store.load()).map { ProjectURLs.of(project, in: $0, ports: ports.all, router: router) }
             ?? ProjectURLs.alone(project, ports: ports.all, router: router)
+    }
+
+    /// Before a service starts again: its leases, on the ports this run
+    /// granted, are `up`'s (taken back if they went). False, said as a
+    /// start failure, when one of its ports is another's now.
+    func retakeLeases(of s: ServiceProcess) -> Bool {
+        let mine = ports.all.filter { $0.key.service == s.spec.name }
+        do {
+            let taken = try leaser.retake(mine, owner: me)
+            if !taken.isEmpty {
+                say("\(s.spec.name): took back its lease of \(taken.map { "\(mine[$0]!)" }.joined(separator: ", ")) (it had ended)")
+            }
+            return true
+        } catch {
+            perform(core.handle(.startFailed(s.spec.name, why: "its port is not its own any more: \(error.description)")))
+            return false
+        }
     }
 
     /// The service's leases now belong to its group (cgroup mode) or its

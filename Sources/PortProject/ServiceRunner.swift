@@ -107,7 +107,12 @@ public final class ServiceRunner {
         fds += control?.pollDescriptors ?? []
         _ = Glibc.poll(&fds, nfds_t(fds.count), core.stopping == nil ? 100 : 50)
         for s in services.values where s.output >= 0 { _ = s.read(into: prefixer) }
-        for request in control?.take() ?? [] { perform(core.handle(request)) }
+        let requests = control?.take() ?? []
+        // The core's clock first: a request read after up stood still (stopped,
+        // a slow lock) is timed from now, so a restart's TERM gets its whole
+        // grace, not what was left of it before the stall.
+        if !requests.isEmpty { perform(core.handle(.tick(monotonicSeconds()))) }
+        for request in requests { perform(core.handle(request)) }
     }
 
     func handleSignals(_ sfd: Int32) {

@@ -49,13 +49,24 @@ struct TOMLProjectReader {
             throw doc.problem(["services"], "defines no service; add one, e.g. [services.web] with command = \"…\"")
         }
         var out: [ServiceSpec] = []
-        for name in table.keys.sorted(by: { (doc.line(of: ["services", $0]) ?? 0, $0) < (doc.line(of: ["services", $1]) ?? 0, $1) }) {
+        for name in inFileOrder(Array(table.keys)) {
             let path = ["services", name]
             if let why = ServiceSpec.nameProblem(name) { throw doc.problem(path, "service name \"\(name)\" \(why)") }
             guard case .table(let t) = table[name]! else { throw doc.wrongType(path, table[name]!, expected: "a table") }
             out.append(try service(name, t))
         }
         return out
+    }
+
+    /// The services' names in the order the file lists them, nothing checked
+    /// (the router's `<checkout>.localhost` needs no more).
+    func serviceNames() throws(ProjectError) -> [String] {
+        inFileOrder(Array(try doc.table(doc.root, "services", at: [])?.keys ?? [:].keys))
+    }
+
+    /// Service names by the line of their table (then by name: an inline table has no line of its own).
+    func inFileOrder(_ names: [String]) -> [String] {
+        names.sorted { (doc.line(of: ["services", $0]) ?? 0, $0) < (doc.line(of: ["services", $1]) ?? 0, $1) }
     }
 
     func service(_ name: String, _ t: [String: TOMLItem]) throws(ProjectError) -> ServiceSpec {

@@ -37,12 +37,12 @@ struct RefreshLoop: Sendable {
             }
             snapshot = r.snapshot
             let book = (try? leases.get())?.all ?? r.snapshot.ports.compactMap(\.lease)
-            var defaults: [String: String] = [:]
+            var aliasOrder: [String: [String]] = [:]
             var upstreamHost: [String: Set<String>] = [:]
             for root in Set(book.compactMap { $0.project?.root }) {
-                (defaults[root], upstreamHost[root]) = ProjectLoader.proxySettings(root: root)
+                (aliasOrder[root], upstreamHost[root]) = ProjectLoader.proxySettings(root: root)
             }
-            var table = RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, defaults: defaults)
+            var table = RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, aliasOrder: aliasOrder)
             table.upstreamHost = upstreamHost
             routes.set(table)
         }

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             requests whose Host is not localhost, 127.0.0.1, [::1], the listen address or under .localhost get 421. \
             Listens on 127.0.0.1:\(ListenAddress.defaultPort) and [::1]:\(ListenAddress.defaultPort) unless --listen says one; \
             with LISTEN_FDS (systemd socket activation) on the sockets given. \
-            SIGINT or SIGTERM stops it with exit 0. Limits and details: README, section "serve".
+            SIGINT or SIGTERM stops it with exit 0. Details: docs/serve.md, sections "Safety rules" and "Limits".
             Example: curl -s http://127.0.0.1:\(ListenAddress.defaultPort)/port-status
             """)
 

@@ -358,4 +358,22 @@ struct KeyHandlingTests {
         #expect(KeyBindings.handle(.char("R"), &s, layout: layout).command == nil)
         #expect(s.message?.text.contains("is not a service of a running portdash up") == true)
     }
+
+    @Test("a port a running up holds: R asks that up; d releases nothing and says why (up starts it there again), with no box")
+    func upsPort() throws {
+        // pid 150 runs in the fixture: the up (owner with no supervisor: up's own lease between two runs), or its service's supervisor.
+        let up = LeaseOwner(pid: 150, startTime: 4300)
+        for owner in [up, LeaseOwner(pid: 150, startTime: 4300, group: nil, supervisor: up.process)] {
+            let api = Lease(service: "api", port: 5000, kind: .lease, granted: 1_794_990_000, owner: owner,
+                            project: LeaseProject(root: "/src/shop", name: "shop@main"))
+            var s = DashboardState(range: UIFixtures.range, statePath: "/tmp/leases.json", interval: 1)
+            s.apply(try UIFixtures.snapshot(leases: [api]), scanSeconds: 0.001)
+            s.select(s.rows.firstIndex { $0.port == 5000 } ?? 0)
+            #expect(KeyBindings.handle(.char("R"), &s, layout: layout).command == .restart(root: "/src/shop", service: "api"))
+            let d = KeyBindings.handle(.char("d"), &s, layout: layout)
+            #expect(d.command == nil && s.mode == .normal)
+            #expect(s.message?.text.contains("5000 (api · shop@main) belongs to the portdash up running in /src/shop") == true, "\(s.message?.text ?? "")")
+            #expect(s.message?.text.contains("portdash restart api") == true)
+        }
+    }
 }

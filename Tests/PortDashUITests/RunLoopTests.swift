@@ -1,6 +1,8 @@
 import Testing
 import PortKit
 import PortKitTestSupport
+import Dispatch
+import Synchronization
 @testable import PortDashUI
 
 /// The run loop without tmux: a fake terminal fed keys, a fixture /proc
@@ -10,13 +12,38 @@ struct RunLoopTests {
     let dir = TestSupport.temporaryDirectory()
     var store: LeaseStore { LeaseStore(path: dir + "/leases.json", lockTimeout: 5) }
 
-    func run(_ terminal: FakeTerminal) -> Int32 {
+    func run(_ terminal: FakeTerminal, restarter: Dashboard.Restarter? = nil) -> Int32 {
         let root = ProcRoot(path: UIFixtures.procRoot)
         let probe = UIFixtures.Probe()
         let loop = try! RunLoop(range: UIFixtures.range, store: store, interval: 0.25, terminal: terminal,
                            refresher: .live(store: store, root: root, probe: probe), signalFD: -1,
-                           environment: { SystemLeaseEnvironment(root: root, probe: probe, holders: { _ in nil }) })
+                           environment: { SystemLeaseEnvironment(root: root, probe: probe, holders: { _ in nil }) },
+                           restarter: restarter)
         return loop.run()
+    }
+
+    @Test("R while the up takes its time to answer: keys go on working (help opens and closes); the answer arrives as the status line")
+    func restartNeverBlocks() throws {
+        // pid 150 runs in the fixture /proc: the up holding api's lease.
+        _ = try store.update { (book: inout LeaseBook) throws(PortKitError) in
+            book.leases.append(Lease(service: "api", port: 5000, kind: .lease, granted: 1, owner: LeaseOwner(pid: 150, startTime: 4300),
+                                     project: LeaseProject(root: "/src/shop", name: "shop@main")))
+        }
+        // The up answers once the test lets it (or gives up after 20 s, as an old dashboard would have waited).
+        let answer = DispatchSemaphore(value: 0)
+        let asked = Mutex<[String]>([])
+        let t = FakeTerminal([
+            .waitFor("api · shop@main"), .key(.char("R")), .waitFor("asking the portdash up of /src/shop to restart api"),
+            .key(.char("?")), .waitFor("portdash keys"), .run { answer.signal() }, .key(.escape),
+            .waitFor("ok: restarting api"), .key(.char("q")),
+        ])
+        let code = run(t) { root, service in
+            asked.withLock { $0.append("\(root) \(service)") }
+            return answer.wait(timeout: .now() + 20) == .success ? ("ok: restarting api", true) : ("did not answer", false)
+        }
+        #expect(code == 0)
+        #expect(!t.timedOut, "\(t.screen)")
+        #expect(asked.withLock { $0 } == ["/src/shop api"])
     }
 
     @Test("scan, move, reserve by keys: the state file gets the reservation and the next scan shows it ours")

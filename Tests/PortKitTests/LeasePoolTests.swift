@@ -102,8 +102,8 @@ struct LeasePoolTests {
         var book = LeaseBook()
         _ = try pool.grant(LeaseRequest(service: "a"), in: &book, env: env)
         let b = try pool.grant(LeaseRequest(service: "b"), in: &book, env: env)
-        _ = try pool.release("b", in: &book)
-        _ = try pool.release("a", in: &book)
+        _ = try pool.release("b", in: &book, env: env)
+        _ = try pool.release("a", in: &book, env: env)
         let again = try pool.grant(LeaseRequest(service: "b"), in: &book, env: env)
         #expect(again.lease.port == b.lease.port && again.reason == .lastUsed)
     }
@@ -340,10 +340,37 @@ struct LeasePoolTests {
         var book = LeaseBook()
         _ = try pool.grant(LeaseRequest(service: "web"), in: &book, env: env)
         _ = try pool.grant(LeaseRequest(service: "api"), in: &book, env: env)
-        #expect(try pool.release("5001", in: &book).service == "api")
-        #expect(try pool.release("web", in: &book).port == 5000)
+        #expect(try pool.release("5001", in: &book, env: env).service == "api")
+        #expect(try pool.release("web", in: &book, env: env).port == 5000)
         #expect(book.leases.isEmpty)
-        #expect(throws: PortKitError.noSuchLease("\"nope\"")) { try pool.release("nope", in: &book) }
+        #expect(throws: PortKitError.noSuchLease("\"nope\"")) { try pool.release("nope", in: &book, env: env) }
+    }
+
+    @Test("a lease a running up holds (its service's, or up's own between runs) is not released; once that up is gone, it is")
+    func releaseRefusedWhileUpRuns() throws {
+        let env = FakeEnvironment()
+        let up = LeaseOwner(pid: 100, startTime: 1)
+        let service = LeaseOwner(pid: 200, startTime: 2, supervisor: up.process)
+        env.alive = [up, LeaseOwner(pid: 200, startTime: 2)]
+        let shop = LeaseProject(root: "/src/shop", name: "shop@main")
+        var book = LeaseBook()
+        book.leases = [Lease(service: "api", port: 5000, kind: .lease, granted: env.now, owner: service, project: shop),
+                       Lease(service: "web", port: 5001, kind: .lease, granted: env.now, owner: up, project: shop),
+                       Lease(service: "db", port: 5002, kind: .lease, granted: env.now, owner: LeaseOwner(pid: 300, startTime: 3, supervisor: up.process))]
+        env.alive.insert(LeaseOwner(pid: 300, startTime: 3))
+        #expect(throws: PortKitError.heldByRunningUp(port: 5000, label: "api · shop@main", service: "api", root: "/src/shop")) {
+            try pool.release("5000", in: &book, env: env)
+        }
+        #expect(throws: PortKitError.heldByRunningUp(port: 5001, label: "web · shop@main", service: "web", root: "/src/shop")) {
+            try pool.release("5001", in: &book, env: env)
+        }
+        #expect(book.leases.count == 3)
+        // A lease by name alone (run's) is released as ever, its supervisor running or not.
+        #expect(try pool.release("db", in: &book, env: env).port == 5002)
+        // The up was killed; its service runs on, left behind: releasable.
+        env.alive.remove(up)
+        #expect(try pool.release("5000", in: &book, env: env).service == "api")
+        #expect(PortKitError.heldByRunningUp(port: 5000, label: "api · shop@main", service: "api", root: "/src/shop").exitCode == 69)
     }
 
     @Test("bad requests: preferred outside the pool, a bad service name")

@@ -34,11 +34,13 @@ struct RouteNamesTests {
         #expect(names.collisions.isEmpty)
     }
 
-    @Test("[proxy] default picks the checkout's alias; otherwise the first service granted")
+    @Test("the checkout's alias: the first of the alias order that holds a lease; with no order known, the first service granted")
     func defaults() {
         let leases = [lease("web", 5000, root: "/a/shop", granted: 20), lease("api", 5001, root: "/a/shop", granted: 10)]
         #expect(RouteNames(leases: leases).route(host: "shop.localhost")?.lease.service == "api")
-        #expect(RouteNames(leases: leases, defaults: ["/a/shop": "web"]).route(host: "shop.localhost")?.lease.service == "web")
+        #expect(RouteNames(leases: leases, aliasOrder: ["/a/shop": ["web", "api"]]).route(host: "shop.localhost")?.lease.service == "web")
+        // The first in the order without a lease (not started) is passed over.
+        #expect(RouteNames(leases: leases, aliasOrder: ["/a/shop": ["docs", "api", "web"]]).route(host: "shop.localhost")?.lease.service == "api")
     }
 
     @Test("two checkouts called shop: the first granted keeps the name, the other gets a suffix from its path, shown")

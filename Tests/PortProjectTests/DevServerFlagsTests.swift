@@ -23,12 +23,19 @@ struct DevServerFlagsTests {
         #expect(injected("npx expo start") == "npx expo start --port 5003")
     }
 
-    @Test("django runserver, flask run, uvicorn, rails server")
+    @Test("django runserver, flask run (also after --app X), uvicorn, rails server")
     func backEnds() {
         #expect(injected("python3 manage.py runserver") == "python3 manage.py runserver 5003")
         #expect(injected("./manage.py runserver --noreload") == "./manage.py runserver --noreload 5003")
         #expect(injected("flask run") == "flask run --port 5003")
         #expect(injected("python3 -m flask run --debug") == "python3 -m flask run --debug --port 5003")
+        // Flask's own options before run, with their values (flask --help).
+        #expect(injected("flask --app hello run") == "flask --app hello run --port 5003")
+        #expect(injected("flask -A hello --debug run") == "flask -A hello --debug run --port 5003")
+        #expect(injected("flask --app=hello run") == "flask --app=hello run --port 5003")
+        #expect(injected("flask --env-file dev.env --app hello run --reload") == "flask --env-file dev.env --app hello run --reload --port 5003")
+        #expect(injected("flask --app hello routes") == nil)
+        #expect(injected("flask --app hello run -p 8000") == nil)
         #expect(injected("uvicorn app:app --reload") == "uvicorn app:app --reload --port 5003")
         #expect(injected("bundle exec rails server") == "bundle exec rails server -p 5003")
         #expect(injected("bin/rails s") == "bin/rails s -p 5003")

@@ -45,7 +45,7 @@ struct ProjectBindsTests {
         #expect(ProjectRebinding(project: p, ports: [ServicePort(service: "web"): 5000]).rules(for: "web") == nil)
     }
 
-    @Test("bad binds: not a port, more binds than ports, one port bound by two services: exit 65 naming them")
+    @Test("bad binds: not a port, more binds than ports, one port bound by two services: exit 65 naming them and the fix")
     func refused() {
         #expect(problem("[services.web]\ncommand = \"w\"\nbinds = \"3000\"\n")?.contains("binds must be the port") == true)
         #expect(problem("[services.web]\ncommand = \"w\"\nbinds = 0\n")?.contains("binds must be the port") == true)
@@ -53,6 +53,8 @@ struct ProjectBindsTests {
         #expect(problem("[services.web]\ncommand = \"w\"\nbinds = [3000, 3001]\n")?.contains("web binds 2 ports but has 1") == true)
         let twice = problem("[services.a]\ncommand = \"a\"\nbinds = 3000\n[services.b]\ncommand = \"b\"\nbinds = 3000\n")
         #expect(twice?.contains("a and b both bind 3000") == true, "\(twice ?? "accepted")")
+        // …and says how to fix it: the second one gets its port another way.
+        #expect(twice?.contains("Give b its port in its command instead ({port} or $PORT") == true, "\(twice ?? "accepted")")
     }
 
     @Test("the first word of a command, for the set-user-ID check")

@@ -54,14 +54,26 @@ struct ProjectFileTests {
         return try ProjectLoader.load(from: dir)
     }
 
-    @Test("[proxy] default names the service <checkout>.localhost routes to; it must be a service; proxy_host = \"upstream\" is read for the router")
+    @Test("[proxy] default names the service <checkout>.localhost routes to, before the others in file order; it must be a service")
     func proxyDefault() throws {
         let dir = TestSupport.temporaryDirectory()
         defer { TestSupport.removeTree(dir) }
-        TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\nproxy_host = \"upstream\"\n[services.web]\ncommand = \"w\"\nproxy_host = \"client\"\n")
+        TestSupport.writeFile(dir + "/portdash.toml", "[proxy]\ndefault = \"web\"\n[services.api]\ncommand = \"a\"\n[services.web]\ncommand = \"w\"\n")
+        #expect(try ProjectLoader.load(from: dir).services.count == 2)
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["web", "api", "web"])
+        // Without [proxy] default: the file's order, not the names' (a Procfile's too).
+        TestSupport.writeFile(dir + "/portdash.toml", "[services.web]\ncommand = \"w\"\n[services.api]\ncommand = \"a\"\n")
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["web", "api"])
+        unlink(dir + "/portdash.toml")
+        TestSupport.writeFile(dir + "/Procfile", "worker: w\napi: a\n")
+        #expect(ProjectLoader.aliasOrder(root: dir) == ["worker", "api"])
+        unlink(dir + "/Procfile")
+        #expect(ProjectLoader.aliasOrder(root: dir).isEmpty)
+        // proxy_host = "upstream" is read for the router, and only "client" or "upstream" is taken.
+        TestSupport.writeFile(dir + "/portdash.toml", "[services.api]\ncommand = \"a\"\nproxy_host = \"upstream\"\n[services.web]\ncommand = \"w\"\nproxy_host = \"client\"\n")
         let loaded = try ProjectLoader.load(from: dir)
-        #expect(loaded.services.count == 2 && loaded.service("api")?.proxyHost == .upstream && loaded.service("web")?.proxyHost == .client)
-        #expect(ProjectLoader.proxySettings(root: dir) == ("web", ["api"]))
+        #expect(loaded.service("api")?.proxyHost == .upstream && loaded.service("web")?.proxyHost == .client)
+        #expect(ProjectLoader.proxySettings(root: dir).upstreamHost == ["api"])
         #expect(throws: ProjectError.self) { try project("[services.api]\ncommand = \"a\"\nproxy_host = \"origin\"\n") }
         #expect(throws: ProjectError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
         #expect(throws: ProjectError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }

@@ -87,7 +87,7 @@ public struct LeaseBook: Sendable, Equatable {
                        JSONMember("leases", .array(leases.sorted { $0.port < $1.port }.map(\.json))),
                        JSONMember("lastUsed", lastUsed.json)] + extra
         var out = ""
-        JSONNode.object(members).writePretty(into: &out, expand: 2)
+        JSONNode.object(members).write(into: &out, layout: .pretty(expand: 2))
         return Array(out.utf8) + [10]
     }
 

@@ -32,6 +32,18 @@ public enum LeasePolicy {
         return !env.isAlive(LeaseOwner(pid: s.pid, startTime: s.startTime)) && env.isAlive(owner)
     }
 
+    /// The `portdash up` that holds this project lease, while it runs: the
+    /// supervisor of the service's process, or `up` itself (it owns its
+    /// services' leases before they start and between two runs). Such a
+    /// lease is up's to end, never `release`'s: up starts the service again
+    /// on that port, and `env` reads it. Only `up` binds a project's lease
+    /// to a process (`env` leases for a time, `run` by name alone).
+    public static func runningUp(of lease: Lease, env: some LeaseEnvironment) -> ProcessStamp? {
+        guard lease.project != nil, let owner = lease.owner else { return nil }
+        let up = owner.supervisor ?? owner.process
+        return env.isAlive(LeaseOwner(pid: up.pid, startTime: up.startTime)) ? up : nil
+    }
+
     /// Are all of `pids` leaseholders? (None known: no.)
     public static func allLeaseholders(_ pids: [Int32], owner: LeaseOwner, env: some LeaseEnvironment) -> Bool {
         !pids.isEmpty && pids.allSatisfy { isLeaseholder($0, owner: owner, env: env) }

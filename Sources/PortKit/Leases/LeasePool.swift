@@ -108,7 +108,9 @@ public struct LeasePool: Sendable {
     /// the key of the current checkout's service of that name ("web",
     /// "web.debug"), if there is one: inside a project, `release web` means
     /// that checkout's web while it holds a lease, else the lease by name alone.
-    public func release(_ target: String, in book: inout LeaseBook,
+    /// A lease a running `up` holds is refused: up would start the service
+    /// on that port again, and `env` would lease it another.
+    public func release(_ target: String, in book: inout LeaseBook, env: some LeaseEnvironment,
                         checkout: (String) -> LeaseKey? = { _ in nil }) throws(PortKitError) -> Lease {
         let lease: Lease?
         if let port = UInt16(target) {
@@ -120,6 +122,9 @@ public struct LeasePool: Sendable {
             lease = book.lease(for: target)
         }
         guard let lease else { throw .noSuchLease(target.allSatisfy(\.isNumber) ? "port \(target)" : "\"\(target)\"") }
+        if let project = lease.project, LeasePolicy.runningUp(of: lease, env: env) != nil {
+            throw .heldByRunningUp(port: lease.port, label: lease.label, service: lease.service, root: project.root)
+        }
         book.leases.removeAll { $0.key == lease.key }
         book.lastUsed[lease.key] = lease.port
         return lease

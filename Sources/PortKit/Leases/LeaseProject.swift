@@ -1,7 +1,7 @@
 /// The project a lease belongs to, as `portdash up` or `portdash env` wrote
 /// it: enough for `leases`, `status` and the dashboard to say whose port it
 /// is ("web · shop@feature-x") without reading the project's files.
-public struct LeaseProject: Sendable, Equatable {
+public struct LeaseProject: Codable, Sendable, Equatable {
     /// The project's root directory, absolute: part of the lease's key.
     public var root: String
     /// Shown with the service: the directory's name and the git branch ("shop@feature-x").
@@ -24,7 +24,10 @@ public struct LeaseProject: Sendable, Equatable {
 }
 
 extension LeaseProject {
+    /// The fields in the order both encodings write them.
     static let fields = ["root", "name", "portName", "command", "ready"]
+    /// Their values, in `fields`' order (nil: absent).
+    private var values: [String?] { [root, name, portName, command, ready] }
 
     init(json node: JSONNode, path: String) throws(LeaseBookProblem) {
         let f = try FieldReader(node, path: path)
@@ -35,12 +38,16 @@ extension LeaseProject {
         ready = try f.optionalString("ready")
     }
 
+    /// In the state file an absent field is left out (a smaller file);
+    /// in `status --json` and `leases --json` it is null (every documented
+    /// key is always there). Both come from `fields` and `values`.
     var json: JSONNode {
-        var m = [JSONMember("root", .string(root)), JSONMember("name", .string(name))]
-        if let portName { m.append(JSONMember("portName", .string(portName))) }
-        if let command { m.append(JSONMember("command", .string(command))) }
-        if let ready { m.append(JSONMember("ready", .string(ready))) }
-        return .object(m)
+        .object(zip(LeaseProject.fields, values).compactMap { key, value in value.map { (key, JSONNode.string($0)) } })
+    }
+
+    /// `{"root", "name", "portName", "command", "ready"}`, absent ones null.
+    public var outputJSON: JSONNode {
+        .object(zip(LeaseProject.fields, values).map { key, value in (key, value.json) })
     }
 
     /// What the types alone cannot say: an absolute root, names that are names, bounded sizes.
@@ -51,15 +58,5 @@ extension LeaseProject {
         if let p = portName, let why = ServiceName.problem(p) { return "port \(why)" }
         if let c = command, c.utf8.count > LeaseProject.maxCommandBytes { return "command is longer than \(LeaseProject.maxCommandBytes) bytes" }
         return nil
-    }
-}
-
-extension JSONValue {
-    /// A lease's project in `status --json` and `leases --json`:
-    /// `{"root", "name", "portName", "command", "ready"}`, absent ones null.
-    public init(project p: LeaseProject) {
-        func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
-        self = .object([("root", .string(p.root)), ("name", .string(p.name)), ("portName", text(p.portName)),
-                        ("command", text(p.command)), ("ready", text(p.ready))])
     }
 }

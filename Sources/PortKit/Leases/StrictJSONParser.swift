@@ -63,7 +63,7 @@ struct StrictJSONParser {
             }
             i += 1
             skipSpace()
-            if peek(is: isObject ? "}" : "]") { i += 1; return isObject ? .object([]) : .array([]) }
+            if peek(is: isObject ? "}" : "]") { i += 1; return isObject ? .object([JSONMember]()) : .array([]) }
             var frame = Frame(isObject: isObject)
             if isObject { frame.key = try memberKey(&frame.seen) }
             path.append(isObject ? .key(frame.key) : .index(0))

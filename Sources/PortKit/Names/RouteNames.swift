@@ -8,9 +8,11 @@ import Glibc
 /// - a project service: `<service>.<checkout>.localhost` (`api.shop.localhost`),
 ///   where checkout is the project root's directory name as a DNS label;
 /// - a project's named port: `<port>.<service>.<checkout>.localhost`;
-/// - `<checkout>.localhost`: the project's default service (`[proxy] default`
-///   when the caller knows it, else the project's first service: the main
-///   port granted first, as `up` starts services in file order);
+/// - `<checkout>.localhost`: the project's default service: the first of
+///   the caller's `aliasOrder` that holds a lease (`[proxy] default`, then
+///   the services in the order the project file lists them); when the
+///   caller knows no order (the file cannot be read), the main port granted
+///   first, then by name;
 /// - a plain lease or reservation: `<name>.localhost`.
 ///
 /// One collision rule: checkout labels and plain-lease names share one
@@ -44,8 +46,9 @@ public struct RouteNames: Sendable, Equatable {
     private let byHost: [String: Int]
     private let byKey: [LeaseKey: String]
 
-    /// `defaults`: project root → the service `<checkout>.localhost` names (`[proxy] default`).
-    public init(leases: [Lease], defaults: [String: String] = [:]) {
+    /// `aliasOrder`: project root → the services `<checkout>.localhost`
+    /// prefers, best first (ProjectLoader.aliasOrder reads them).
+    public init(leases: [Lease], aliasOrder: [String: [String]] = [:]) {
         // 1. Owners of first-level labels: projects (by root) and plain leases (by name).
         struct Owner { var id: String; var wanted: String; var first: Int64; var isProject: Bool }
         var owners: [String: Owner] = [:]
@@ -85,7 +88,7 @@ public struct RouteNames: Sendable, Equatable {
         let projects = Dictionary(grouping: leases.filter { $0.project != nil && $0.project?.portName == nil }, by: { $0.project!.root })
         for (root, mains) in projects {
             guard let checkout = given["p:" + root] else { continue }
-            let chosen = defaults[root].flatMap { d in mains.first { $0.service == d } }
+            let chosen = (aliasOrder[root] ?? []).lazy.compactMap { d in mains.first { $0.service == d } }.first
                 ?? mains.min { ($0.granted, $0.service) < ($1.granted, $1.service) }
             if let chosen { routes.append(Route(host: checkout + RouteNames.suffix, lease: chosen, isAlias: true)) }
         }

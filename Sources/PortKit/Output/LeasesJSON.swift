@@ -29,7 +29,7 @@ public struct LeasesJSON: Sendable {
                 ("status", .string(LeasePolicy.status(of: l, env: env).rawValue)), ("owner", owner),
                 ("granted", .int(l.granted)), ("expires", l.expires.map { .int($0) } ?? .null),
                 ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(range.contains(l.port))),
-                ("label", .string(l.label)), ("project", l.project.map(JSONValue.init(project:)) ?? .null),
+                ("label", .string(l.label)), ("project", l.project.map(\.outputJSON) ?? .null),
                 ("binds", l.binds.map { .uint(UInt64($0)) } ?? .null),
                 ("url", .string(names.url(of: l, via: router))),
             ])

@@ -25,13 +25,6 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         /// Set for a listener in another network namespace.
         public var netns: Netns?
     }
-    public struct ProjectInfo: Codable, Sendable, Equatable {
-        public var root: String
-        public var name: String
-        public var portName: String?
-        public var command: String?
-        public var ready: String?
-    }
     public struct LeaseInfo: Codable, Sendable, Equatable {
         public var service: String
         public var kind: String
@@ -42,7 +35,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         public var expires: Int64?
         /// "web", or "web · shop@feature-x" for a project's port.
         public var label: String
-        public var project: ProjectInfo?
+        public var project: LeaseProject?
         /// The leaseholder group (a service of `up` or `run`), and whether
         /// the service outlived a killed supervisor.
         public var group: String?
@@ -85,9 +78,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                 lease: p.lease.map { l in
                     LeaseInfo(service: l.service, kind: l.kind.rawValue, status: (p.leaseStatus ?? .idle).rawValue,
                               pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires,
-                              label: l.label, project: l.project.map {
-                                  ProjectInfo(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready)
-                              }, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor,
+                              label: l.label, project: l.project, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor,
                               url: names.url(of: l, via: router))
                 },
                 sockets: p.sockets.map { s in
@@ -148,9 +139,7 @@ extension SnapshotJSON.LeaseInfo {
             ("granted", .int(granted)),
             ("expires", expires.map { .int($0) } ?? .null),
             ("label", .string(label)),
-            ("project", project.map {
-                JSONValue(project: LeaseProject(root: $0.root, name: $0.name, portName: $0.portName, command: $0.command, ready: $0.ready))
-            } ?? .null),
+            ("project", project.map(\.outputJSON) ?? .null),
             ("group", group.map { .string($0) } ?? .null),
             ("leftByKilledSupervisor", .bool(leftByKilledSupervisor)),
             ("url", url.map { .string($0) } ?? .null),

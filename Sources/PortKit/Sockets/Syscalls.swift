@@ -151,24 +151,10 @@ package enum Syscalls {
     /// child spawned by another thread in between inherits them. `flags`
     /// may add O_NONBLOCK.
     package static func pipe(flags: Int32 = 0) -> Result<(readEnd: FileDescriptor, writeEnd: FileDescriptor), Errno> {
-        guard let pipe2 = GNUCalls.pipe2 else { return .failure(.noFunction) }
         var fds: [Int32] = [-1, -1]
-        return retryingInterrupts { fds.withUnsafeMutableBufferPointer { pipe2($0.baseAddress!, O_CLOEXEC | flags) } }
+        return retryingInterrupts { fds.withUnsafeMutableBufferPointer { pd_pipe2($0.baseAddress!, O_CLOEXEC | flags) } }
             .map { _ in (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1])) }
     }
-}
-
-/// glibc functions its Swift module declares only under _GNU_SOURCE,
-/// looked up once by name.
-enum GNUCalls {
-    static func lookup<F>(_ name: String, as type: F.Type) -> F? {
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: type) }
-    }
-
-    /// pipe2(2).
-    static let pipe2 = lookup("pipe2", as: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
-    /// strerrorname_np(3) (glibc 2.32+): an errno's symbolic name, NULL for none.
-    static let strerrorname = lookup("strerrorname_np", as: (@convention(c) (Int32) -> UnsafePointer<CChar>?).self)
 }
 
 /// A NUL-terminated C buffer as a String.

@@ -17,9 +17,9 @@ struct RouteTable: Sendable {
     /// `previous`: a port whose listener this snapshot did not show keeps its last address while it stays leased.
     /// `leases`: every lease of the book (by default the snapshot's); a port
     /// outside the snapshot's pool is dialled on 127.0.0.1, then ::1.
-    /// `defaults`: project root → its `[proxy] default` service.
-    init(snapshot: PortSnapshot, leases: [Lease]? = nil, previous: RouteTable? = nil, defaults: [String: String] = [:]) {
-        names = RouteNames(leases: leases ?? snapshot.ports.compactMap(\.lease), defaults: defaults)
+    /// `aliasOrder`: project root → the services its `<checkout>.localhost` prefers (ProjectLoader.aliasOrder).
+    init(snapshot: PortSnapshot, leases: [Lease]? = nil, previous: RouteTable? = nil, aliasOrder: [String: [String]] = [:]) {
+        names = RouteNames(leases: leases ?? snapshot.ports.compactMap(\.lease), aliasOrder: aliasOrder)
         for p in snapshot.ports {
             let listening = p.sockets.map(\.socket).filter { $0.state == .listen }
             if let a = RouteTable.address(listening) { dial[p.port] = a } else if p.lease != nil, let a = previous?.dial[p.port] { dial[p.port] = a }

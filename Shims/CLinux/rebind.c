@@ -1,16 +1,8 @@
-// seccomp user notification for `binds = 3000` (seccomp_unotify(2)): a
-// service's bind(2) and connect(2) stop in the kernel and are handed to
-// portdash, which reads the address, and either lets the call go on as it
-// is or performs it itself, on the service's own socket (pidfd_getfd(2)),
-// with the leased port in place of the hard-coded one. It reaches programs
-// that skip libc (Go, static binaries), which an LD_PRELOAD library cannot.
-#ifndef PORTDASH_CLINUX_REBIND_H
-#define PORTDASH_CLINUX_REBIND_H
+// seccomp user notification for `binds = 3000`: see CLinux.h.
+#include "CLinux.h"
 
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -27,9 +19,11 @@
 #ifndef SYS_process_vm_readv
 #define SYS_process_vm_readv 310
 #endif
-
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef MSG_CMSG_CLOEXEC
+#define MSG_CMSG_CLOEXEC 0x40000000
 #endif
 
 #if defined(__x86_64__)
@@ -40,9 +34,8 @@
 #error "portdash's seccomp filter knows x86_64 and aarch64"
 #endif
 
-/// The system call numbers the filter stops.
-static inline long pd_nr_bind(void) { return SYS_bind; }
-static inline long pd_nr_connect(void) { return SYS_connect; }
+long pd_nr_bind(void) { return SYS_bind; }
+long pd_nr_connect(void) { return SYS_connect; }
 
 /// In the child, after fork and before exec (async-signal-safe calls only):
 /// sets no_new_privs (what an unprivileged seccomp filter needs), installs
@@ -51,7 +44,7 @@ static inline long pd_nr_connect(void) { return SYS_connect; }
 /// a filter with a listener is there already, one per process tree).
 /// Another architecture's calls (a 32-bit program) are let through as
 /// they are.
-static inline int pd_seccomp_listen(void) {
+int pd_seccomp_listen(void) {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PD_AUDIT_ARCH, 1, 0),
@@ -74,7 +67,7 @@ static inline int pd_seccomp_listen(void) {
 }
 
 /// Sends one descriptor over a unix socket (SCM_RIGHTS). 0, or -1 with errno.
-static inline int pd_send_fd(int sock, int fd) {
+int pd_send_fd(int sock, int fd) {
     char byte = 0;
     struct iovec io = { .iov_base = &byte, .iov_len = 1 };
     union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
@@ -88,13 +81,10 @@ static inline int pd_send_fd(int sock, int fd) {
     return n == 1 ? 0 : -1;
 }
 
-#ifndef MSG_CMSG_CLOEXEC
-#define MSG_CMSG_CLOEXEC 0x40000000
-#endif
 
 /// Receives one descriptor sent with pd_send_fd, close-on-exec (no later
 /// child inherits it). -1 with errno; EAGAIN when none was sent.
-static inline int pd_recv_fd(int sock) {
+int pd_recv_fd(int sock) {
     char byte;
     struct iovec io = { .iov_base = &byte, .iov_len = 1 };
     union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
@@ -109,20 +99,11 @@ static inline int pd_recv_fd(int sock) {
     return fd;
 }
 
-/// One stopped system call, as Swift reads it: which thread, which call,
-/// its arguments.
-struct pd_notification {
-    uint64_t id;
-    int32_t pid;   /* the calling thread's id, in our pid namespace */
-    int32_t nr;
-    uint64_t args[6];
-};
-
 /// SECCOMP_IOCTL_NOTIF_RECV: waits for the next stopped call. The kernel's
 /// struct may grow, so the buffer is as large as it says
 /// (SECCOMP_GET_NOTIF_SIZES). 0, or -1 with errno (ENOENT: the caller died
 /// or was interrupted before we read it).
-static inline int pd_notif_recv(int listener, struct pd_notification *out) {
+int pd_notif_recv(int listener, struct pd_notification *out) {
     struct seccomp_notif_sizes sizes;
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return -1;
     size_t size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
@@ -138,13 +119,13 @@ static inline int pd_notif_recv(int listener, struct pd_notification *out) {
 
 /// SECCOMP_IOCTL_NOTIF_ID_VALID: the caller still waits on this call (so
 /// the pid we looked up is still that thread). 1 valid, 0 not.
-static inline int pd_notif_valid(int listener, uint64_t id) {
+int pd_notif_valid(int listener, uint64_t id) {
     return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 /// Answers a stopped call: with `flags` CONTINUE the kernel runs it as the
 /// program made it; else it returns `val`, or fails with `error` (an errno).
-static inline int pd_notif_answer(int listener, uint64_t id, int64_t val, int error, int continue_call) {
+int pd_notif_answer(int listener, uint64_t id, int64_t val, int error, int continue_call) {
     struct seccomp_notif_resp r;
     memset(&r, 0, sizeof r);
     r.id = id;
@@ -155,7 +136,7 @@ static inline int pd_notif_answer(int listener, uint64_t id, int64_t val, int er
 }
 
 /// process_vm_readv(2) of `len` bytes at `address` in process `pid`.
-static inline long pd_read_memory(pid_t pid, uint64_t address, void *buffer, size_t len) {
+long pd_read_memory(pid_t pid, uint64_t address, void *buffer, size_t len) {
     struct iovec local = { .iov_base = buffer, .iov_len = len };
     struct iovec remote = { .iov_base = (void *)(uintptr_t)address, .iov_len = len };
     return syscall(SYS_process_vm_readv, pid, &local, 1UL, &remote, 1UL, 0UL);
@@ -163,8 +144,7 @@ static inline long pd_read_memory(pid_t pid, uint64_t address, void *buffer, siz
 
 /// pidfd_getfd(2): our own descriptor for the process's descriptor `fd`
 /// (the same open socket), close-on-exec.
-static inline int pd_pidfd_getfd(int pidfd, int fd) {
+int pd_pidfd_getfd(int pidfd, int fd) {
     return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 }
 
-#endif
