@@ -22,12 +22,18 @@ let package = Package(
         .executable(name: "portdash", targets: ["portdash"]),
         .executable(name: "portdash-serve", targets: ["portdash-serve"]),
         .library(name: "PortKit", targets: ["PortKit"]),
+        .library(name: "PortTrust", targets: ["PortTrust"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Only `portdash-serve` links it (PortServe: the HTTP server and the router).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Only portdash-serve links these (PortTrust: the local CA; PortTrustCLI: `portdash trust`).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Only PortProject imports it (portdash.toml, the user's config).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -73,10 +79,27 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The local CA that can sign nothing but localhost names and loopback
+        // addresses (docs/names.md, HTTPS): what `portdash trust` makes and the router's TLS uses.
+        .target(name: "PortTrust", dependencies: [
+            "PortKit", systemPackage,
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
+        // `portdash trust`: the trust stores (system, NSS, Node, Python, curl) and
+        // `--check`'s throwaway TLS server. Linked only into portdash-serve.
+        .target(name: "PortTrustCLI", dependencies: [
+            "PortTrust", "PortKit", "PortDashCLI", systemPackage,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .executableTarget(
             name: "portdash-serve",
             dependencies: [
-                "PortServe", "PortDashCLI", "PortKit",
+                "PortServe", "PortDashCLI", "PortKit", "PortTrustCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // It reads the project's [pool] through TOMLKit, hence Foundation.
@@ -95,10 +118,17 @@ let package = Package(
             "PortServe", "PortKitTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
+        .testTarget(name: "PortTrustTests", dependencies: [
+            "PortTrust", "PortKitTestSupport",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .testTarget(
             name: "PortDashEndToEndTests",
-            // PortProject for ControlPath: where a stand-in `up` listens.
-            dependencies: ["PortKit", "PortProject", "PortKitTestSupport"]
+            // PortProject for ControlPath: where a stand-in `up` listens; PortTrust: leaves
+            // from a test CA for the TLS servers the trust tests start.
+            dependencies: ["PortKit", "PortProject", "PortKitTestSupport", "PortTrust"]
         ),
     ]
 )

@@ -46,7 +46,8 @@ struct Env: ParsableCommand {
             Output.printError("portdash: leased \(list) for an hour, renewed while in use (portdash up takes them over)")
         }
         let book = try? p.ctx.store.load()
-        let urls = book.map { ProjectURLs.of(p.project, in: $0, ports: leased.all) }
+        let router = RouterAddress.current(statePath: p.ctx.store.path)
+        let urls = book.map { ProjectURLs.of(p.project, in: $0, ports: leased.all, router: router) }
         let vars = ServiceEnvironment.variables(for: spec, in: p.project, ports: leased.all, urls: urls)
         if let dotenv {
             try Output.core { () throws(ProjectError) in try DotEnv.write(vars, to: dotenv) }

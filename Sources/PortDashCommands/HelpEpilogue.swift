@@ -21,15 +21,17 @@ enum HelpEpilogue {
           PORTDASH_INTERVAL       the dashboard's seconds between scans
           PORTDASH_LOCK_TIMEOUT   seconds to wait for the state lock (default 10)
           PORTDASH_SUPERVISION    how up and run keep services: auto, cgroup, pidfd
-          PORTDASH_ROUTER_PORT    the port serve's URLs name (default 5099)
+          PORTDASH_ROUTER_PORT    the port URLs name (plain HTTP), whatever runs; unset: the
+                                  running portdash serve's, else http://127.0.0.1:PORT/
           PORTDASH_SERVE_THREADS  serve's event loop threads (1 to 16)
-          XDG_STATE_HOME, XDG_CONFIG_HOME, NO_COLOR, COLUMNS
+          XDG_STATE_HOME, XDG_CONFIG_HOME, XDG_DATA_HOME (the local CA), NO_COLOR, COLUMNS
 
         EXIT CODES:
           0   success                     1   other failure
           64  usage error                 65  bad state file, /proc data, project file or config
-          66  no such lease, no project   69  pool exhausted, request refused, port still held
-                                              after kill, service never ready, wait timed out
+          66  no such lease, no project,  69  pool exhausted, request refused, port still held
+              no local CA yet                 after kill, service never ready, wait timed out,
+                                              trust --check: a store does not trust the CA
           71  system error                73  state file (or --dotenv file) not writable
           75  state lock timeout          77  not permitted (kill refused, unsafe directory or file)
           up and run: the status of the service or command that ended; 128+N after signal N.

@@ -19,7 +19,7 @@ struct Leases: ParsableCommand {
         let env = ctx.environment()
         let leases = book.leases.sorted { $0.port < $1.port }
         if json {
-            Output.writeOut(LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env) + "\n")
+            Output.writeOut(LeasesJSON(statePath: ctx.store.path, book: book, range: ctx.range).encoded(env: env, router: RouterAddress.current(statePath: ctx.store.path)) + "\n")
         } else if leases.isEmpty {
             Output.writeOut("no leases (state: \(sanitized(ctx.store.path)))\n")
         } else {

@@ -14,7 +14,7 @@ public struct PortDash: ParsableCommand {
         discussion: "With no subcommand, opens the dashboard. Global options, before or after the verb: --range FIRST-LAST, --state PATH.",
         version: "0.1.0",
         subcommands: [Dash.self, Status.self, LeaseCommand.self, Release.self, Reserve.self, Leases.self, Run.self, Kill.self, Repair.self,
-                      Up.self, Restart.self, Stop.self, Env.self, Wait.self, ConfigCommand.self, Serve.self, Hosts.self, BenchRefresh.self,
+                      Up.self, Restart.self, Stop.self, Env.self, Wait.self, ConfigCommand.self, Serve.self, Trust.self, Hosts.self, BenchRefresh.self,
                       KeeperCommand.self],
         defaultSubcommand: Dash.self
     )

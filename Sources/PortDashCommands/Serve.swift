@@ -13,10 +13,16 @@ struct Serve: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Options for portdash-serve (see portdash serve --help).")
     var arguments: [String] = []
 
-    func run() throws {
+    func run() throws { try Serve.execServe(verb: "serve", arguments) }
+}
+
+extension Serve {
+    /// Replaces this process with `portdash-serve` (ARGS…), found beside this
+    /// executable; returns only by throwing when it cannot.
+    static func execServe(verb: String, _ arguments: [String]) throws -> Never {
         let path = Serve.besideThisExecutable("portdash-serve")
         guard access(path, X_OK) == 0 else {
-            Output.printError("portdash: serve needs \(path), which is missing; build it beside portdash with: swift build -c release --product portdash-serve")
+            Output.printError("portdash: \(verb) needs \(path), which is missing; build it beside portdash with: swift build -c release --product portdash-serve")
             throw ExitCode(69)
         }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
@@ -25,9 +31,7 @@ struct Serve: ParsableCommand {
         Output.printError("portdash: cannot run \(path): \(errnoText(errno)); check that it is an executable built for this machine")
         throw ExitCode(71)
     }
-}
 
-extension Serve {
     /// `name` in the directory of this executable, found through
     /// /proc/self/exe so that a symlink to portdash on PATH still finds it.
     static func besideThisExecutable(_ name: String) -> String {

@@ -52,7 +52,7 @@ struct Status: ParsableCommand {
         }
         let snapshot = refresh.snapshot
         if json {
-            Output.writeOut(SnapshotJSON(snapshot, warnings: refresh.warnings).encoded() + "\n")
+            Output.writeOut(SnapshotJSON(snapshot, warnings: refresh.warnings, router: RouterAddress.current(statePath: ctx.store.path)).encoded() + "\n")
         } else {
             for w in refresh.warnings { Output.printError("portdash: warning: \(w)") }
             let tty = isatty(1) == 1

@@ -77,6 +77,7 @@ struct Up: ParsableCommand {
         p.report(leased)
         Output.printError("portdash: \(p.project.name): " + Up.summary(order, leased.all) + "; supervision: \(mode)")
         for line in ProjectRebinding(project: p.project, ports: leased.all).lines(order) { Output.printError("portdash: " + line) }
+        Up.checkNames(p, order: order)
         var options = UpOptions()
         options.timeout = timeout
         options.grace = grace

@@ -59,14 +59,15 @@ public struct DashboardState: Sendable {
     public var stateDamage: StateDamage?
     /// Not about one port: the pool overlapping the ephemeral range.
     public var warnings: [String] = []
+    /// The router URLs go through (RouterAddress.current, read by each scan off
+    /// the main thread); nil: none runs, and URLs go straight to the port.
+    public var router: RouterAddress?
     /// The kill box takes `y` only once it has been on screen, with no
     /// input, for a moment (the run loop arms it): a key typed or pasted
     /// ahead can never confirm it.
     public var confirmArmed = false
     public var lastScanSeconds: Double?
-    /// `portdash serve`'s port, read once: the URLs below name it.
-    public let routerPort: UInt16
-    /// Each view's leased ports' URLs through the router, built once per
+    /// Each view's leased ports' URLs (through `router`), built once per
     /// scan (the renderer only looks them up, frame after frame).
     var urls: [View: [UInt16: String]] = [:]
     /// A kill in progress: "SIGTERM sent to 4242 python3, SIGKILL in 2 s".
@@ -75,9 +76,8 @@ public struct DashboardState: Sendable {
     public static let intervals: [Double] = [0.25, 0.5, 1, 2, 5, 10, 30, 60]
     public static let maxEvents = 200
 
-    public init(range: PortRange, statePath: String, interval: Double, routerPort: UInt16 = RouteNames.routerPort()) {
+    public init(range: PortRange, statePath: String, interval: Double) {
         self.range = range
-        self.routerPort = routerPort
         self.statePath = statePath
         self.interval = interval
         selectedPort = range.first
@@ -130,10 +130,10 @@ public struct DashboardState: Sendable {
     public var selected: Int { rows.firstIndex { $0.port == selectedPort } ?? 0 }
     public var selectedReport: PortReport? { snapshot?.report(selectedPort) }
 
-    /// The selected port's name through `portdash serve`'s router, if it is leased.
+    /// The selected port's URL, if it is leased: its name through the running router, else direct.
     public var selectedURL: String? { url(of: selectedPort) }
 
-    /// A port's name through `portdash serve`'s router, if it is leased.
+    /// A port's URL, if it is leased (RouteNames.url(of:via:)).
     public func url(of port: UInt16) -> String? { urls[view]?[port] }
 
     /// Selects the row at `index` (clamped).
@@ -184,7 +184,7 @@ public struct DashboardState: Sendable {
         }
         snapshots[v] = new
         let names = RouteNames(leases: new.ports.compactMap(\.lease))
-        urls[v] = Dictionary(new.ports.compactMap { r in r.lease.flatMap { names.url(of: $0, routerPort: routerPort) }.map { (r.port, $0) } },
+        urls[v] = Dictionary(new.ports.compactMap { r in r.lease.map { names.url(of: $0, via: router) }.map { (r.port, $0) } },
                              uniquingKeysWith: { a, _ in a })
         lastScanSeconds = scanSeconds
         keepSelectionShown()

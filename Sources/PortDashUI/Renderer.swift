@@ -222,7 +222,10 @@ public struct Renderer: Sendable {
             if let b = l.binds {
                 lines.append(("binds \(b): its program binds \(b) itself; that bind, and its checkout's connections to 127.0.0.1:\(b), land on \(r.port)", .ours))
             }
-            if let url = s.selectedURL { lines.append(("url: \(url)   (o opens it; portdash serve routes it)", .ours)) }
+            if let url = s.selectedURL {
+                let how = s.router == nil ? "straight to the port: no portdash serve runs" : "portdash serve routes it"
+                lines.append(("url: \(url)   (o opens it; \(how))", .ours))
+            }
             if let p = l.project { lines += projectLines(p, service: l.service, report: r) }
         } else {
             lines.append(("no lease", .dim))

@@ -48,7 +48,7 @@ final class RunLoop {
         self.store = store
         self.terminal = terminal
         self.signalFD = signalFD
-        worker = try ScanWorker(refresher: refresher)
+        worker = try ScanWorker(refresher: refresher, statePath: store.path)
         pool = LeasePool(range: range)
         state = DashboardState(range: range, statePath: store.path, interval: interval)
         state.log("watching \(range); state file \(store.path)", at: epochSeconds(), style: .dim)
@@ -150,7 +150,8 @@ final class RunLoop {
     func takeMessages() {
         for message in worker.take() {
             switch message {
-            case .scanned(let refresh, let scope):
+            case .scanned(let refresh, let scope, let router):
+                state.router = router
                 let view: DashboardState.View = scope == .pool(state.range) ? .pool : .listeners
                 state.apply(refresh.snapshot, scanSeconds: refresh.seconds, view: view)
                 state.apply(stateDamage: refresh.damage, at: refresh.snapshot.takenAt)

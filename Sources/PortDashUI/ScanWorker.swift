@@ -10,7 +10,7 @@ import Glibc
 /// polls together with the keyboard.
 final class ScanWorker: Sendable {
     enum Message {
-        case scanned(Refresh, ScanScope)
+        case scanned(Refresh, ScanScope, RouterAddress?)
         case scanFailed(String)
         case killProgress(String?)
         case log(String, Style, rescan: Bool)
@@ -26,8 +26,12 @@ final class ScanWorker: Sendable {
     let wakeRead: FileDescriptor
     private let wakeWrite: FileDescriptor
 
-    init(refresher: Refresher<CachingOwnerResolver>) throws(PortKitError) {
+    /// The state file whose router record says where URLs go.
+    private let statePath: String
+
+    init(refresher: Refresher<CachingOwnerResolver>, statePath: String) throws(PortKitError) {
         self.refresher = refresher
+        self.statePath = statePath
         // Fails only when the process is out of descriptors, at start-up:
         // one line and exit 71, not a trap.
         switch Syscalls.pipe(flags: O_NONBLOCK) {
@@ -60,7 +64,7 @@ final class ScanWorker: Sendable {
     func scan(_ scope: ScanScope) {
         queue.async { [self] in
             switch Result(catching: { () throws(PortKitError) in try self.refresher.refresh(scope) }) {
-            case .success(let refresh): post(.scanned(refresh, scope))
+            case .success(let refresh): post(.scanned(refresh, scope, RouterAddress.current(statePath: statePath)))
             case .failure(let e): post(.scanFailed(e.description))
             }
         }

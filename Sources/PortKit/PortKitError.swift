@@ -172,9 +172,7 @@ func unsafeDirectoryText(_ directory: String, mode: UInt32, owner: UInt32) -> St
     if owner != me && owner != 0 {
         return "state directory \(directory) belongs to uid \(owner), who could replace the state file (it must be yours, uid \(me), or root's); use a directory of your own with --state"
     }
-    let who = mode & 0o020 != 0 ? (mode & 0o002 != 0 ? "its group and others" : "its group") : "others"
-    let octal = String(mode & 0o7777, radix: 8)
-    return "state directory \(directory) is writable by \(who) (mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal)) "
+    return "state directory \(directory) is writable by \(PrivateDirectory.writers(mode)) (mode \(PrivateDirectory.octal(mode))) "
         + "without the sticky bit, so they could replace the state file; fix it with: chmod go-w \(directory)"
 }
 

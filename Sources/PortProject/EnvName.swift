@@ -18,9 +18,14 @@ public enum EnvName {
         of(port.service) + "_PORT" + (port.name.map { "_" + of($0) } ?? "")
     }
 
-    /// API_URL, API_URL_DEBUG: a port's URL through the router.
+    /// API_URL, API_URL_DEBUG: a port's URL through the router (direct when none runs).
     public static func url(_ port: ServicePort) -> String {
         of(port.service) + "_URL" + (port.name.map { "_" + of($0) } ?? "")
+    }
+
+    /// API_DIRECT_URL, API_DIRECT_URL_DEBUG: a port's URL straight to it, `http://127.0.0.1:PORT/`.
+    public static func directURL(_ port: ServicePort) -> String {
+        of(port.service) + "_DIRECT_URL" + (port.name.map { "_" + of($0) } ?? "")
     }
 
     /// A name a shell accepts in `export NAME=…`.

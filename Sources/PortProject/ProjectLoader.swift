@@ -54,17 +54,22 @@ public enum ProjectLoader {
     /// default`, then every service in the order the project file in `root`
     /// lists them (portdash.toml, or a Procfile's lines). Empty when the file
     /// cannot be read (the router then takes the main port granted first).
-    public static func aliasOrder(root: String) -> [String] {
+    public static func aliasOrder(root: String) -> [String] { proxySettings(root: root).aliasOrder }
+
+    /// What the router needs of the project file in `root` itself, read once:
+    /// the alias order (above) and the services with `proxy_host = "upstream"`
+    /// (none for a Procfile, or a file that cannot be read).
+    public static func proxySettings(root: String) -> (aliasOrder: [String], upstreamHost: Set<String>) {
         for format in [Project.Format.toml, .procfile] {
             let file = root + "/" + format.rawValue
             guard case .text(let text)? = try? FileText.read(file, trusted: true) else { continue }
-            if format == .procfile { return ((try? ProcfileReader.services(text, path: file)) ?? []).map(\.name) }
-            guard let doc = try? TOMLDocument(path: file, text: text) else { return [] }
+            if format == .procfile { return (((try? ProcfileReader.services(text, path: file)) ?? []).map(\.name), []) }
+            guard let doc = try? TOMLDocument(path: file, text: text) else { return ([], []) }
             let reader = TOMLProjectReader(doc: doc)
             let first = (try? reader.proxyDefault()) ?? nil
-            return (first.map { [$0] } ?? []) + ((try? reader.serviceNames()) ?? [])
+            return ((first.map { [$0] } ?? []) + ((try? reader.serviceNames()) ?? []), reader.upstreamHostServices())
         }
-        return []
+        return ([], [])
     }
 
     /// realpath(3), or the path as given when it cannot be resolved.

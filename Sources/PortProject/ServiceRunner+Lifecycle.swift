@@ -29,8 +29,7 @@ extension ServiceRunner {
             }
         }
         let all = ports.all
-        // The router's names as the whole lease book resolves them (a checkout whose name another took gets its suffix).
-        let urls = (try? leaser.store.load()).map { ProjectURLs.of(project, in: $0, ports: all) } ?? ProjectURLs.alone(project, ports: all)
+        let urls = self.urls()
         let vars = ServiceEnvironment.variables(for: spec, in: project, ports: all, urls: urls)
         let environment = childEnvironment(dropping: { ServiceEnvironment.isOurs($0, in: self.project) || $0 == ServiceProcess.tokenName },
                                            setting: vars.map { ($0.name, $0.value) } + [(ServiceProcess.tokenName, token(name))])
@@ -50,6 +49,15 @@ extension ServiceRunner {
             say("started \(name)\(port) (pid \(pid), \(s.group.description))\(wait)")
             perform(core.handle(.started(name, at: monotonicSeconds())))
         }
+    }
+
+    /// Every port's URL now (RouteNames.url(of:via:)): the router's names as
+    /// the whole lease book resolves them (a checkout whose name another took
+    /// gets its suffix) when a router runs, else direct.
+    func urls() -> [ServicePort: String] {
+        let router = RouterAddress.current(statePath: leaser.store.path)
+        return (try? leaser.store.load()).map { ProjectURLs.of(project, in: $0, ports: ports.all, router: router) }
+            ?? ProjectURLs.alone(project, ports: ports.all, router: router)
     }
 
     /// Before a service starts again: its leases, on the ports this run
@@ -133,7 +141,7 @@ extension ServiceRunner {
         let ready = readiness.ready(waiting.compactMap(main))
         for n in waiting {
             guard let p = main(n), ready.contains(p) else { continue }
-            say("\(n) is ready: listening on port \(p)")
+            say("\(n) is ready: listening on port \(p), \(urls()[ServicePort(service: n)] ?? RouterAddress.direct(port: p))")
             perform(core.handle(.ready(n)))
         }
     }

@@ -19,6 +19,8 @@ public struct ServiceSpec: Sendable, Equatable {
     /// of its ports: the first is moved to its main port, the next to its
     /// first named port, and so on.
     public var binds: [UInt16] = []
+    /// The Host the router sends it (`proxy_host`, docs/names.md).
+    public var proxyHost: ProxyHost = .client
     /// Where the service is defined, for messages.
     public var line: Int?
 
@@ -29,7 +31,7 @@ public struct ServiceSpec: Sendable, Equatable {
     public static func == (a: ServiceSpec, b: ServiceSpec) -> Bool {
         a.name == b.name && a.command == b.command && a.preferred == b.preferred && a.dependsOn == b.dependsOn
             && a.ports == b.ports && a.env.map(\.name) == b.env.map(\.name) && a.env.map(\.value) == b.env.map(\.value)
-            && a.ready == b.ready && a.restart == b.restart && a.binds == b.binds && a.line == b.line
+            && a.ready == b.ready && a.restart == b.restart && a.binds == b.binds && a.proxyHost == b.proxyHost && a.line == b.line
     }
 
     /// The hard-coded port moved to the port `name` (nil: the main one).
@@ -51,6 +53,15 @@ public struct ServiceSpec: Sendable, Equatable {
         if name.allSatisfy(\.isNumber) { return "is a number" }
         return nil
     }
+}
+
+/// The Host header `portdash serve` sends a service it routes to.
+public enum ProxyHost: String, Sendable, CaseIterable {
+    /// The name the client asked for (`web.shop.localhost`), as it came.
+    case client
+    /// The upstream's own address, `127.0.0.1:PORT`: for servers that refuse
+    /// a Host they do not know (Jupyter's "non-local Host", Vite's allowedHosts).
+    case upstream
 }
 
 /// When a service counts as started, so that those depending on it may start.

@@ -7,7 +7,7 @@ struct TOMLProjectReader {
     static let topKeys = ["pool", "services", "proxy"]
     static let poolKeys = ["range"]
     static let proxyKeys = ["default"]
-    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart", "binds"]
+    static let serviceKeys = ["command", "preferred", "depends_on", "ports", "env", "ready", "restart", "binds", "proxy_host"]
 
     let doc: TOMLDocument
 
@@ -30,6 +30,17 @@ struct TOMLProjectReader {
         guard let proxy = try doc.table(doc.root, "proxy", at: []) else { return nil }
         try doc.checkKeys(proxy, at: ["proxy"], known: TOMLProjectReader.proxyKeys)
         return try doc.string(proxy, "default", at: ["proxy"])
+    }
+
+    /// The services with `proxy_host = "upstream"`, read leniently (the
+    /// router asks for nothing else, and a mistake elsewhere must not stop it).
+    func upstreamHostServices() -> Set<String> {
+        guard case .table(let table)? = doc.root["services"] else { return [] }
+        var out: Set<String> = []
+        for (name, item) in table {
+            if case .table(let t) = item, case .string("upstream")? = t["proxy_host"] { out.insert(name) }
+        }
+        return out
     }
 
     /// Every service, in the order the file lists them.
@@ -76,6 +87,12 @@ struct TOMLProjectReader {
                 throw doc.problem(path + ["ready"], "ready = \"\(r)\" is not one of \"port\" (its main port listens) or \"none\"")
             }
             s.ready = ready
+        }
+        if let h = try doc.string(t, "proxy_host", at: path) {
+            guard let host = ProxyHost(rawValue: h) else {
+                throw doc.problem(path + ["proxy_host"], "proxy_host = \"\(h)\" is not one of \"client\" (the name asked for, the default) or \"upstream\" (127.0.0.1:PORT)")
+            }
+            s.proxyHost = host
         }
         if let r = try doc.string(t, "restart", at: path) {
             guard let policy = RestartPolicy(rawValue: r) else {

@@ -274,7 +274,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, U
             }
             if clientAddress == nil { clientAddress = context.channel.remoteAddress?.ipAddress ?? "" }
             let client = clientAddress!.isEmpty ? nil : clientAddress
-            let x = Exchange(head: ProxyHeaders.request(head, client: client), route: route, keepAlive: keepAlive,
+            let x = Exchange(head: table.withUpstreamHost(ProxyHeaders.request(head, client: client), route), route: route, keepAlive: keepAlive,
                              isUpgrade: ProxyHeaders.isUpgrade(head.headers))
             state = .proxy(x)
             x.targets = targets

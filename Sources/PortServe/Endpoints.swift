@@ -55,7 +55,7 @@ struct Endpoints: Sendable {
         switch await scopes.refresh(scope) {
         case .success(let r):
             if let d = r.damage { return .error(503, d.problem) }
-            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings, names: names.current.names, routerPort: routerPort).encoded())
+            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings, names: names.current.names, router: RouterAddress(port: routerPort)).encoded())
         case .failure(let e):
             return .error(503, e.description)
         }

@@ -46,7 +46,7 @@ struct IndexPage {
         var out = "<table><thead><tr><th>PORT</th><th>STATE</th><th>SERVICE</th><th>URL</th><th>PID</th><th>PROCESS</th><th>ADDRESS</th><th>COMMAND</th></tr></thead><tbody>"
         for p in ports {
             let row = PortRow(p)
-            let url = p.lease.flatMap { names.names.url(of: $0, routerPort: routerPort) }
+            let url = p.lease.map { names.names.url(of: $0, via: RouterAddress(port: routerPort)) }
             let link = url.map { "<a href=\"\(ErrorPages.escape($0))\">\(ErrorPages.escape($0))</a>" } ?? ""
             out += "<tr class=\"\(row.state.rawValue)\"><td>\(p.port)</td><td>\(row[.state])</td><td>\(ErrorPages.escape(row[.service]))</td>"
                 + "<td>\(link)</td><td>\(ErrorPages.escape(row[.pid]))</td><td>\(ErrorPages.escape(row[.process]))</td>"

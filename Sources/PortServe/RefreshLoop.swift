@@ -38,10 +38,13 @@ struct RefreshLoop: Sendable {
             snapshot = r.snapshot
             let book = (try? leases.get())?.all ?? r.snapshot.ports.compactMap(\.lease)
             var aliasOrder: [String: [String]] = [:]
+            var upstreamHost: [String: Set<String>] = [:]
             for root in Set(book.compactMap { $0.project?.root }) {
-                aliasOrder[root] = ProjectLoader.aliasOrder(root: root)
+                (aliasOrder[root], upstreamHost[root]) = ProjectLoader.proxySettings(root: root)
             }
-            routes.set(RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, aliasOrder: aliasOrder))
+            var table = RouteTable(snapshot: r.snapshot, leases: book, previous: routes.current, aliasOrder: aliasOrder)
+            table.upstreamHost = upstreamHost
+            routes.set(table)
         }
         let now = monotonicSeconds()
         let names = routes.current.names
@@ -52,7 +55,7 @@ struct RefreshLoop: Sendable {
             switch result {
             case .success(let r):
                 s.refresh = r
-                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, routerPort: queue.routerPort).encoded() : nil
+                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, router: RouterAddress(port: queue.routerPort)).encoded() : nil
                 s.problem = r.damage.map(\.problem)
             case .failure(let e):
                 s.statusJSON = nil

@@ -13,7 +13,7 @@ final class RefreshQueue: Sendable {
     /// The port the URLs in the JSON name (the router's own).
     let routerPort: UInt16
 
-    init(store: LeaseStore, range: PortRange, routerPort: UInt16 = RouteNames.defaultRouterPort) {
+    init(store: LeaseStore, range: PortRange, routerPort: UInt16 = ListenAddress.defaultPort) {
         self.routerPort = routerPort
         refresher = Refresher.live(store: store)
         self.store = store
@@ -30,7 +30,7 @@ final class RefreshQueue: Sendable {
             Result { () throws(PortKitError) in
                 let book = try store.load()
                 let env = SystemLeaseEnvironment(range: range)
-                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, routerPort: routerPort)
+                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, router: RouterAddress(port: routerPort))
                 var counts: [LeaseStatus: Int] = [:]
                 for l in book.leases { counts[LeasePolicy.status(of: l, env: env), default: 0] += 1 }
                 return LeaseView(json: json, counts: counts, all: book.leases)

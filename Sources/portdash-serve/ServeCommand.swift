@@ -3,6 +3,7 @@ import Dispatch
 import PortDashCLI
 import PortKit
 import PortServe
+import PortTrustCLI
 import Glibc
 
 /// `portdash serve` (the `portdash` binary execs this one, so that no other
@@ -64,13 +65,17 @@ struct ServeCommand: AsyncParsableCommand {
         let range = ctx.range, every = interval
         let via = inherited.isEmpty ? "" : " (socket activation: \(inherited.map { $0.address.description }.joined(separator: ", ")))"
         let sockets = fds, alsoText = also
+        let record = RouterRecording(statePath: ctx.store.path)
         let task = Task {
             await server.serve(on: sockets) {
+                record.write(http: address.port)
                 Output.printError("portdash serve: listening on http://\(address)\(alsoText)\(via) (pool \(range), every \(every)s); Ctrl-C stops")
             }
         }
         ServeCommand.stop(on: [SIGINT, SIGTERM]) { task.cancel() }
-        guard await task.value else {
+        let served = await task.value
+        record.remove()
+        guard served else {
             Output.printError("portdash serve: cannot set up the event loop on the listening socket: \(errnoText(errno)); check the process's limits (ulimit -n)")
             throw ExitCode(71)
         }
@@ -96,6 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// One-line usage errors, like `portdash` itself.
     static func main() async {
+        if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "trust" {
+            TrustCommand.runAsVerb(Array(CommandLine.arguments.dropFirst(2)))
+        }
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand {

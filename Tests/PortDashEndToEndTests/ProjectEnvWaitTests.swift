@@ -22,7 +22,7 @@ struct ProjectEnvWaitTests {
 
         """
 
-    @Test("env: <SERVICE>_URL and {url} templates name the ports through the router; status --json and leases --json carry the same url")
+    @Test("env: <SERVICE>_URL and {url} templates name the ports through the router PORTDASH_ROUTER_PORT names; status --json and leases --json without one are direct")
     func urls() throws {
         let f = ProjectFixture()
         f.write("portdash.toml", """
@@ -40,9 +40,11 @@ struct ProjectEnvWaitTests {
         #expect(vars["WEB_URL"] == "http://web.\(checkout).localhost/", "\(r.stderr)")
         #expect(vars["WEB_URL_DEBUG"] == "http://debug.web.\(checkout).localhost/")
         #expect(vars["SELF"] == vars["WEB_URL"] && vars["DEBUG"] == vars["WEB_URL_DEBUG"] && vars["CALLBACK"] == "http://web.\(checkout).localhost/auth")
+        // No router runs for this state file, and no PORTDASH_ROUTER_PORT: straight to the port.
+        let port = try #require(vars["WEB_PORT"])
         let status = f.portdash(["status", "--json"]).stdout
-        #expect(status.contains("\"url\":\"http://web.\(checkout).localhost:5099/\""), "\(status)")
-        #expect(f.portdash(["leases", "--json"]).stdout.contains("\"url\":\"http://debug.web.\(checkout).localhost:5099/\""))
+        #expect(status.contains("\"url\":\"http://127.0.0.1:\(port)/\""), "\(status)")
+        #expect(f.portdash(["leases", "--json"]).stdout.contains("\"url\":\"http://127.0.0.1:\(port)/\""))
     }
 
     @Test("env: plain lines, --export for eval, --json, --dotenv; ports leased once and the same every time")
@@ -52,7 +54,8 @@ struct ProjectEnvWaitTests {
         let plain = f.portdash(["env"])
         #expect(plain.status == 0, "\(plain.stderr)")
         let all = plain.stdout.split(separator: "\n").map(String.init)
-        #expect(all.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG", "API_URL", "WEB_URL", "WEB_URL_DEBUG"])
+        #expect(all.map { String($0.prefix { $0 != "=" }) } == ["API_PORT", "WEB_PORT", "WEB_PORT_DEBUG", "API_URL", "WEB_URL", "WEB_URL_DEBUG",
+                                                                  "API_DIRECT_URL", "WEB_DIRECT_URL", "WEB_DIRECT_URL_DEBUG"])
         let lines = all.filter { $0.contains("_PORT") }
         let ports = Dictionary(uniqueKeysWithValues: lines.map { l in (String(l.prefix { $0 != "=" }), String(l.drop { $0 != "=" }.dropFirst())) })
         #expect(Set(ports.values).count == 3 && ports.values.allSatisfy { UInt16($0).map(f.range.contains) == true })
@@ -72,7 +75,7 @@ struct ProjectEnvWaitTests {
         #expect(json.ports.count == 3 && json.ports.contains { $0.portName == "debug" && $0.variable == "WEB_PORT_DEBUG" })
 
         let dotenv = f.portdash(["env", "web", "--dotenv", ".env"])
-        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 9 variables to .env"))
+        #expect(dotenv.status == 0 && dotenv.stdout.isEmpty && dotenv.stderr.contains("wrote 12 variables to .env"))
         let file = String(decoding: TestSupport.readFile(f.dir + "/.env") ?? [], as: UTF8.self)
         #expect(file.contains("API_PORT=\(ports["API_PORT"]!)\n") && file.contains("GREETING=\"it's \(ports["WEB_PORT_DEBUG"]!)\"\n"))
         #expect(try f.leases().allSatisfy { $0.status == "idle" && $0.owner == nil })

@@ -33,9 +33,13 @@ struct KeyHandlingTests {
     func openURL() throws {
         var s = try UIFixtures.state()
         s.select(0)  // 5000, leased to api
-        #expect(s.selectedURL == "http://api.localhost:\(RouteNames.routerPort())/")
+        #expect(s.selectedURL == "http://api.localhost:5099/")
         let r = KeyBindings.handle(.char("o"), &s, layout: layout)
-        #expect(r.command == .open(url: "http://api.localhost:\(RouteNames.routerPort())/"))
+        #expect(r.command == .open(url: "http://api.localhost:5099/"))
+        // No router running: straight to the port.
+        var direct = s
+        direct.router = nil
+        #expect(KeyBindings.handle(.char("o"), &direct, layout: layout).command == .open(url: "http://127.0.0.1:5000/"))
         s.select(1)
         #expect(KeyBindings.handle(.char("o"), &s, layout: layout).command == nil)
         #expect(s.message?.text.contains("no lease") == true)

@@ -38,6 +38,7 @@ enum UIFixtures {
         var s = DashboardState(range: range, statePath: "/home/ann/.local/state/portdash/leases.json", interval: 1)
         s.apply(try snapshot(), scanSeconds: 0.0021)
         s.log("watching 5000-5010", at: 1_795_000_000)
+        s.router = RouterAddress(port: 5099)  // a portdash serve runs (the goldens show its names)
         return s
     }
 

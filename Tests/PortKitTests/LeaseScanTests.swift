@@ -36,7 +36,7 @@ struct LeaseScanTests {
         let ours = range.ports.map { ttlLease("p\($0)", $0) }
         let book = LeaseBook(leases: ours + (0..<997).map { ttlLease("s\($0)", UInt16(40000 + $0)) })
         #expect(book.leases.count == 1000)
-        let json = LeasesJSON(statePath: "/nonexistent/leases.json", book: book, range: range).encoded(env: env)
+        let json = LeasesJSON(statePath: "/nonexistent/leases.json", book: book, range: range).encoded(env: env, router: nil)
         #expect(json.contains("\"service\":\"s996\""))
         // Listened on (IPv4 or IPv6): active; nothing on the middle port: idle.
         #expect(ours.map { LeasePolicy.status(of: $0, env: env) } == [.active, .idle, .active])

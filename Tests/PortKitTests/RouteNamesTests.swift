@@ -26,8 +26,11 @@ struct RouteNamesTests {
         #expect(names.route(host: "shop.localhost")?.isAlias == true)
         #expect(names.route(host: "debug.api.shop.localhost")?.lease.port == 5002)
         #expect(names.route(host: "nope.localhost") == nil)
-        #expect(names.url(of: names.routes[2].lease, routerPort: 80) == "http://db.localhost/")
-        #expect(names.url(of: names.routes[2].lease, routerPort: 5099) == "http://db.localhost:5099/")
+        #expect(names.url(of: names.routes[2].lease, via: RouterAddress(port: 80)) == "http://db.localhost/")
+        #expect(names.url(of: names.routes[2].lease, via: RouterAddress(port: 5099)) == "http://db.localhost:5099/")
+        #expect(names.url(of: names.routes[2].lease, via: RouterAddress(port: 443, tls: true)) == "https://db.localhost/")
+        #expect(names.url(of: names.routes[2].lease, via: RouterAddress(port: 8443, tls: true)) == "https://db.localhost:8443/")
+        #expect(names.url(of: names.routes[2].lease, via: nil) == "http://127.0.0.1:\(names.routes[2].lease.port)/")
         #expect(names.collisions.isEmpty)
     }
 

@@ -69,6 +69,12 @@ struct ProjectFileTests {
         #expect(ProjectLoader.aliasOrder(root: dir) == ["worker", "api"])
         unlink(dir + "/Procfile")
         #expect(ProjectLoader.aliasOrder(root: dir).isEmpty)
+        // proxy_host = "upstream" is read for the router, and only "client" or "upstream" is taken.
+        TestSupport.writeFile(dir + "/portdash.toml", "[services.api]\ncommand = \"a\"\nproxy_host = \"upstream\"\n[services.web]\ncommand = \"w\"\nproxy_host = \"client\"\n")
+        let loaded = try ProjectLoader.load(from: dir)
+        #expect(loaded.service("api")?.proxyHost == .upstream && loaded.service("web")?.proxyHost == .client)
+        #expect(ProjectLoader.proxySettings(root: dir).upstreamHost == ["api"])
+        #expect(throws: ProjectError.self) { try project("[services.api]\ncommand = \"a\"\nproxy_host = \"origin\"\n") }
         #expect(throws: ProjectError.self) { try project("[proxy]\ndefault = \"nope\"\n[services.api]\ncommand = \"a\"\n") }
         #expect(throws: ProjectError.self) { try project("[proxy]\nport = 80\n[services.api]\ncommand = \"a\"\n") }
     }
@@ -113,11 +119,16 @@ struct ProjectFileTests {
         let vars = ServiceEnvironment.variables(for: p.service("web"), in: p, ports: ports, urls: urls)
         #expect(vars.map { "\($0.name)=\($0.value)" } == ["PORT=5000", "API_PORT=5001", "WEB_PORT=5000", "WEB_PORT_DEBUG=5002",
                                                           "WEB_URL=http://web.shop.localhost/", "WEB_URL_DEBUG=http://debug.web.shop.localhost/",
+                                                          "API_DIRECT_URL=http://127.0.0.1:5001/", "WEB_DIRECT_URL=http://127.0.0.1:5000/",
+                                                          "WEB_DIRECT_URL_DEBUG=http://127.0.0.1:5002/",
                                                           "API_URL=http://127.0.0.1:5001", "PORT_DEBUG=overridden"])
         // Without a lease book: the project's names alone, from its directory.
         let alone = ServiceEnvironment.variables(for: nil, in: p, ports: ports)
         let checkout = RouteNames.label(RouteNames.directoryName(p.root))
-        #expect(alone.contains { $0 == ("API_URL", "http://api.\(checkout).localhost:5099/") })
+        #expect(alone.contains { $0 == ("API_URL", "http://127.0.0.1:5001/") } && alone.contains { $0 == ("API_DIRECT_URL", "http://127.0.0.1:5001/") })
+        let named = ProjectURLs.alone(p, ports: ports, router: RouterAddress(port: 5099))
+        #expect(named[ServicePort(service: "api")] == "http://api.\(checkout).localhost:5099/")
+        #expect(ServiceEnvironment.isOurs("WEB_DIRECT_URL", in: p) && ServiceEnvironment.isOurs("WEB_DIRECT_URL_DEBUG", in: p))
         // {url} in a command with no URL table is left to the shell, which has the variable.
         #expect(PortTemplate.fill("open {url} {api.url}x {port}", service: "web", ports: ports) == "open ${WEB_URL} ${API_URL}x 5000")
         #expect(PortTemplate.fill("open {url.debug}", service: "web", ports: ports, urls: urls) == "open http://debug.web.shop.localhost/")

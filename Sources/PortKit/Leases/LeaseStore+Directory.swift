@@ -14,16 +14,12 @@ extension LeaseStore {
     }
 
     func createDirectories() throws(PortKitError) {
-        let dir = directory
-        var prefix = dir.hasPrefix("/") ? "" : "."
-        for part in dir.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + part
-            if mkdir(prefix, 0o700) == 0 {
-                chmod(prefix, 0o700)
-                try checkDirectory(prefix)  // ours and private, unless someone raced us to it
-            } else if errno != EEXIST {
-                throw .stateNotWritable(path: path, directory: parentDirectory(of: prefix), errno: Errno(rawValue: errno))
-            }
+        switch PrivateDirectory.create(directory) {
+        case .success: return
+        case .failure(.cannotMake(let dir, let err)):
+            throw .stateNotWritable(path: path, directory: parentDirectory(of: dir), errno: err)
+        case .failure(.unsafe(let dir, _)):
+            try checkDirectory(dir)  // ours and private, unless someone raced us to it
         }
     }
 
@@ -31,17 +27,14 @@ extension LeaseStore {
     /// one is fine here (nothing to read; `ensureDirectory` creates it).
     func checkDirectory(_ dir: String? = nil) throws(PortKitError) {
         let dir = dir ?? directory
-        let st: Stat
-        do { st = try Stat(FilePath(dir)) } catch {
-            if error == .noSuchFileOrDirectory { return }
+        switch PrivateDirectory.check(dir) {
+        case .safe, .absent: return
+        case .unreadable(let error):
             throw .badStateFile(path: path, problem: "its directory \(dir) cannot be read: \(errnoText(error))")
-        }
-        guard st.type == .directory else { throw .badStateFile(path: path, problem: "\(dir) is not a directory") }
-        let permissions = st.permissions
-        let openToOthers = !permissions.isDisjoint(with: [.groupWrite, .otherWrite]) && !permissions.contains(.saveText)
-        let owner = st.userID.rawValue
-        if openToOthers || (owner != geteuid() && owner != 0) {
-            throw .unsafeStateDirectory(directory: dir, mode: UInt32(permissions.rawValue & 0o7777), owner: owner)
+        case .notDirectory:
+            throw .badStateFile(path: path, problem: "\(dir) is not a directory")
+        case .unsafe(let mode, let owner):
+            throw .unsafeStateDirectory(directory: dir, mode: mode, owner: owner)
         }
     }
 

@@ -36,7 +36,7 @@ public enum StatePath {
         return (dir == "/" ? "" : dir) + "/" + rel
     }
 
-    static func homeDirectory(_ env: (String) -> String?) -> String {
+    public static func homeDirectory(_ env: (String) -> String?) -> String {
         if let h = env("HOME"), h.hasPrefix("/") { return h }
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>? = nil

@@ -46,13 +46,6 @@ public struct RouteNames: Sendable, Equatable {
     /// Where `portdash serve` listens by default (its --listen default).
     public static let defaultRouterPort: UInt16 = 5099
 
-    /// The router's port as URLs name it: `PORTDASH_ROUTER_PORT` (80 when
-    /// serve runs on port 80, docs/names.md), else 5099.
-    public static func routerPort(environment: [String: String]? = nil) -> UInt16 {
-        let text = environment.map { $0["PORTDASH_ROUTER_PORT"] } ?? getenv("PORTDASH_ROUTER_PORT").map { String(cString: $0) }
-        return text.flatMap { UInt16($0) }.flatMap { $0 > 0 ? $0 : nil } ?? defaultRouterPort
-    }
-
     /// Every route, sorted by host; aliases included.
     public let routes: [Route]
     public let collisions: [Collision]
@@ -129,13 +122,15 @@ public struct RouteNames: Sendable, Equatable {
     /// The name of a lease ("web.shop.localhost"), or nil if it has none.
     public func host(of lease: Lease) -> String? { byKey[lease.key] }
 
-    /// `http://web.shop.localhost:PORT/` (no port when `routerPort` is 80).
-    public func url(of lease: Lease, routerPort: UInt16) -> String? {
-        host(of: lease).map { RouteNames.url(host: $0, routerPort: routerPort) }
-    }
-
-    public static func url(host: String, routerPort: UInt16) -> String {
-        routerPort == 80 ? "http://\(host)/" : "http://\(host):\(routerPort)/"
+    /// A lease's URL: the one rule for every URL portdash gives (env, up,
+    /// status --json, leases --json, /port-status, the dashboard). Through
+    /// the router when one runs — `http://web.shop.localhost:5099/`,
+    /// `https://web.shop.localhost/` with TLS — else straight to the port,
+    /// `http://127.0.0.1:5001/`, which works with no router and where
+    /// `*.localhost` does not resolve.
+    public func url(of lease: Lease, via router: RouterAddress?) -> String {
+        guard let router, let host = host(of: lease) else { return RouterAddress.direct(port: lease.port) }
+        return router.url(host: host)
     }
 
     /// "Web.Shop.localhost:5099." → "web.shop.localhost".

@@ -12,8 +12,9 @@ public struct LeasesJSON: Sendable {
         self.range = range
     }
 
-    /// The object; `env` says each lease's status, `reader` names owners.
-    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> JSONNode {
+    /// The object; `env` says each lease's status, `reader` names owners,
+    /// `router` is where URLs go (RouteNames.url(of:via:); nil: direct).
+    public func jsonValue(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), router: RouterAddress?) -> JSONNode {
         let names = RouteNames(leases: book.leases)
         let items: [JSONNode] = book.leases.sorted { $0.port < $1.port }.map { l in
             let owner: JSONNode = l.owner.map { o in
@@ -30,7 +31,7 @@ public struct LeasesJSON: Sendable {
                 ("ttl", l.ttl.map { .int($0) } ?? .null), ("inRange", .bool(range.contains(l.port))),
                 ("label", .string(l.label)), ("project", l.project.map(\.outputJSON) ?? .null),
                 ("binds", l.binds.map { .uint(UInt64($0)) } ?? .null),
-                ("url", names.url(of: l, routerPort: routerPort).map { .string($0) } ?? .null),
+                ("url", .string(names.url(of: l, via: router))),
             ])
         }
         return .object([("state", .string(statePath)), ("leases", .array(items))] + lastUsedPairs())
@@ -48,7 +49,7 @@ public struct LeasesJSON: Sendable {
     }
 
     /// The text `leases --json` prints (without the newline).
-    public func encoded(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), routerPort: UInt16 = RouteNames.routerPort()) -> String {
-        jsonValue(env: env, reader: reader, routerPort: routerPort).serialized()
+    public func encoded(env: some LeaseEnvironment, reader: ProcessReader = ProcessReader(), router: RouterAddress?) -> String {
+        jsonValue(env: env, reader: reader, router: router).serialized()
     }
 }

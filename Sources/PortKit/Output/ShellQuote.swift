@@ -34,6 +34,17 @@ public enum ShellQuote {
         word(Array(path.utf8), sentinel: UInt8(ascii: "/")).text
     }
 
+    /// One argument of a command line a person copies (`sudo install FILE …`,
+    /// `portdash up SERVICE`). Trailing newlines cannot survive command
+    /// substitution there, so they are the one thing dropped: paths and
+    /// names portdash shows here do not end in one (a directory uses
+    /// `directory`, which keeps them).
+    public static func quoted(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        while bytes.last == 10 { bytes.removeLast() }
+        return word(bytes, sentinel: UInt8(ascii: ".")).text
+    }
+
     /// Non-empty, and only letters, digits and `_./:@%+,-` (plus `extra`):
     /// characters neither a shell nor a dotenv reader treats specially.
     public static func isPlain(_ value: String, alsoAllowing extra: String = "") -> Bool {

@@ -40,7 +40,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
         /// the service outlived a killed supervisor.
         public var group: String?
         public var leftByKilledSupervisor = false
-        /// The lease's name through `portdash serve`'s router: "http://web.shop.localhost:5099/".
+        /// The lease's URL (RouteNames.url(of:via:)): "http://web.shop.localhost:5099/"
+        /// through a running router, else "http://127.0.0.1:5001/".
         public var url: String?
     }
     public struct Probe: Codable, Sendable, Equatable { public var ipv4: String; public var ipv6: String }
@@ -64,8 +65,8 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
     /// Things to fix that are not about one port (the pool overlapping the ephemeral range).
     public var warnings: [String]
 
-    /// `names`: the routes (by default from the snapshot's leases); `routerPort`: where the router listens.
-    public init(_ s: PortSnapshot, warnings: [String] = [], names: RouteNames? = nil, routerPort: UInt16 = RouteNames.routerPort()) {
+    /// `names`: the routes (by default from the snapshot's leases); `router`: the running router (nil: none, URLs are direct).
+    public init(_ s: PortSnapshot, warnings: [String] = [], names: RouteNames? = nil, router: RouterAddress?) {
         let names = names ?? RouteNames(leases: s.ports.compactMap(\.lease))
         self.warnings = warnings
         range = s.range.map { Range(first: $0.first, last: $0.last) }
@@ -78,7 +79,7 @@ public struct SnapshotJSON: Codable, Sendable, Equatable {
                     LeaseInfo(service: l.service, kind: l.kind.rawValue, status: (p.leaseStatus ?? .idle).rawValue,
                               pid: l.owner?.pid, startTime: l.owner?.startTime, granted: l.granted, expires: l.expires,
                               label: l.label, project: l.project, group: l.owner?.group, leftByKilledSupervisor: p.leftByKilledSupervisor,
-                              url: names.url(of: l, routerPort: routerPort))
+                              url: names.url(of: l, via: router))
                 },
                 sockets: p.sockets.map { s in
                     Socket(

@@ -113,7 +113,7 @@ public enum ChildSpawn {
 
     /// `name` as execvp(3) would find it: as given when it has a slash,
     /// else the first executable file of that name on the child's PATH.
-    static func executable(_ name: String, environment: [String]) -> String? {
+    public static func executable(_ name: String, environment: [String]) -> String? {
         if name.contains("/") { return name }
         let path = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":", omittingEmptySubsequences: false) {

@@ -70,7 +70,7 @@ package enum Syscalls {
 
     /// Reads a whole file, or refuses it (`readWhole`). /proc files report
     /// size 0, so this reads until EOF into a growing buffer.
-    static func readWholeFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], WholeFileError> {
+    package static func readWholeFile(_ path: FilePath, limit: Int = 64 << 20) -> Result<[UInt8], WholeFileError> {
         switch open(path, .readOnly) {
         case .failure(let e): return .failure(.system(e))
         case .success(let fd):
@@ -177,7 +177,7 @@ package enum Syscalls {
     }
 
     /// poll(2) until one of `fds` is readable or `milliseconds` pass: how many are.
-    static func waitReadable(_ fds: [FileDescriptor], milliseconds: Int32) -> Result<Int32, Errno> {
+    package static func waitReadable(_ fds: [FileDescriptor], milliseconds: Int32) -> Result<Int32, Errno> {
         var polled = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
         return poll(&polled, milliseconds: milliseconds)
     }
@@ -266,7 +266,7 @@ package enum Syscalls {
 }
 
 /// A NUL-terminated C buffer as a String.
-func stringFromCBuffer(_ buffer: [CChar]) -> String {
+package func stringFromCBuffer(_ buffer: [CChar]) -> String {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
 }

@@ -1,4 +1,5 @@
 import PortKit
+import PortProject
 
 /// The router's own answers, as a person reads them: HTML when the client
 /// asks for it (a browser's Accept names text/html), plain text otherwise
@@ -11,11 +12,12 @@ enum ErrorPages {
         page(502, title: "\(route.host) is not running", lines: [notRunningLine(route.lease)], html: html)
     }
 
-    /// "web of shop@feature-x is not running: cd /src/shop-feature-x && portdash up web".
+    /// "web of shop@feature-x is not running: cd /src/shop-feature-x && portdash up web"
+    /// (`portdash restart web` while that checkout's up runs: StartCommand).
     static func notRunningLine(_ l: Lease) -> String {
         if let p = l.project {
             let what = p.portName.map { "port \($0) of \(l.service)" } ?? l.service
-            return "\(what) of \(p.name) is not running: cd \(ShellQuote.directory(p.root)) && portdash up \(l.service)"
+            return "\(what) of \(p.name) is not running: \(StartCommand.line(for: l, root: p.root))"
         }
         if l.kind == .reservation {
             return "nothing listens on port \(l.port), reserved for \(l.service): start it there (portdash status \(l.port))"
@@ -30,10 +32,10 @@ enum ErrorPages {
             lines.append("There are no names yet: portdash up (a project) or portdash lease NAME makes one.")
         } else {
             lines.append("Names:")
-            lines += names.routes.map { "  " + RouteNames.url(host: $0.host, routerPort: routerPort) + "  → port \($0.lease.port) (\($0.lease.label))" }
+            lines += names.routes.map { "  " + RouterAddress(port: routerPort).url(host: $0.host) + "  → port \($0.lease.port) (\($0.lease.label))" }
         }
         for c in names.collisions { lines.append("(\(c.given) is \(c.owner): \(c.wanted) was taken first)") }
-        return page(404, title: "\(host): no such name", lines: lines, html: html, links: names.routes.map { RouteNames.url(host: $0.host, routerPort: routerPort) })
+        return page(404, title: "\(host): no such name", lines: lines, html: html, links: names.routes.map { RouterAddress(port: routerPort).url(host: $0.host) })
     }
 
     static func page(_ status: Int, title: String, lines: [String], html: Bool, links: [String] = []) -> Response {

@@ -9,6 +9,8 @@ struct RouteTable: Sendable {
     var names = RouteNames(leases: [])
     /// Port → the address to dial ("127.0.0.1", "::1", …); absent when nothing listens.
     var dial: [UInt16: String] = [:]
+    /// Project root → its services with `proxy_host = "upstream"` (UpstreamHost).
+    var upstreamHost: [String: Set<String>] = [:]
 
     init() {}
 
