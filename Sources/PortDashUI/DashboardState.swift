@@ -61,7 +61,9 @@ public struct DashboardState: Sendable {
     public var warnings: [String] = []
     /// The router URLs go through (RouterAddress.current, read by each scan off
     /// the main thread); nil: none runs, and URLs go straight to the port.
-    public var router: RouterAddress?
+    public var router: RouterAddress? {
+        didSet { if router != oldValue { for v in snapshots.keys { buildURLs(v) } } }
+    }
     /// The kill box takes `y` only once it has been on screen, with no
     /// input, for a moment (the run loop arms it): a key typed or pasted
     /// ahead can never confirm it.
@@ -183,11 +185,20 @@ public struct DashboardState: Sendable {
                 style: new.count(.conflict) > 0 ? .conflict : .normal)
         }
         snapshots[v] = new
-        let names = RouteNames(leases: new.ports.compactMap(\.lease))
-        urls[v] = Dictionary(new.ports.compactMap { r in r.lease.map { names.url(of: $0, via: router) }.map { (r.port, $0) } },
-                             uniquingKeysWith: { a, _ in a })
+        buildURLs(v)
         lastScanSeconds = scanSeconds
         keepSelectionShown()
+    }
+}
+
+extension DashboardState {
+    /// `view`'s URLs from its last scan and `router`: once per scan or
+    /// router change, never per frame.
+    mutating func buildURLs(_ view: View) {
+        guard let scan = snapshots[view] else { return }
+        let names = RouteNames(leases: scan.ports.compactMap(\.lease))
+        urls[view] = Dictionary(scan.ports.compactMap { r in r.lease.map { (r.port, names.url(of: $0, via: router)) } },
+                                uniquingKeysWith: { a, _ in a })
     }
 }
 
