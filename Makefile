@@ -53,6 +53,8 @@ install: build completions
 	  echo "  export PATH=\"$(BINDIR):\$$PATH\"";; esac; fi
 	@if [ -z "$(DESTDIR)" ] && [ "$(PREFIX)" = "$(HOME)/.local" ]; then \
 	  echo "zsh: for completion, put this line before compinit in ~/.zshrc:  fpath+=($(ZSHDIR))"; fi
+	@echo "URLs without a port (serve on 443 and 80, docs/names.md), once per install:"
+	@echo "  sudo setcap cap_net_bind_service=+ep $(BINDIR)/portdash-serve"
 
 uninstall:
 	for b in $(BINARIES); do rm -f "$(DESTDIR)$(BINDIR)/$$b"; done

@@ -27,6 +27,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Only `portdash-serve` links it (PortServe: the HTTP server and the router).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // serve's HTTPS listeners (--tls-listen): TLS 1.2/1.3, ALPN h2 and http/1.1.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        // The tests' stand-in CA for serve's certificates (the real one is `portdash trust`'s).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // Only PortProject imports it (portdash.toml, the user's config).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -69,6 +76,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ]),
         .executableTarget(
             name: "portdash-serve",
@@ -90,6 +100,9 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "PortServeTests", dependencies: [
             "PortServe", "PortKitTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(

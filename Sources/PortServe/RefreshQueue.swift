@@ -5,7 +5,7 @@ import PortKit
 /// used from one serial queue: the periodic pool refresh and the on-demand
 /// scopes take turns, and the blocking /proc work stays off the threads
 /// that serve connections.
-final class RefreshQueue: @unchecked Sendable {
+final class RefreshQueue: Sendable {
     private let refresher: Refresher<CachingOwnerResolver>
     private let queue = DispatchQueue(label: "portdash.serve.refresh")
     let store: LeaseStore

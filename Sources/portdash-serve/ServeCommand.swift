@@ -35,9 +35,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between refreshes of the pool (0.1 to 3600).")
     var interval: Double = 1
 
+    @Option(help: ArgumentHelp("Seconds a routed upstream has to begin its answer; then 504 (0.1 to 3600).", valueName: "seconds"))
+    var answerTimeout: Double = ServeLimits().answerSeconds
+
     func validate() throws {
         guard interval.isFinite, interval >= 0.1, interval <= 3600 else {
             throw ValidationError("--interval \(interval) is out of range; give seconds from 0.1 to 3600, e.g. --interval 1")
+        }
+        guard answerTimeout.isFinite, answerTimeout >= 0.1, answerTimeout <= 3600 else {
+            throw ValidationError("--answer-timeout \(answerTimeout) is out of range; give seconds from 0.1 to 3600, e.g. --answer-timeout 60")
         }
     }
 
@@ -50,7 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
             if !a.isLoopback && !allowRemote { throw .notLoopback(a) }
             return a
         }
-        let server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval)
+        var limits = ServeLimits()
+        limits.answerSeconds = answerTimeout
+        let server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval, limits: limits)
         var fds = inherited.map(\.fd)
         var also = ""
         if inherited.isEmpty {
