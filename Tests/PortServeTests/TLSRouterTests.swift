@@ -39,7 +39,7 @@ struct TLSRouterTests {
             let reserved = await run([TestSupport.portdashBinary, "reserve", String(range.first), "app",
                                       "--range", "\(range.first)-\(range.last)", "--state", dir + "/leases.json"])
             #expect(reserved.status == 0, "\(reserved.stderr)")
-            let up = await eventually { await self.curl(["--http1.1", "https://app.localhost:\(self.tlsPort)/echo"]).status == 0 }
+            let up = await eventually { await self.curl(["--http1.1", "https://app.localhost:\(self.tlsPort)/echo"]).stdout.contains("\"family\"") }
             try #require(up, "app.localhost never answered over TLS")
         }
 

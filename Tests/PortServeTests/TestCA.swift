@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import Glibc
 import PortServe
 import SwiftASN1

@@ -387,6 +387,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Upstrea
             try upstream.addHandler(theirs)
             for handler in Upstream.httpHandlers(upstream) { upstream.removeHandler(handler, promise: nil) }
             client.removeHandler(self, promise: nil)
+            // Bytes that came with the 101 reach the glue as the decoder leaves, after the
+            // read's last flush: flushed once the pipelines are settled.
+            let clientChannel = context.channel, upstreamChannel = u.channel
+            context.eventLoop.assumeIsolated().execute {
+                clientChannel.flush()
+                upstreamChannel.flush()
+            }
         } catch {
             u.channel.close(promise: nil)
             context.close(promise: nil)

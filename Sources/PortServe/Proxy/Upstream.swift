@@ -191,6 +191,9 @@ extension Upstream {
 
     /// The HTTP handlers `configure` added, for the upgrade to take out.
     static func httpHandlers(_ pipeline: ChannelPipeline.SynchronousOperations) -> [RemovableChannelHandler] {
-        [try? pipeline.handler(type: HTTPRequestEncoder.self), try? pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)].compactMap { $0 }
+        let handlers: [RemovableChannelHandler?] = [
+            try? pipeline.handler(type: HTTPRequestEncoder.self), try? pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self),
+        ]
+        return handlers.compactMap { $0 }
     }
 }
