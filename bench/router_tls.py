@@ -250,7 +250,7 @@ def main():
     for tool in ["nginx", "caddy", "wrk", "h2load", "openssl"]:
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install -y nginx caddy wrk nghttp2-client openssl")
-    portdash_serve = f"{ROOT}/.build/release/portdash-serve"
+    portdash_serve = os.environ.get("PORTDASH_SERVE", f"{ROOT}/.build/release/portdash-serve")
     portdash = os.environ.get("PORTDASH", f"{ROOT}/.build/release/portdash")
     before = trust_fingerprint()
     d = tempfile.mkdtemp(prefix="portdash-router-tls-bench-")

@@ -81,6 +81,10 @@ struct TLSRouterTests {
         #expect(h2.status == 0 && h2.stdout.hasSuffix("\n2"), "\(h2.stderr) \(h2.stdout)")
         #expect(h2.stdout.contains("[\"host\", \"app.localhost:\(rig.tlsPort)\"]"), "\(h2.stdout)")
         #expect(h2.stdout.contains("[\"X-Forwarded-Proto\", \"https\"]"))
+        // A request body over h2 reaches the upstream whole (an HTTP/1.1 request with its length).
+        TestSupport.writeFile(rig.dir + "/body", String(repeating: "x", count: 300_000))
+        let upload = await rig.curl(["--http2", "--data-binary", "@" + rig.dir + "/body", "https://app.localhost:\(rig.tlsPort)/upload"])
+        #expect(upload.stdout == "300000\n2", "\(upload.stderr) \(upload.stdout)")
         let h1 = await rig.curl(["--http1.1", "https://app.localhost:\(rig.tlsPort)/echo"])
         #expect(h1.status == 0 && h1.stdout.hasSuffix("\n1.1"), "\(h1.stderr) \(h1.stdout)")
         // The server's own pages over h2 too, and the 404 page names https URLs.
