@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "portdash-serve",
             dependencies: [
-                "PortServe", "PortDashCLI", "PortKit",
+                "PortServe", "PortDashCLI", "PortKit", "PortTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // It reads the project's [pool] through TOMLKit, hence Foundation.
