@@ -66,6 +66,8 @@ install: build completions
 	  echo "zsh: for completion, put this line before compinit in ~/.zshrc:  fpath+=($(ZSHDIR))"; fi
 	@if [ -z "$(DESTDIR)" ] && [ ! -r "$(BASH_COMPLETION)" ]; then \
 	  echo "bash: completion needs the bash-completion package, which is not installed here: sudo apt-get install bash-completion (dnf or pacman elsewhere), then open a new shell"; fi
+	@echo "URLs without a port (serve on 443 and 80, docs/names.md), once per install:"
+	@echo "  sudo setcap cap_net_bind_service=+ep $(BINDIR)/portdash-serve"
 
 uninstall:
 	for b in $(BINARIES); do rm -f "$(DESTDIR)$(BINDIR)/$$b"; done

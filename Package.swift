@@ -28,12 +28,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Only `portdash-serve` links it (PortServe: the HTTP server and the router).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        // Only portdash-serve links these (PortTrust: the local CA; PortTrustCLI: `portdash trust`).
+        // serve's HTTPS listeners (--tls-listen): TLS 1.2/1.3, ALPN h2 and http/1.1.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        // Only portdash-serve links these: the local CA (PortTrust, `portdash trust`)
+        // and, in the tests, a stand-in CA for serve's certificates.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // Only PortProject imports it (portdash.toml, the user's config).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -78,6 +81,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ]),
         // The local CA that can sign nothing but localhost names and loopback
         // addresses (docs/names.md, HTTPS): what `portdash trust` makes and the router's TLS uses.
@@ -99,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "portdash-serve",
             dependencies: [
-                "PortServe", "PortDashCLI", "PortKit", "PortTrustCLI",
+                "PortServe", "PortDashCLI", "PortKit", "PortTrust", "PortTrustCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // It reads the project's [pool] through TOMLKit, hence Foundation.
@@ -116,6 +122,9 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "PortServeTests", dependencies: [
             "PortServe", "PortKitTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .testTarget(name: "PortProjectTests", dependencies: ["PortProject", "PortKitTestSupport"]),
         .testTarget(name: "PortTrustTests", dependencies: [

@@ -6,8 +6,9 @@ no proxy at all, on loopback only (bench/ROUTER.md has the figures).
     swift build -c release --product portdash-serve --product portdash
     python3 bench/router.py [--rounds 3] [--seconds 10]
 
-The upstream is nginx serving a 1 KiB file (1 worker). The proxy nginx has 1
-worker, an upstream block with keepalive, proxy_http_version 1.1 and
+The upstream is nginx serving a 1 KiB file. The proxy nginx has --workers
+workers (default 1) and serve as many event loops (PORTDASH_SERVE_THREADS):
+the same count, or the comparison says nothing. An upstream block with keepalive, proxy_http_version 1.1 and
 proxy_buffering off. Each round runs wrk -t2 -c64 against the three in turn
 (direct, nginx, portdash), so the machine's drift hits all three alike.
 Then a WebSocket echo round trip (direct and through portdash), and the peak
@@ -30,19 +31,35 @@ def wait_port(port, seconds=30):
     sys.exit(f"nothing listens on 127.0.0.1:{port}")
 
 
-def nginx_conf(d):
+def upstream_conf(d, workers):
+    """The upstream: an nginx of its own, so that the proxy nginx's workers do
+    proxy work only (an upstream in the proxy's own process shares its one
+    worker: the proxy's figure halves, and portdash's ratio looks better than it is)."""
     with open(f"{d}/1k.bin", "wb") as f:
         f.write(b"x" * 1024)
     return f"""
-worker_processes 1;
+worker_processes {workers};
+daemon off;
+pid {d}/up.pid;
+error_log {d}/up-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    server {{ listen 127.0.0.1:{UP}; keepalive_requests 1000000; location / {{ root {d}; }} }}
+}}
+"""
+
+
+def nginx_conf(d, workers):
+    return f"""
+worker_processes {workers};
 daemon off;
 pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-    upstream up {{ server 127.0.0.1:{UP}; keepalive 32; }}
-    server {{ listen 127.0.0.1:{UP}; keepalive_requests 1000000; location / {{ root {d}; }} }}
+    upstream up {{ server 127.0.0.1:{UP}; keepalive 64; }}
     server {{
         listen 127.0.0.1:{PROXY};
         keepalive_requests 1000000;
@@ -140,6 +157,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--upload-mib", type=int, default=1024)
+    ap.add_argument("--workers", type=int, default=1, help="nginx's worker_processes and serve's event loops (PORTDASH_SERVE_THREADS): the same count")
     ap.add_argument("--base", type=int, default=18081, help="first of the four loopback ports used (a run's TIME_WAITs block reserving them again for a minute)")
     args = ap.parse_args()
     global UP, PROXY, SERVE, SINK
@@ -147,7 +165,7 @@ def main():
     for tool in ["nginx", "wrk", "curl"]:
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install -y nginx wrk curl")
-    serve_bin = f"{ROOT}/.build/release/portdash-serve"
+    serve_bin = os.environ.get("PORTDASH_SERVE", f"{ROOT}/.build/release/portdash-serve")
     portdash = os.environ.get("PORTDASH", f"{ROOT}/.build/release/portdash")
     d = tempfile.mkdtemp(prefix="portdash-router-bench-")
     os.chmod(d, 0o755)  # nginx workers run as nobody/www-data
@@ -157,16 +175,19 @@ def main():
         # Reserved while free (a reservation of a port someone else holds is refused).
         for port, name in [(UP, "bench"), (SINK, "sink")]:
             subprocess.run([portdash, "reserve", str(port), name, "--range", rng, "--state", state], check=True, capture_output=True)
-        open(f"{d}/nginx.conf", "w").write(nginx_conf(d))
+        open(f"{d}/up.conf", "w").write(upstream_conf(d, args.workers))
+        procs.append(subprocess.Popen(["nginx", "-c", f"{d}/up.conf"]))
+        open(f"{d}/nginx.conf", "w").write(nginx_conf(d, args.workers))
         procs.append(subprocess.Popen(["nginx", "-c", f"{d}/nginx.conf"]))
         procs.append(subprocess.Popen([sys.executable, "-c", SINK_PY, str(SINK)]))
         serve = subprocess.Popen([serve_bin, "--listen", f"127.0.0.1:{SERVE}", "--range", rng, "--state", state, "--interval", "1"],
-                                 stderr=subprocess.DEVNULL)
+                                 stderr=subprocess.DEVNULL, env=dict(os.environ, PORTDASH_SERVE_THREADS=str(args.workers)))
         procs.append(serve)
         for p in (UP, PROXY, SERVE, SINK):
             wait_port(p)
         time.sleep(2)  # serve's first refreshes see the reserved listeners
-        print(f"machine: {os.cpu_count()} cores; wrk -t2 -c64 -d{args.seconds}s --latency, {args.rounds} alternating rounds; 1 KiB file")
+        print(f"machine: {os.cpu_count()} cores; wrk -t2 -c64 -d{args.seconds}s --latency, {args.rounds} alternating rounds; 1 KiB file; "
+              f"{args.workers} nginx worker(s) and serve event loop(s); the upstream an nginx of its own with as many")
         results = {"direct": [], "nginx": [], "portdash": []}
         for r in range(args.rounds):
             for name, url, host in [("direct", f"http://127.0.0.1:{UP}/1k.bin", None),

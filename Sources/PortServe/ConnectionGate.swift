@@ -11,9 +11,7 @@ final class ConnectionGate: Sendable {
     private let counts = Mutex(Counts())
     private let limits: ServeLimits
 
-    init(limits: ServeLimits) {
-        self.limits = limits
-    }
+    init(limits: ServeLimits) { self.limits = limits }
 
     func admit() -> Admission {
         counts.withLock { c in

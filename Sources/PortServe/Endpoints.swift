@@ -15,7 +15,7 @@ struct Endpoints: Sendable {
     let scopes: ScopeCache
     let hub: EventHub
     let names: RouteBox
-    let routerPort: UInt16
+    let router: RouterAddress
     let limits: ServeLimits
     let interval: Double
 
@@ -55,7 +55,7 @@ struct Endpoints: Sendable {
         switch await scopes.refresh(scope) {
         case .success(let r):
             if let d = r.damage { return .error(503, d.problem) }
-            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings, names: names.current.names, router: RouterAddress(port: routerPort)).encoded())
+            return .jsonBody(SnapshotJSON(r.snapshot, warnings: r.warnings, names: names.current.names, router: router).encoded())
         case .failure(let e):
             return .error(503, e.description)
         }
@@ -65,7 +65,7 @@ struct Endpoints: Sendable {
         let s = await view.state
         let all = await scopes.refresh(.listeners(within: nil, uid: nil, namespaces: true))
         let listeners: PortSnapshot? = if case .success(let r) = all { r.snapshot } else { nil }
-        return IndexPage(pool: s.refresh?.snapshot, listeners: listeners, problem: s.problem, names: names.current, routerPort: routerPort).response()
+        return IndexPage(pool: s.refresh?.snapshot, listeners: listeners, problem: s.problem, names: names.current, router: router).response()
     }
 
     func leases() async -> Response {

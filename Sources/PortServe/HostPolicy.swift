@@ -14,19 +14,20 @@ struct HostPolicy: Sendable {
     }
 
     let names: Set<String>
-    let port: UInt16
+    /// The ports a Host may name: every listener's (HTTP and HTTPS).
+    let ports: Set<Substring>
 
     static let ownName = RouteNames.routerLabel + RouteNames.suffix
 
-    init(listen: ListenAddress) {
-        names = ["localhost", "127.0.0.1", "[::1]", listen.hostName.lowercased(), HostPolicy.ownName]
-        port = listen.port
+    init(listen: ListenAddress, also: [ListenAddress] = []) {
+        names = Set((["localhost", "127.0.0.1", "[::1]", HostPolicy.ownName] + ([listen] + also).map { $0.hostName.lowercased() }))
+        ports = Set(([listen] + also).map { Substring(String($0.port)) })
     }
 
     func target(_ host: String) -> Target {
         var h = Substring(host.lowercased())
         if let colon = h.lastIndex(of: ":"), !h.hasSuffix("]") {
-            guard h[h.index(after: colon)...] == Substring(String(port)) else { return .foreign }
+            guard ports.contains(h[h.index(after: colon)...]) else { return .foreign }
             h = h[..<colon]
         }
         if h.hasSuffix(".") && h.count > 1 { h = h.dropLast() }

@@ -9,7 +9,7 @@ struct IndexPage {
     let listeners: PortSnapshot?
     let problem: String?
     let names: RouteTable
-    let routerPort: UInt16
+    let router: RouterAddress
 
     func response() -> Response {
         Response(status: 200, contentType: Response.html, body: html(), extraHeaders: Response.pageHeaders)
@@ -46,7 +46,7 @@ struct IndexPage {
         var out = "<table><thead><tr><th>PORT</th><th>STATE</th><th>SERVICE</th><th>URL</th><th>PID</th><th>PROCESS</th><th>ADDRESS</th><th>COMMAND</th></tr></thead><tbody>"
         for p in ports {
             let row = PortRow(p)
-            let url = p.lease.map { names.names.url(of: $0, via: RouterAddress(port: routerPort)) }
+            let url = p.lease.map { names.names.url(of: $0, via: router) }
             let link = url.map { "<a href=\"\(ErrorPages.escape($0))\">\(ErrorPages.escape($0))</a>" } ?? ""
             out += "<tr class=\"\(row.state.rawValue)\"><td>\(p.port)</td><td>\(row[.state])</td><td>\(ErrorPages.escape(row[.service]))</td>"
                 + "<td>\(link)</td><td>\(ErrorPages.escape(row[.pid]))</td><td>\(ErrorPages.escape(row[.process]))</td>"

@@ -7,6 +7,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// Outside the default pool (5000-5010) and documented in docs/serve.md.
     public static let defaultPort: UInt16 = 5099
     public static let `default` = ListenAddress(ipv6: false, host: "127.0.0.1", port: defaultPort)
+    /// HTTPS beside it when `portdash trust` has made the local CA (docs/serve.md, HTTPS).
+    public static let defaultTLSPort: UInt16 = 5443
+    public static let defaultTLS = ListenAddress(ipv6: false, host: "127.0.0.1", port: defaultTLSPort)
 
     public let ipv6: Bool
     /// Canonical text of the address (inet_ntop), without brackets.

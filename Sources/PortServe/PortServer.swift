@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import PortKit
 import Glibc
 
@@ -15,6 +16,9 @@ public struct PortServer: Sendable {
     public let store: LeaseStore
     public let interval: Double
     public let limits: ServeLimits
+    /// The HTTPS listeners' addresses (--tls-listen), and who signs their certificates.
+    public var tlsListen: [ListenAddress] = []
+    public var issuer: (any CertificateIssuer)?
 
     public init(listen: ListenAddress, range: PortRange, store: LeaseStore, interval: Double, limits: ServeLimits = ServeLimits()) {
         self.listen = listen
@@ -27,42 +31,59 @@ public struct PortServer: Sendable {
     /// Opens the listening socket (the only step that can fail).
     public func bind() throws(ServeError) -> Int32 { try ListenSocket.open(listen) }
 
+    /// One listening socket and what it speaks.
+    public struct Socket: Sendable {
+        public let fd: Int32
+        public let port: UInt16
+        public let tls: Bool
+        public init(fd: Int32, port: UInt16, tls: Bool) { self.fd = fd; self.port = port; self.tls = tls }
+    }
+
     /// Refreshes once, calls `ready`, then serves on the listening sockets
-    /// `fds` until the task is cancelled; false (at once) if the event loop
-    /// cannot be set up.
+    /// `fds` (plain HTTP) and `tls` (HTTPS, with `issuer`) until the task is
+    /// cancelled; false (at once) if the event loop cannot be set up.
     @discardableResult
-    public func serve(on fds: [Int32], ready: @Sendable () -> Void) async -> Bool {
+    public func serve(on fds: [Int32], tls: [Socket] = [], ready: @Sendable () -> Void) async -> Bool {
+        await serve(fds.map { Socket(fd: $0, port: listen.port, tls: false) } + tls, ready: ready)
+    }
+
+    @discardableResult
+    public func serve(_ sockets: [Socket], ready: @Sendable () -> Void) async -> Bool {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: limits.eventLoops)
-        let queue = RefreshQueue(store: store, range: range, routerPort: listen.port)
+        // The URLs serve's pages and JSON give: the rule of RouterAddress.current
+        // (its TLS port when it has one, else its HTTP port), for itself.
+        let router = RouterAddress(port: sockets.first(where: \.tls)?.port ?? listen.port, tls: sockets.contains(where: \.tls))
+        let queue = RefreshQueue(store: store, range: range, router: router)
         let view = LiveView()
         let routes = RouteBox()
         let hub = EventHub(limit: limits.subscribers, queue: limits.subscriberQueue)
         let refresh = RefreshLoop(queue: queue, view: view, hub: hub, routes: routes, interval: interval)
         let first = await refresh.tick(previous: nil)
         let endpoints = Endpoints(view: view, scopes: ScopeCache(queue: queue, maxAge: interval, limit: limits.cachedScopes),
-                                  hub: hub, names: routes, routerPort: listen.port, limits: limits, interval: interval)
-        let limits = self.limits
-        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
-        for loop in group.makeIterator() {
-            let made = loop.submit {
-                NIOLoopBound(UpstreamPool(loop: loop, perTarget: limits.upstreamPoolSize, idleSeconds: limits.upstreamIdleSeconds,
-                                          connectSeconds: limits.connectSeconds), eventLoop: loop)
-            }
-            guard let pool = try? await made.get() else { return false }
-            pools[ObjectIdentifier(loop)] = pool
-        }
-        let shared = ServeShared(endpoints: endpoints, hosts: HostPolicy(listen: listen), routes: routes, limits: limits,
-                                 listenPort: listen.port, pools: pools)
+                                  hub: hub, names: routes, router: router, limits: limits, interval: interval)
+        guard let pools = await PortServer.pools(group, limits: limits) else { return false }
+        let shared = ServeShared(endpoints: endpoints, hosts: HostPolicy(listen: listen, also: tlsListen), routes: routes, limits: limits,
+                                 ownPorts: Set(sockets.map(\.port) + [listen.port]), pools: pools)
         let gate = ConnectionGate(limits: limits)
+        var tlsContext: NIOSSLContext?
+        if sockets.contains(where: \.tls), let issuer {
+            let cache = CertificateCache(issuer: issuer, routes: routes, clock: { Double(Clocks.epochSeconds()) })
+            tlsContext = try? TLSContext.make(cache)
+        }
         var servers: [Channel] = []
-        for fd in fds {
+        for socket in sockets {
+            let tls = socket.tls ? tlsContext : nil
+            if socket.tls && tls == nil { close(socket.fd); continue }
+            let origin: RouterOrigin = socket.tls ? .https(socket.port) : .http(socket.port)
             do {
-                servers.append(try await PortServer.bootstrap(group: group, shared: shared, gate: gate).withBoundSocket(fd).get())
+                let redirect = ConnectionPlace.redirect(plainPort: socket.port, tlsPorts: sockets.filter(\.tls).map(\.port))
+                let listener = ServeListener(shared: shared, gate: gate, origin: origin, tls: tls, redirect: redirect)
+                servers.append(try await listener.bootstrap(group: group).withBoundSocket(socket.fd).get())
             } catch {
-                close(fd)
+                close(socket.fd)
             }
         }
-        guard servers.count == fds.count else {
+        guard servers.count == sockets.count else {
             for s in servers { try? await s.close() }
             try? await group.shutdownGracefully()
             return false
@@ -78,33 +99,18 @@ public struct PortServer: Sendable {
         return true
     }
 
-    static func bootstrap(group: EventLoopGroup, shared: ServeShared, gate: ConnectionGate) -> ServerBootstrap {
-        ServerBootstrap(group: group)
-            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
-            .childChannelInitializer { channel in
-                let admission = gate.admit()
-                channel.closeFuture.whenComplete { _ in gate.leave(admission) }
-                return channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    var limits = shared.limits
-                    if admission == .drop { throw ChannelError.ioOnClosedChannel }
-                    if admission == .refuse { limits.headSeconds = min(2, limits.headSeconds) }
-                    let headGuard = HeadGuard(limits: limits)
-                    try pipeline.addHandler(headGuard)
-                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-                    decoderLimits.maxHeaderListSize = limits.headBytes
-                    decoderLimits.maxHeaderFieldSize = limits.headBytes
-                    decoderLimits.maxHeaderFieldCount = limits.headerLines
-                    try pipeline.configureHTTPServerPipeline(withErrorHandling: false, withEncoderConfiguration: .init(),
-                                                             withDecoderLimitConfiguration: decoderLimits)
-                    if admission == .refuse {
-                        try pipeline.addHandler(Refusal(limits: limits, headGuard: headGuard))
-                    } else {
-                        try pipeline.addHandler(ConnectionHandler(shared: shared, headGuard: headGuard))
-                    }
-                }
+    /// One upstream pool per event loop, made on its loop.
+    static func pools(_ group: MultiThreadedEventLoopGroup, limits: ServeLimits) async -> [ObjectIdentifier: NIOLoopBound<UpstreamPool>]? {
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            let made = loop.submit {
+                NIOLoopBound(UpstreamPool(loop: loop, perTarget: limits.upstreamPoolSize, idleSeconds: limits.upstreamIdleSeconds,
+                                          connectSeconds: limits.connectSeconds), eventLoop: loop)
             }
+            guard let pool = try? await made.get() else { return nil }
+            pools[ObjectIdentifier(loop)] = pool
+        }
+        return pools
     }
 
     static func heartbeat(_ hub: EventHub, every seconds: Double) async {

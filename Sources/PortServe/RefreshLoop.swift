@@ -55,7 +55,7 @@ struct RefreshLoop: Sendable {
             switch result {
             case .success(let r):
                 s.refresh = r
-                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, router: RouterAddress(port: queue.routerPort)).encoded() : nil
+                s.statusJSON = r.damage == nil ? SnapshotJSON(r.snapshot, warnings: r.warnings, names: names, router: queue.router).encoded() : nil
                 s.problem = r.damage.map(\.problem)
             case .failure(let e):
                 s.statusJSON = nil

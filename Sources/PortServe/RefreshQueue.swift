@@ -11,10 +11,10 @@ final class RefreshQueue: Sendable {
     let store: LeaseStore
     let range: PortRange
     /// The port the URLs in the JSON name (the router's own).
-    let routerPort: UInt16
+    let router: RouterAddress
 
-    init(store: LeaseStore, range: PortRange, routerPort: UInt16 = ListenAddress.defaultPort) {
-        self.routerPort = routerPort
+    init(store: LeaseStore, range: PortRange, router: RouterAddress = RouterAddress(port: ListenAddress.defaultPort)) {
+        self.router = router
         refresher = Refresher.live(store: store)
         self.store = store
         self.range = range
@@ -26,11 +26,11 @@ final class RefreshQueue: Sendable {
 
     /// `leases --json` now, and how many leases have each status.
     func leases() async -> Result<LeaseView, PortKitError> {
-        await run { [store, range, routerPort] in
+        await run { [store, range, router] in
             Result { () throws(PortKitError) in
                 let book = try store.load()
                 let env = SystemLeaseEnvironment(range: range)
-                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, router: RouterAddress(port: routerPort))
+                let json = LeasesJSON(statePath: store.path, book: book, range: range).encoded(env: env, router: router)
                 var counts: [LeaseStatus: Int] = [:]
                 for l in book.leases { counts[LeasePolicy.status(of: l, env: env), default: 0] += 1 }
                 return LeaseView(json: json, counts: counts, all: book.leases)

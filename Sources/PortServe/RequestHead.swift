@@ -24,10 +24,11 @@ struct RequestHead: Sendable, Equatable {
     }
 
     /// From the parser's head; refuses what the old hand-written reader refused:
-    /// versions other than 1.0 and 1.1, targets that are not a path, and bytes
-    /// other than printable ASCII (a terminal escape in a Host never reaches a log).
-    init(_ head: HTTPRequestHead) throws(HTTPFailure) {
-        guard head.version.major == 1, head.version.minor <= 1 else {
+    /// versions other than 1.0 and 1.1 (and 2 on an HTTP/2 stream), targets
+    /// that are not a path, and bytes other than printable ASCII (a terminal
+    /// escape in a Host never reaches a log).
+    init(_ head: HTTPRequestHead, http2: Bool = false) throws(HTTPFailure) {
+        guard (head.version.major == 1 && head.version.minor <= 1) || (http2 && head.version.major == 2) else {
             throw .versionNotSupported("HTTP/\(head.version.major).\(head.version.minor)")
         }
         let target = head.uri

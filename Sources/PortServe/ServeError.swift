@@ -12,6 +12,8 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotListen(ListenAddress, errno: Int32)
     /// LISTEN_FDS (socket activation) names something other than listening TCP sockets.
     case badActivation(String)
+    /// HTTPS was asked for (--tls-listen, an `https` socket) and the local CA cannot sign: the CA's own line.
+    case noCertificates(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot listen on \(address): \(errnoText(err))\(fix)"
         case .badActivation(let why):
             return "socket activation: \(why); pass TCP listening sockets (ListenStream= in the .socket unit)"
+        case .noCertificates(let why):
+            return "HTTPS needs the local CA, and \(why); run portdash trust (once), or leave out --tls-listen"
         }
     }
 
@@ -33,7 +37,7 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .badListen, .notLoopback: return 64
-        case .badActivation: return 78
+        case .badActivation, .noCertificates: return 78
         case .cannotListen(_, let err): return err == EADDRINUSE || err == EADDRNOTAVAIL ? 69 : (err == EACCES ? 77 : 71)
         }
     }

@@ -33,9 +33,12 @@ public struct ServeLimits: Sendable {
 
     /// The router: seconds to connect to a leased port; then 504.
     public var connectSeconds = 5.0
-    /// The router: no byte either way for this long in a routed exchange:
-    /// 504 before the response began, closed after. Not applied to event
-    /// streams (text/event-stream) or upgraded (WebSocket) connections.
+    /// The router: seconds an upstream has to begin its answer, counted from
+    /// the last byte of the request (`serve --answer-timeout`); then 504.
+    public var answerSeconds = 60.0
+    /// The router: once the answer has begun, no byte either way for this
+    /// long closes the exchange. Not applied to event streams
+    /// (text/event-stream) or upgraded (WebSocket) connections.
     public var proxyIdleSeconds = 60.0
     /// The router: idle keep-alive connections kept per upstream port, each for `upstreamIdleSeconds`.
     public var upstreamPoolSize = 16

@@ -5,22 +5,26 @@ import Glibc
 
 /// Listening sockets handed over by systemd (or `systemd-socket-activate`),
 /// as sd_listen_fds(3) describes: `LISTEN_PID` is this process, `LISTEN_FDS`
-/// sockets start at fd 3. The variables are removed so that children do not
+/// sockets start at fd 3, `LISTEN_FDNAMES` names them (colon-separated). A
+/// socket named `https` (`FileDescriptorName=https`), or bound to port 443,
+/// is served over TLS. The variables are removed so that children do not
 /// think the sockets are theirs.
 public enum SocketActivation {
     public static let firstFD: Int32 = 3
 
     /// The inherited sockets with the address each listens on; empty when none were passed.
-    public static func take() throws(ServeError) -> [(fd: Int32, address: ListenAddress)] {
+    public static func take() throws(ServeError) -> [(fd: Int32, address: ListenAddress, tls: Bool)] {
         guard let pidText = getenv("LISTEN_PID").map({ String(cString: $0) }), let countText = getenv("LISTEN_FDS").map({ String(cString: $0) })
         else { return [] }
+        let names = getenv("LISTEN_FDNAMES").map { String(cString: $0).split(separator: ":", omittingEmptySubsequences: false) } ?? []
         unsetenv("LISTEN_PID"); unsetenv("LISTEN_FDS"); unsetenv("LISTEN_FDNAMES")
         guard Int32(pidText) == getpid() else { return [] }
         guard let count = Int32(countText), count > 0, count < 64 else { throw .badActivation("LISTEN_FDS=\(countText) is not a count of sockets") }
         return try (firstFD..<(firstFD + count)).map { fd throws(ServeError) in
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             guard let a = address(of: fd) else { throw .badActivation("fd \(fd) is not a listening TCP socket on IPv4 or IPv6") }
-            return (fd, a)
+            let i = Int(fd - firstFD)
+            return (fd, a, (i < names.count && names[i] == "https") || a.port == 443)
         }
     }
 

@@ -16,11 +16,11 @@ final class ServeFixture {
     var state: String { dir + "/leases.json" }
     let process: ChildProcess
 
-    init(interval: String = "0.2", rangeCount: Int = 3) throws {
+    init(interval: String = "0.2", rangeCount: Int = 3, extra: [String] = []) throws {
         port = TestSupport.freeRange(count: 1).first
         range = TestSupport.freeRange(count: rangeCount)
         process = ChildProcess([TestSupport.serveBinary, "--listen", "127.0.0.1:\(port)", "--range", "\(range.first)-\(range.last)",
-                                "--state", dir + "/leases.json", "--interval", interval], captureOutput: true)
+                                "--state", dir + "/leases.json", "--interval", interval] + extra, captureOutput: true)
         let port = self.port
         guard waitUntil(seconds: 120, { HTTPTestClient.get(port: port, "/healthz")?.status == 200 }) else {
             process.signal(SIGKILL)

@@ -14,6 +14,10 @@ struct RouterUnitTests {
         for foreign in ["web.shop.localhost:80", ".localhost", "localhost.evil.example", "a..localhost", "evil.example"] {
             #expect(policy.target(foreign) == .foreign, "\(foreign)")
         }
+        // With an HTTPS listener, its port is as good as the HTTP one.
+        let both = HostPolicy(listen: try ListenAddress(parsing: "127.0.0.1:5099"), also: [try ListenAddress(parsing: "127.0.0.1:5443")])
+        #expect(both.target("web.localhost:5443") == .routed("web.localhost") && both.target("localhost:5099") == .local)
+        #expect(both.target("web.localhost:5444") == .foreign)
     }
 
     @Test("RFC 9110 §7.6.1: Connection and what it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, Proxy-*; the rest kept")
@@ -29,9 +33,17 @@ struct RouterUnitTests {
             #expect(out.headers[gone].isEmpty, "\(gone)")
         }
         #expect(out.headers["transfer-encoding"] == ["chunked"])  // the body's framing, set again for the next hop
-        #expect(out.headers["x-forwarded-for"] == ["10.1.1.1, 127.0.0.1"])
+        #expect(out.headers["x-forwarded-for"] == ["127.0.0.1"])  // the client's own X-Forwarded-For is replaced
         #expect(out.headers["x-forwarded-host"] == ["web.shop.localhost"] && out.headers["x-forwarded-proto"] == ["http"])
         #expect(out.headers["via"] == ["1.1 portdash"] && ProxyHeaders.isLoop(out))
+
+        let named = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/", headers: HTTPHeaders([
+            ("Host", "a.localhost"), ("Connection", "host, content-length, x-gone"), ("Content-Length", "3"), ("X-Gone", "1"),
+            ("X-Forwarded-Proto", "https"), ("X-Forwarded-Port", "443"), ("Forwarded", "for=1.2.3.4"),
+        ]))
+        let kept = ProxyHeaders.request(named, client: nil, scheme: "https")
+        #expect(kept.headers["host"] == ["a.localhost"] && kept.headers["content-length"] == ["3"] && kept.headers["x-gone"].isEmpty)
+        #expect(kept.headers["x-forwarded-proto"] == ["https"] && kept.headers["x-forwarded-port"].isEmpty && kept.headers["forwarded"].isEmpty)
 
         let ws = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/ws", headers: HTTPHeaders([
             ("Host", "a.localhost"), ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Key", "k"),
@@ -51,11 +63,14 @@ struct RouterUnitTests {
         let hostile = Lease(service: "web", port: 5002, kind: .lease, granted: 1, project: LeaseProject(root: "/src/a\u{1B}[2Jb", name: "x"))
         #expect(ErrorPages.notRunningLine(hostile).hasSuffix(#"cd '/src/a'"$(printf '\033')"'[2Jb' && portdash up web"#))
         let names = RouteNames(leases: [web])
-        let text = ErrorPages.unknown("nope.localhost", names: names, routerPort: 5099, html: false)
+        let text = ErrorPages.unknown("nope.localhost", names: names, html: false, origin: .http(5099))
         #expect(text.status == 404 && String(decoding: text.body, as: UTF8.self).contains("http://web.shop-feature-x.localhost:5099/  → port 5002"))
-        let html = ErrorPages.notRunning(names.routes[0], html: true)
+        let html = ErrorPages.notRunning(names.routes[0], html: true, origin: .https(443))
         #expect(html.status == 502 && html.contentType == Response.html)
         #expect(String(decoding: html.body, as: UTF8.self).contains("cd /src/shop-feature-x &amp;&amp; portdash up web"))
         #expect(html.extraHeaders.contains { $0 == ("Content-Security-Policy", "default-src 'self'") })
+        #expect(String(decoding: html.body, as: UTF8.self).contains("<a href=\"https://portdash.localhost/\">portdash</a>"))
+        let tls = ErrorPages.unknown("nope.localhost", names: names, html: false, origin: .https(8443))
+        #expect(String(decoding: tls.body, as: UTF8.self).contains("https://web.shop-feature-x.localhost:8443/  → port 5002"))
     }
 }

@@ -8,8 +8,8 @@ enum ErrorPages {
     static func wantsHTML(_ accept: [String]) -> Bool { accept.contains { $0.lowercased().contains("text/html") } }
 
     /// 502: the name is leased, nothing listens (or the connection was refused).
-    static func notRunning(_ route: RouteNames.Route, html: Bool) -> Response {
-        page(502, title: "\(route.host) is not running", lines: [notRunningLine(route.lease)], html: html)
+    static func notRunning(_ route: RouteNames.Route, html: Bool, origin: RouterOrigin) -> Response {
+        page(502, title: "\(route.host) is not running", lines: [notRunningLine(route.lease)], html: html, origin: origin)
     }
 
     /// "web of shop@feature-x is not running: cd /src/shop-feature-x && portdash up web"
@@ -26,19 +26,21 @@ enum ErrorPages {
     }
 
     /// 404: a .localhost name that no lease has; lists the names there are.
-    static func unknown(_ host: String, names: RouteNames, routerPort: UInt16, html: Bool) -> Response {
+    static func unknown(_ host: String, names: RouteNames, html: Bool, origin: RouterOrigin) -> Response {
         var lines = ["no lease is named \(host)."]
         if names.routes.isEmpty {
             lines.append("There are no names yet: portdash up (a project) or portdash lease NAME makes one.")
         } else {
             lines.append("Names:")
-            lines += names.routes.map { "  " + RouterAddress(port: routerPort).url(host: $0.host) + "  → port \($0.lease.port) (\($0.lease.label))" }
+            lines += names.routes.map { "  " + origin.url(host: $0.host) + "  → port \($0.lease.port) (\($0.lease.label))" }
         }
         for c in names.collisions { lines.append("(\(c.given) is \(c.owner): \(c.wanted) was taken first)") }
-        return page(404, title: "\(host): no such name", lines: lines, html: html, links: names.routes.map { RouterAddress(port: routerPort).url(host: $0.host) })
+        return page(404, title: "\(host): no such name", lines: lines, html: html, origin: origin, links: names.routes.map { origin.url(host: $0.host) })
     }
 
-    static func page(_ status: Int, title: String, lines: [String], html: Bool, links: [String] = []) -> Response {
+    /// The router's own answer: text, or an HTML page ending in a link to
+    /// the live page through the listener that answers (`origin`).
+    static func page(_ status: Int, title: String, lines: [String], html: Bool, origin: RouterOrigin, links: [String] = []) -> Response {
         guard html else {
             return Response(status: status, contentType: Response.text, body: lines.joined(separator: "\n") + "\n")
         }
@@ -53,7 +55,7 @@ enum ErrorPages {
                 body += "<p>\(escape(line))</p>"
             }
         }
-        body += "<p><a href=\"http://portdash.localhost/\">portdash</a></p></main></body></html>\n"
+        body += "<p><a href=\"\(escape(origin.livePage))\">portdash</a></p></main></body></html>\n"
         return Response(status: status, contentType: Response.html, body: body, extraHeaders: Response.pageHeaders)
     }
 

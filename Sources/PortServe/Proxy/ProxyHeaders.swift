@@ -7,12 +7,18 @@ enum ProxyHeaders {
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding",
                                         "upgrade", "proxy-authorization", "proxy-authenticate", "trailer"]
 
+    /// What Connection may not take away: the request's target (Host) and
+    /// its body's length (a client naming them would make the upstream read
+    /// another request than the one sent).
+    static let endToEnd: Set<String> = ["host", "content-length"]
+
     /// Removes the hop-by-hop fields; keeps Upgrade and `Connection: upgrade` when an upgrade is passed on.
     static func strip(_ headers: HTTPHeaders, keepUpgrade: Bool) -> HTTPHeaders {
         var named = hopByHop
         for value in headers["connection"] {
             for token in value.split(separator: ",") { named.insert(token.trimming(" \t").lowercased()) }
         }
+        named.subtract(endToEnd)
         var out = HTTPHeaders()
         for (name, value) in headers {
             let lower = name.lowercased()
@@ -34,22 +40,26 @@ enum ProxyHeaders {
     }
 
     /// The request as the upstream gets it: the same method, target and Host,
-    /// hop-by-hop fields out, X-Forwarded-For/-Host/-Proto and Via in, the
-    /// body framed as it came (chunked stays chunked, a length stays a length).
-    static func request(_ head: HTTPRequestHead, client: String?) -> HTTPRequestHead {
+    /// hop-by-hop fields out, the body framed as it came (chunked stays
+    /// chunked, a length stays a length), Via in, and X-Forwarded-For/-Host/
+    /// -Proto set by the router alone: whatever X-Forwarded-* or Forwarded
+    /// the client sent is dropped (the router is the first proxy; a client
+    /// could otherwise pose as another address or as https).
+    static func request(_ head: HTTPRequestHead, client: String?, scheme: String = "http") -> HTTPRequestHead {
         let upgrade = isUpgrade(head.headers)
         var h = strip(head.headers, keepUpgrade: upgrade)
+        for (name, _) in h where isForwarding(name) { h.remove(name: name) }
         if isChunked(head.headers) && !h.contains(name: "content-length") { h.add(name: "Transfer-Encoding", value: "chunked") }
-        if let client {
-            let before = head.headers["x-forwarded-for"].joined(separator: ", ")
-            h.replaceOrAdd(name: "X-Forwarded-For", value: before.isEmpty ? client : before + ", " + client)
-        }
-        if !h.contains(name: "x-forwarded-host"), let host = head.headers["host"].first { h.add(name: "X-Forwarded-Host", value: host) }
-        if !h.contains(name: "x-forwarded-proto") { h.add(name: "X-Forwarded-Proto", value: "http") }
+        if let client { h.add(name: "X-Forwarded-For", value: client) }
+        if let host = head.headers["host"].first { h.add(name: "X-Forwarded-Host", value: host) }
+        h.add(name: "X-Forwarded-Proto", value: scheme)
         h.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(via)")
-        var out = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: h)
-        out.version = .http1_1
-        return out
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: h)
+    }
+
+    static func isForwarding(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasPrefix("x-forwarded-") || lower == "forwarded"
     }
 
     /// The pseudonym in Via (§7.6.3); a request that already carries it came round again (508).
@@ -61,7 +71,9 @@ enum ProxyHeaders {
 
     /// The response as the client gets it: hop-by-hop fields out, framing
     /// left to the encoder (a length stays; otherwise chunked to an HTTP/1.1
-    /// client), `Connection: close` when this is the connection's last.
+    /// client, and to an HTTP/1.0 client the body ends with the connection),
+    /// `Connection: close` when this is the connection's last, and
+    /// `Connection: keep-alive` to an HTTP/1.0 client whose connection stays.
     static func response(_ head: HTTPResponseHead, to version: HTTPVersion, close: Bool) -> HTTPResponseHead {
         let upgrade = head.status == .switchingProtocols
         var h = strip(head.headers, keepUpgrade: upgrade)
@@ -69,8 +81,19 @@ enum ProxyHeaders {
             if isChunked(head.headers) && !h.contains(name: "content-length") && version == .http1_1 {
                 h.add(name: "Transfer-Encoding", value: "chunked")
             }
-            if close { h.add(name: "Connection", value: "close") }
+            if close { h.add(name: "Connection", value: "close") } else if version == .http1_0 { h.add(name: "Connection", value: "keep-alive") }
         }
         return HTTPResponseHead(version: version, status: head.status, headers: h)
+    }
+}
+
+extension ProxyHeaders {
+    /// A response to a client on HTTP/1.0 has no chunked framing: without a
+    /// Content-Length its body ends only when the connection does.
+    static func needsClose(_ response: HTTPResponseHead, to version: HTTPVersion, method: HTTPMethod) -> Bool {
+        guard version == .http1_0, method != .HEAD else { return false }
+        let status = response.status.code
+        if status == 204 || status == 304 || (100..<200).contains(status) { return false }
+        return !response.headers.contains(name: "content-length")
     }
 }

@@ -11,13 +11,16 @@ protocol UpstreamDelegate: AnyObject {
 }
 
 /// One HTTP/1.1 connection to a leased port: HTTPRequestEncoder and
-/// HTTPResponseDecoder (bytes after a 101 kept for the byte glue), then
-/// this handler, which passes what it reads to the client connection that
-/// holds it, or closes the connection if it speaks while idle in the pool.
+/// HTTPResponseDecoder (bytes after a 101 kept for the glue), then this
+/// handler, which passes what it reads to the client connection that holds
+/// it, or closes the connection if it speaks while idle in the pool.
+/// Reads are gated as NIO's GlueHandler gates them: `read()` goes down only
+/// while the client can take more (`partnerWritable`), else it waits.
 /// Used only on its channel's event loop (hence @unchecked Sendable: futures
 /// of the pool carry it between callbacks on that loop).
-final class Upstream: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class Upstream: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
     struct Target: Hashable, Sendable, CustomStringConvertible {
@@ -32,11 +35,18 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler, @unchecked
     /// Requests sent on this connection.
     var served = 0
     private var closedError: Error?
+    private var context: ChannelHandlerContext?
+    /// Whether the client side can take what this side reads.
+    private var partnerWritable = true
+    private var pendingRead = false
 
     init(target: Target, channel: Channel) {
         self.target = target
         self.channel = channel
     }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
@@ -47,6 +57,12 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler, @unchecked
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         delegate?.upstreamWritabilityChanged(context.channel.isWritable)
+    }
+
+    /// The upstream closed its side: its response (if any) has ended (the
+    /// decoder said so first); a half-open connection is of no more use.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -60,31 +76,39 @@ final class Upstream: ChannelInboundHandler, RemovableChannelHandler, @unchecked
         d?.upstreamClosed(closedError)
     }
 
-    func write(_ part: HTTPClientRequestPart) { channel.write(part, promise: nil) }
-    func flush() { channel.flush() }
-    /// What autoRead was last set to.
-    private var reading = true
-    func setAutoRead(_ on: Bool) {
-        guard on != reading else { return }
-        reading = on
-        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
+    func read(context: ChannelHandlerContext) {
+        if partnerWritable { context.read() } else { pendingRead = true }
+    }
+
+    func write(_ part: HTTPClientRequestPart) { context?.write(wrapOutboundOut(part), promise: nil) }
+    func flush() { context?.flush() }
+
+    /// The client side can (or cannot) take more: reading resumes (or waits).
+    func setPartnerWritable(_ writable: Bool) {
+        partnerWritable = writable
+        if writable, pendingRead {
+            pendingRead = false
+            context?.read()
+        }
     }
 }
 
 /// Idle upstream connections, per target: at most `perTarget` kept, each
 /// for at most `idleSeconds`. One pool per event loop, used only on it.
 final class UpstreamPool {
+    typealias Dial = (Upstream.Target) -> EventLoopFuture<Upstream>
     let loop: EventLoop
     let perTarget: Int
     let idleSeconds: Double
-    let connectSeconds: Double
+    /// How a new connection is made: TCP by default (`tcp`), an EmbeddedChannel in the exchange's tests.
+    private let dial: Dial
     private var idle: [Upstream.Target: [(Upstream, Scheduled<Void>)]] = [:]
 
-    init(loop: EventLoop, perTarget: Int, idleSeconds: Double, connectSeconds: Double) {
+    init(loop: EventLoop, perTarget: Int, idleSeconds: Double, connectSeconds: Double, dial: Dial? = nil) {
         self.loop = loop
         self.perTarget = perTarget
         self.idleSeconds = idleSeconds
-        self.connectSeconds = connectSeconds
+        self.dial = dial ?? { UpstreamPool.tcp($0, loop: loop, connectSeconds: connectSeconds) }
     }
 
     func acquire(_ target: Upstream.Target) -> EventLoopFuture<Upstream> {
@@ -94,50 +118,45 @@ final class UpstreamPool {
             timer.cancel()
             if u.channel.isActive { return loop.makeSucceededFuture(u) }
         }
-        return connect(target)
+        return dial(target)
     }
 
     /// The first of `targets` that accepts a new connection (never one from the pool).
     func connect(_ targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
-        guard let first = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
+        first(of: targets, dial)
+    }
+
+    /// The first of `targets` that gives a connection, idle or new; the last one's error if none does.
+    func acquire(any targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
+        first(of: targets) { [self] in acquire($0) }
+    }
+
+    private func first(of targets: [Upstream.Target], _ get: @escaping Dial) -> EventLoopFuture<Upstream> {
+        guard let head = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
         let rest = Array(targets.dropFirst())
-        return connect(first).assumeIsolated().flatMapError { [self] error in
-            rest.isEmpty ? loop.makeFailedFuture(error) : connect(rest)
+        return get(head).assumeIsolated().flatMapError { [self] error in
+            rest.isEmpty ? loop.makeFailedFuture(error) : first(of: rest, get)
         }.nonisolated()
     }
 
-    /// A new connection to `target`.
-    func connect(_ target: Upstream.Target) -> EventLoopFuture<Upstream> {
+    /// A new TCP connection to `target`, half-closure allowed (the glue after a 101 passes a FIN on).
+    static func tcp(_ target: Upstream.Target, loop: EventLoop, connectSeconds: Double) -> EventLoopFuture<Upstream> {
         ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(Int64(connectSeconds * 1e9)))
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // addHTTPClientHandlers, less the header validation (the heads written here were
-                    // parsed by NIOHTTP1 already), with 1xx answers (100 Continue) passed on to the client.
-                    let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
-                    try channel.pipeline.syncOperations.addHandlers([HTTPRequestEncoder(), ByteToMessageHandler(decoder)])
-                    try channel.pipeline.syncOperations.addHandler(Upstream(target: target, channel: channel))
-                }
+                channel.eventLoop.makeCompletedFuture { try Upstream.configure(channel, target: target) }
             }
             .connect(host: target.host, port: Int(target.port))
             .flatMapThrowing { channel in try channel.pipeline.syncOperations.handler(type: Upstream.self) }
-    }
-
-    /// The first of `targets` that accepts a connection; the last one's error if none does.
-    func acquire(any targets: [Upstream.Target]) -> EventLoopFuture<Upstream> {
-        guard let first = targets.first else { return loop.makeFailedFuture(ChannelError.connectPending) }
-        let rest = Array(targets.dropFirst())
-        return acquire(first).assumeIsolated().flatMapError { [self] error in
-            rest.isEmpty ? loop.makeFailedFuture(error) : acquire(any: rest)
-        }.nonisolated()
     }
 
     /// Back into the pool after a complete exchange; closed if the pool is full.
     func release(_ u: Upstream) {
         loop.preconditionInEventLoop()
         u.delegate = nil
-        u.setAutoRead(true)
+        u.setPartnerWritable(true)
         var list = idle[u.target, default: []]
         guard u.channel.isActive, list.count < perTarget else {
             u.channel.close(promise: nil)
@@ -159,43 +178,22 @@ final class UpstreamPool {
     }
 }
 
-/// After a 101: bytes both ways, each side reading only while the other can
-/// take more (autoRead follows the partner's writability). Either side
-/// closing closes the other. No time limit: an open WebSocket may be quiet.
-final class ByteGlue: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private var partner: ByteGlue?
-    private var context: ChannelHandlerContext?
-
-    static func pair() -> (ByteGlue, ByteGlue) {
-        let a = ByteGlue(), b = ByteGlue()
-        a.partner = b
-        b.partner = a
-        return (a, b)
+extension Upstream {
+    /// addHTTPClientHandlers, less the header validation (the heads written here were
+    /// parsed by NIOHTTP1 already), with 1xx answers (100 Continue) passed on to the client.
+    @discardableResult
+    static func configure(_ channel: Channel, target: Target) throws -> Upstream {
+        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
+        let upstream = Upstream(target: target, channel: channel)
+        try channel.pipeline.syncOperations.addHandlers([HTTPRequestEncoder(), ByteToMessageHandler(decoder), upstream])
+        return upstream
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil; partner = nil }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let peer = partner?.context else { return }
-        peer.write(data, promise: nil)
-        if !peer.channel.isWritable { _ = context.channel.setOption(ChannelOptions.autoRead, value: false) }
+    /// The HTTP handlers `configure` added, for the upgrade to take out.
+    static func httpHandlers(_ pipeline: ChannelPipeline.SynchronousOperations) -> [RemovableChannelHandler] {
+        let handlers: [RemovableChannelHandler?] = [
+            try? pipeline.handler(type: HTTPRequestEncoder.self), try? pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self),
+        ]
+        return handlers.compactMap { $0 }
     }
-
-    func channelReadComplete(context: ChannelHandlerContext) { partner?.context?.flush() }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let peer = partner?.context { _ = peer.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        partner?.context?.close(promise: nil)
-        partner = nil
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 }

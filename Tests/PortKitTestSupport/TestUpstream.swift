@@ -1,5 +1,4 @@
 import PortKit
-import PortKitTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,13 +8,14 @@ import Musl
 /// A test upstream for the router (python3, as CI has it), on the address
 /// asked: /echo answers the request head as JSON; /chunked sends one chunk
 /// and the last only once a file exists; /upload counts the body; /ws does
-/// a WebSocket handshake and echoes frames.
-final class TestUpstream {
-    let process: ChildProcess
-    let port: UInt16
-    let release: String
+/// a WebSocket handshake and echoes frames; /switch answers 101 unasked;
+/// /silent never answers; /hangup closes without a word.
+public final class TestUpstream {
+    public let process: ChildProcess
+    public let port: UInt16
+    public let release: String
 
-    init(port: UInt16, address: String, dir: String) {
+    public init(port: UInt16, address: String, dir: String) {
         self.port = port
         release = dir + "/release-\(port)"
         let script = dir + "/upstream.py"
@@ -32,7 +32,8 @@ final class TestUpstream {
 # A test upstream for the router: HTTP/1.1 keep-alive, on the family asked.
 # /echo: the request head as JSON; /chunked: one chunk, then the last only once
 # the file argv[3] exists; /upload: counts the body (length or chunked);
-# /ws: a WebSocket handshake, then echoes each frame's payload.
+# /ws: a WebSocket handshake, then echoes each frame's payload; /switch: 101
+# though nobody asked; /silent: never a word; /hangup: closed unanswered.
 import base64, hashlib, json, os, socket, sys, threading, time
 
 host, port, release = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -124,6 +125,14 @@ def serve(c):
         method, target, headers = head
         if target == "/ws":
             return websocket(c, f, headers)
+        if target == "/switch":
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: Upgrade\r\n\r\nraw bytes")
+            continue
+        if target == "/silent":
+            time.sleep(3600)
+        if target == "/hangup":
+            c.close()
+            return
         if (get(headers, "expect") or "").lower() == "100-continue":
             c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         n = body_length(f, headers)
@@ -145,19 +154,19 @@ while True:
 }
 
 /// A raw client connection: what was sent is exactly what the test wrote.
-final class RawClient {
-    let fd: Int32
-    private(set) var received: [UInt8] = []
-    var text: String { String(decoding: received, as: UTF8.self) }
+public final class RawClient {
+    public let fd: Int32
+    public private(set) var received: [UInt8] = []
+    public var text: String { String(decoding: received, as: UTF8.self) }
 
-    init?(port: UInt16) {
+    public init?(port: UInt16) {
         guard let fd = HTTPTestClient.connect(port: port) else { return nil }
         self.fd = fd
     }
 
-    func send(_ text: String) -> Bool { HTTPTestClient.sendAll(fd, text) }
+    public func send(_ text: String) -> Bool { HTTPTestClient.sendAll(fd, text) }
 
-    func send(bytes: [UInt8]) -> Bool {
+    public func send(bytes: [UInt8]) -> Bool {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -168,7 +177,7 @@ final class RawClient {
     }
 
     /// Reads until `bytes` has arrived after `from` (true), the connection ends, or `seconds` pass.
-    func waitFor(_ needle: String, from: Int = 0, seconds: Double = 120) -> Bool {
+    public func waitFor(_ needle: String, from: Int = 0, seconds: Double = 120) -> Bool {
         let deadline = monotonicSeconds() + seconds
         let n = Array(needle.utf8)
         func found() -> Bool {
@@ -183,7 +192,17 @@ final class RawClient {
         return true
     }
 
-    func readUntilClosed() { received += HTTPTestClient.readUntilClosed(fd, seconds: 60) }
+    public func readUntilClosed() { received += HTTPTestClient.readUntilClosed(fd, seconds: 60) }
+
+    /// Reads until the peer closes (true) or `seconds` pass (false).
+    public func closes(within seconds: Double = 60) -> Bool {
+        let deadline = monotonicSeconds() + seconds
+        while let chunk = HTTPTestClient.readSome(fd, until: deadline) {
+            if chunk.isEmpty { return true }
+            received += chunk
+        }
+        return false
+    }
 
     deinit { close(fd) }
 }
