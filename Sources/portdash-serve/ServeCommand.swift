@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             and for HTTPS (HTTP/2 and HTTP/1.1) on 127.0.0.1:\(ListenAddress.defaultTLSPort) and [::1]:\(ListenAddress.defaultTLSPort) \
             when portdash trust has made the local CA (--tls-listen says where; --no-tls: none); \
             with LISTEN_FDS (systemd socket activation) on the sockets given (one named https is served over TLS). \
-            SIGINT or SIGTERM stops it with exit 0. Limits and details: README, section "serve".
+            SIGINT or SIGTERM stops it with exit 0. Details: docs/serve.md, sections "Safety rules", "Limits" and "HTTPS".
             Example: curl -s http://127.0.0.1:\(ListenAddress.defaultPort)/port-status
             """)
 

@@ -143,7 +143,7 @@ final class EndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             state = .forwarding
             let request = RoutedRequest(head: head, targets: targets, route: route, wantsHTML: wantsHTML,
-                                        keepAlive: !place.isHTTP2Stream && head.isKeepAlive)
+                                        keepAlive: !place.isHTTP2Stream && head.isKeepAlive, upstreamHost: table.upstreamHost(for: route))
             context.fireChannelRead(wrapInboundOut(.head(request)))
         }
     }

@@ -161,7 +161,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Upstrea
     private func begin(_ request: RoutedRequest, context: ChannelHandlerContext) {
         if clientAddress == nil { clientAddress = context.channel.remoteAddress?.ipAddress ?? "" }
         let client = clientAddress!.isEmpty ? nil : clientAddress
-        let x = Exchange(request, head: ProxyHeaders.request(request.head, client: client, scheme: place.origin.scheme))
+        var head = ProxyHeaders.request(request.head, client: client, scheme: place.origin.scheme)
+        if let host = request.upstreamHost { head.headers.replaceOrAdd(name: "Host", value: host) }
+        let x = Exchange(request, head: head)
         exchange = x
         phase = .connecting
         touch(x)

@@ -53,6 +53,8 @@ struct RoutedRequest: Sendable {
     let route: RouteNames.Route
     let wantsHTML: Bool
     let keepAlive: Bool
+    /// The Host its upstream gets instead of the client's (`proxy_host = "upstream"`: RouteTable.upstreamHost).
+    var upstreamHost: String? = nil
 }
 
 /// A whole answer of the server's own: head, body (not to HEAD), end; then

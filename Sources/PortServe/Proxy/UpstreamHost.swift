@@ -1,4 +1,3 @@
-import NIOHTTP1
 import PortKit
 
 /// `proxy_host = "upstream"` (docs/names.md): the upstream gets its own
@@ -10,13 +9,5 @@ extension RouteTable {
     func upstreamHost(for route: RouteNames.Route) -> String? {
         guard let p = route.lease.project, upstreamHost[p.root]?.contains(route.lease.service) == true else { return nil }
         return "127.0.0.1:\(route.lease.port)"
-    }
-
-    /// `head` (already as ProxyHeaders.request made it) with that Host, when there is one.
-    func withUpstreamHost(_ head: HTTPRequestHead, _ route: RouteNames.Route) -> HTTPRequestHead {
-        guard let host = upstreamHost(for: route) else { return head }
-        var out = head
-        out.headers.replaceOrAdd(name: "Host", value: host)
-        return out
     }
 }
