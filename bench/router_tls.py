@@ -118,8 +118,12 @@ def caddyfile(d, up, tls, http_port):
     auto_https disable_redirects
     http_port {http_port}
     default_sni {HOST}
-    storage file_system {{ root {d}/caddy-data }}
-    log {{ level ERROR }}
+    storage file_system {{
+        root {d}/caddy-data
+    }}
+    log {{
+        level ERROR
+    }}
 }}
 https://{HOST}:{tls}, https://127.0.0.1:{tls} {{
     tls {d}/leaf.pem {d}/leaf.key

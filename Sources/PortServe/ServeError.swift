@@ -4,10 +4,10 @@ import Glibc
 /// Every failure `portdash serve` reports before it serves: one line that
 /// names the problem and the fix, and a documented exit code.
 public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `--listen` is not ADDRESS:PORT.
-    case badListen(text: String, why: String)
-    /// `--listen` names an address other machines can reach, without `--allow-remote`.
-    case notLoopback(ListenAddress)
+    /// `--listen` (or `--tls-listen`: `option`) is not ADDRESS:PORT.
+    case badListen(text: String, why: String, option: String = "--listen")
+    /// `--listen` (or `--tls-listen`) names an address other machines can reach, without `--allow-remote`.
+    case notLoopback(ListenAddress, option: String = "--listen")
     /// socket(2), bind(2) or listen(2) failed.
     case cannotListen(ListenAddress, errno: Int32)
     /// LISTEN_FDS (socket activation) names something other than listening TCP sockets.
@@ -17,10 +17,11 @@ public enum ServeError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badListen(let text, let why):
-            return "--listen \(text): \(why); write ADDRESS:PORT, e.g. --listen 127.0.0.1:\(ListenAddress.defaultPort) or --listen [::1]:\(ListenAddress.defaultPort)"
-        case .notLoopback(let address):
-            return "--listen \(address) is not a loopback address: every machine that reaches it could read your processes' command lines; "
+        case .badListen(let text, let why, let option):
+            let port = option == "--listen" ? ListenAddress.defaultPort : ListenAddress.defaultTLSPort
+            return "\(option) \(text): \(why); write ADDRESS:PORT, e.g. \(option) 127.0.0.1:\(port) or \(option) [::1]:\(port)"
+        case .notLoopback(let address, let option):
+            return "\(option) \(address) is not a loopback address: every machine that reaches it could read your processes' command lines; "
                 + "use 127.0.0.1 or [::1], or add --allow-remote if you mean it"
         case .cannotListen(let address, let err):
             let fix = err == EADDRINUSE ? "; something already listens there (portdash status \(address.port)), pick another with --listen"

@@ -5,7 +5,8 @@ import Glibc
 /// The bounds that keep `serve` small whatever its clients do (docs/serve.md).
 public struct ServeLimits: Sendable {
     /// Connections served at once; the next ones are answered 503 and closed.
-    public var connections = 64
+    /// (`fitting(descriptors:)` lowers it to what the open-files limit allows.)
+    public var connections = 1024
     /// Connections beyond `connections` that still get their 503 (the rest are closed unanswered).
     public var refusals = 256
     /// Clients of /events at once (they count as connections too); beyond: 503.
@@ -40,14 +41,41 @@ public struct ServeLimits: Sendable {
     /// long closes the exchange. Not applied to event streams
     /// (text/event-stream) or upgraded (WebSocket) connections.
     public var proxyIdleSeconds = 60.0
-    /// The router: idle keep-alive connections kept per upstream port, each for `upstreamIdleSeconds`.
-    public var upstreamPoolSize = 16
+    /// The router: idle keep-alive connections kept per upstream port (per
+    /// event loop), each for `upstreamIdleSeconds`. HTTP/2 clients run many
+    /// requests at once, each on its own upstream connection: with 16 kept,
+    /// h2load -c32 -m10 made a new upstream connection for 2 requests in 5.
+    public var upstreamPoolSize = 256
     public var upstreamIdleSeconds = 30.0
 
     /// Event loop threads (PORTDASH_SERVE_THREADS, 1 to 16): by default 2,
     /// or 1 on a one-core machine. Measured in bench/ROUTER.md: on 2 cores the
     /// second loop took the router from 0.70-0.77x to 0.84-0.90x nginx's requests/s.
     public var eventLoops = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    /// The open-files limit raised to its hard maximum (at most 65,536), as
+    /// nginx's worker_rlimit_nofile and Go's runtime do: the soft default of
+    /// 1,024 would cap a router at about 300 connections. The limit in force.
+    public static func raiseDescriptorLimit() -> Int {
+        var r = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &r) == 0 else { return 1024 }
+        let wanted = min(r.rlim_max, 65_536)
+        if r.rlim_cur < wanted {
+            var raised = r
+            raised.rlim_cur = wanted
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { r = raised }
+        }
+        return Int(r.rlim_cur)
+    }
+
+    /// `connections` lowered to what `descriptors` open files carry: each
+    /// routed connection holds its client's and its upstream's, and the idle
+    /// upstream pool and refused connections take more (a third each, with
+    /// 64 kept for the rest).
+    public mutating func fit(descriptors: Int) {
+        connections = max(16, min(connections, (descriptors - 64) / 3))
+        upstreamPoolSize = max(4, min(upstreamPoolSize, connections / 4))
+    }
 
     public init() {
         if let t = getenv("PORTDASH_SERVE_THREADS").flatMap({ Int(String(cString: $0)) }), (1...16).contains(t) { eventLoops = t }

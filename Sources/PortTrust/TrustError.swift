@@ -28,7 +28,8 @@ public enum TrustError: UserFacingError, Equatable {
             return "the CA directory \(sanitized(directory)) \(PrivateDirectory.reason(mode: mode, owner: owner, rootMayOwn: false)), "
                 + "so someone else could replace the CA; \(fix)"
         case .unsafeKey(let path, let problem):
-            return "the CA key \(sanitized(path)) \(problem); fix it with: chmod 600 \(sanitized(path)), "
+            let fix = problem.hasPrefix("belongs to") ? "use your own CA (portdash trust as yourself)" : "chmod 600 \(sanitized(path))"
+            return "the CA key \(sanitized(path)) \(problem); fix it with: \(fix), "
                 + "or remove the directory and run portdash trust again"
         case .damaged(let path, let problem):
             return "the CA file \(sanitized(path)) is damaged (\(sanitized(problem))); "

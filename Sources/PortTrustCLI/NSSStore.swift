@@ -95,6 +95,6 @@ struct NSSStore: TrustStore {
         }
         defer { request.remove() }
         let r = tstclnt.run(["-d", database, "-h", "127.0.0.1", "-p", String(server.port), "-a", CheckServer.name, "-A", request.path])
-        return r.succeeded ? .ok("trusted (tstclnt handshake)") : .failed("NOT trusted (tstclnt: \(r.lastLine)); fix: portdash trust")
+        return r.succeeded ? .ok("trusted (tstclnt handshake)") : .failed("NOT trusted (\(r.lastLine.hasPrefix("tstclnt:") ? r.lastLine : "tstclnt: " + r.lastLine)); fix: portdash trust")
     }
 }

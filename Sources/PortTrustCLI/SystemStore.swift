@@ -56,9 +56,22 @@ struct SystemStore: TrustStore {
 
     var updateLine: String { family.update.joined(separator: " ") }
 
+    /// Whether the bundle programs read holds the CA: the anchor alone is not
+    /// enough (a `trust` cut short after writing it, before the update ran).
+    func bundleHas(_ ca: LocalCA) -> Bool {
+        guard case .success(let bytes) = Syscalls.readWholeFile(FilePath(family.bundle), limit: 64 << 20) else { return false }
+        let body = ca.rootPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").joined().contains(body)
+    }
+
     func install(_ ca: LocalCA) -> StoreReport {
         let dest = file(ca)
-        if has(ca) { return .ok("already there (\(dest))") }
+        if has(ca) && bundleHas(ca) { return .ok("already there (\(dest))") }
+        if has(ca) {
+            guard isRoot else { return .yours("there (\(dest)), but not yet in \(family.bundle); run: sudo \(updateLine)") }
+            let r = update.run(Array(family.update.dropFirst()))
+            return r.succeeded ? .ok("there, and now in \(family.bundle) (\(updateLine) run again)") : .failed("\(updateLine) failed: \(r.lastLine)")
+        }
         guard isRoot else {
             return .yours("needs root; run: sudo install -m 644 \(ShellQuote.quoted(ca.files.rootPath)) \(dest) && sudo \(updateLine)")
         }

@@ -50,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
     var answerTimeout: Double = ServeLimits().answerSeconds
 
     func validate() throws {
+        if noTLS && !tlsListen.isEmpty {
+            throw ValidationError("--no-tls and --tls-listen contradict each other; give one of them")
+        }
         guard interval.isFinite, interval >= 0.1, interval <= 3600 else {
             throw ValidationError("--interval \(interval) is out of range; give seconds from 0.1 to 3600, e.g. --interval 1")
         }
@@ -67,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var limits = ServeLimits()
         limits.answerSeconds = answerTimeout
+        limits.fit(descriptors: ServeLimits.raiseDescriptorLimit())
         var server = PortServer(listen: address, range: ctx.range, store: ctx.store, interval: interval, limits: limits)
         let sockets = try inherited.isEmpty ? bindAll(address, &server)
             : inherited.map { Bound(socket: PortServer.Socket(fd: $0.fd, port: $0.address.port, tls: $0.tls), address: $0.address.description) }
@@ -95,9 +99,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// --listen or --tls-listen's address, loopback unless --allow-remote.
-    func checked(_ text: String) throws(ServeError) -> ListenAddress {
-        let a = try ListenAddress(parsing: text)
-        if !a.isLoopback && !allowRemote { throw .notLoopback(a) }
+    func checked(_ text: String, option: String = "--listen") throws(ServeError) -> ListenAddress {
+        let a: ListenAddress
+        do { a = try ListenAddress(parsing: text) } catch {
+            if case .badListen(let text, let why, _) = error { throw .badListen(text: text, why: why, option: option) }
+            throw error
+        }
+        if !a.isLoopback && !allowRemote { throw .notLoopback(a, option: option) }
         return a
     }
 
@@ -116,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         if listen == nil, let v6 = try? ListenAddress(parsing: "[::1]:\(address.port)"), let fd = try? ListenSocket.open(v6) {
             out.append(Bound(socket: .init(fd: fd, port: v6.port, tls: false), address: v6.description))
         }
-        var tls = try tlsListen.map { text in try serveCore { () throws(ServeError) in try checked(text) } }
+        var tls = try tlsListen.map { text in try serveCore { () throws(ServeError) in try checked(text, option: "--tls-listen") } }
         if !tls.isEmpty {
             server.issuer = try serveCore { () throws(ServeError) in try LocalCAIssuer.load().get() }
         } else if listen == nil && !noTLS {

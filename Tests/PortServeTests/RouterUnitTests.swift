@@ -1,3 +1,4 @@
+import Glibc
 import NIOHTTP1
 import PortKit
 import Testing
@@ -72,5 +73,53 @@ struct RouterUnitTests {
         #expect(String(decoding: html.body, as: UTF8.self).contains("<a href=\"https://portdash.localhost/\">portdash</a>"))
         let tls = ErrorPages.unknown("nope.localhost", names: names, html: false, origin: .https(8443))
         #expect(String(decoding: tls.body, as: UTF8.self).contains("https://web.shop-feature-x.localhost:8443/  → port 5002"))
+    }
+
+    @Test("HTTP/2 to HTTP/1.1: several Cookie fields become one joined by '; '; an HTTP/1.1 head keeps its own")
+    func cookiesJoined() {
+        let h = HTTPHeaders([("host", "web.localhost"), ("cookie", "a=1"), ("cookie", "b=2")])
+        let fromH2 = ProxyHeaders.request(HTTPRequestHead(version: .init(major: 2, minor: 0), method: .GET, uri: "/", headers: h), client: nil)
+        #expect(fromH2.headers["cookie"] == ["a=1; b=2"])
+        let fromH1 = ProxyHeaders.request(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: h), client: nil)
+        #expect(fromH1.headers["cookie"] == ["a=1", "b=2"])
+    }
+
+    @Test("an HTTP/2 head: :authority and Host naming different hosts is 400, the same host twice passes, a head over the limits is 431")
+    func http2Heads() {
+        let limits = ServeLimits()
+        func head(_ fields: [(String, String)]) -> HTTPRequestHead {
+            HTTPRequestHead(version: .init(major: 2, minor: 0), method: .GET, uri: "/", headers: HTTPHeaders(fields))
+        }
+        let differ = head([("host", "bank.example"), ("host", "web.localhost")])
+        #expect(EndpointHandler.http2Problem(differ, hosts: differ.headers["host"], limits: limits) == .badRequest(":authority and Host name different hosts"))
+        let same = head([("host", "web.localhost"), ("Host", "WEB.localhost")])
+        #expect(EndpointHandler.http2Problem(same, hosts: same.headers["host"], limits: limits) == nil)
+        let big = head([("host", "web.localhost"), ("x-big", String(repeating: "x", count: limits.headBytes))])
+        #expect(EndpointHandler.http2Problem(big, hosts: big.headers["host"], limits: limits) == .headTooLarge)
+        let many = head([("host", "web.localhost")] + (0..<limits.headerLines).map { ("x-\($0)", "1") })
+        #expect(EndpointHandler.http2Problem(many, hosts: many.headers["host"], limits: limits) == .headTooLarge)
+    }
+
+    @Test("an absolute-form target goes on (and into a redirect) in origin form")
+    func originForm() {
+        #expect(ProxyHeaders.originForm("http://evil.example/x?y=1") == "/x?y=1")
+        #expect(ProxyHeaders.originForm("http://web.localhost?q") == "/?q")
+        #expect(ProxyHeaders.originForm("https://web.localhost") == "/")
+        #expect(ProxyHeaders.originForm("/a/b?c") == "/a/b?c" && ProxyHeaders.originForm("*") == "*")
+        let h = HTTPRequestHead(version: .http1_1, method: .GET, uri: "http://evil.example/x", headers: HTTPHeaders([("host", "web.localhost")]))
+        #expect(ProxyHeaders.request(h, client: nil).uri == "/x")
+    }
+
+    @Test("the connection cap follows the open-files limit; serve raises that limit to its hard maximum")
+    func connectionCap() {
+        var l = ServeLimits()
+        l.fit(descriptors: 65_536)
+        #expect(l.connections == 1024 && l.upstreamPoolSize == 256)
+        l.fit(descriptors: 1024)
+        #expect(l.connections == 320 && l.upstreamPoolSize == 80)
+        var before = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &before)
+        let now = ServeLimits.raiseDescriptorLimit()
+        #expect(now >= Int(min(before.rlim_cur, 65_536)) && now <= Int(min(before.rlim_max, 65_536)) || now == Int(before.rlim_cur))
     }
 }

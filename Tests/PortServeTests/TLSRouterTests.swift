@@ -85,6 +85,9 @@ struct TLSRouterTests {
         TestSupport.writeFile(rig.dir + "/body", String(repeating: "x", count: 300_000))
         let upload = await rig.curl(["--http2", "--data-binary", "@" + rig.dir + "/body", "https://app.localhost:\(rig.tlsPort)/upload"])
         #expect(upload.stdout == "300000\n2", "\(upload.stderr) \(upload.stdout)")
+        // Cookie sent as two HTTP/2 fields (as browsers do) reaches the upstream as one, joined by "; " (RFC 9113 §8.2.3).
+        let cookies = await rig.curl(["--http2", "-H", "Cookie: session=abc", "-H", "Cookie: csrf=xyz", "https://app.localhost:\(rig.tlsPort)/echo"])
+        #expect(cookies.stdout.contains("[\"Cookie\", \"session=abc; csrf=xyz\"]"), "\(cookies.stdout)")
         let h1 = await rig.curl(["--http1.1", "https://app.localhost:\(rig.tlsPort)/echo"])
         #expect(h1.status == 0 && h1.stdout.hasSuffix("\n1.1"), "\(h1.stderr) \(h1.stdout)")
         // The server's own pages over h2 too, and the 404 page names https URLs.

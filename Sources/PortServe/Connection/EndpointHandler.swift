@@ -89,9 +89,12 @@ final class EndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
             page.extraHeaders.append(("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
             return refuse(page, head, context: context)
         }
-        // The router's path first, on the parser's headers (no copies): one Host, under .localhost.
         let hosts = head.headers["host"]
-        if hosts.count == 1, case .routed(let name) = shared.hosts.target(hosts[0]) {
+        if place.isHTTP2Stream, let failure = EndpointHandler.http2Problem(head, hosts: hosts, limits: shared.limits) {
+            return refuse(failure.response, head, context: context)
+        }
+        // The router's path first, on the parser's headers (no copies): one Host, printable ASCII, under .localhost.
+        if hosts.count == 1, hosts[0].utf8.allSatisfy({ $0 > 32 && $0 < 127 }), case .routed(let name) = shared.hosts.target(hosts[0]) {
             guard supports(head.version) else {
                 let v = "HTTP/\(head.version.major).\(head.version.minor)"
                 return refuse(ErrorPages.page(505, title: "\(v) is not supported", lines: ["\(v) is not supported; use HTTP/1.1 or HTTP/2"], html: html, origin: place.origin), head, context: context)
@@ -110,6 +113,20 @@ final class EndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .routed(let name):
             route(head, name: name, wantsHTML: html, context: context)
         }
+    }
+
+    /// What HTTP/1.1's parser refuses and HTTP/2's codec lets through: a
+    /// head over the head limits (HTTP/1.1's HeadGuard and decoder: 431), and
+    /// `:authority` and a Host field naming different hosts (RFC 9113 §8.3.1:
+    /// malformed; the codec keeps both as Host).
+    static func http2Problem(_ head: HTTPRequestHead, hosts: [String], limits: ServeLimits) -> HTTPFailure? {
+        var bytes = 0
+        for (name, value) in head.headers { bytes += name.utf8.count + value.utf8.count + 4 }
+        if bytes > limits.headBytes || head.headers.count > limits.headerLines { return .headTooLarge }
+        if hosts.count > 1, Set(hosts.map { $0.lowercased() }).count > 1 {
+            return .badRequest(":authority and Host name different hosts")
+        }
+        return nil
     }
 
     private func supports(_ v: HTTPVersion) -> Bool {
@@ -138,7 +155,7 @@ final class EndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             if let https = place.redirect {
                 var r = ErrorPages.page(307, title: "\(name) is served over HTTPS", lines: [https.url(host: name)], html: wantsHTML, origin: https)
-                r.extraHeaders.append(("Location", https.url(host: name) + head.uri.dropFirst()))
+                r.extraHeaders.append(("Location", https.url(host: name) + ProxyHeaders.originForm(head.uri).dropFirst()))
                 return refuse(r, head, context: context)
             }
             state = .forwarding

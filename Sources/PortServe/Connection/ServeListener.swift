@@ -90,9 +90,13 @@ struct ServeListener: Sendable {
             HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
             HTTP2Setting(parameter: .maxHeaderListSize, value: limits.headBytes),
         ]
+        // The first request has the head limit's time, as on HTTP/1.1: a client
+        // that trickles its preface or opens no stream holds no slot for long.
+        let firstStream = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.headSeconds * 1e9))) { channel.close(promise: nil) }
         let shared = self.shared, origin = self.origin
         _ = try pipeline.configureHTTP2Pipeline(mode: .server, connectionConfiguration: connection, streamConfiguration: .init()) { stream in
-            stream.eventLoop.makeCompletedFuture {
+            firstStream.cancel()
+            return stream.eventLoop.makeCompletedFuture {
                 let place = ConnectionPlace(origin: origin, headGuard: nil)
                 try stream.pipeline.syncOperations.addHandlers([
                     HTTP2FramePayloadToHTTP1ServerCodec(), EndpointHandler(shared: shared, place: place), ProxyHandler(shared: shared, place: place),

@@ -50,11 +50,27 @@ enum ProxyHeaders {
         var h = strip(head.headers, keepUpgrade: upgrade)
         for (name, _) in h where isForwarding(name) { h.remove(name: name) }
         if isChunked(head.headers) && !h.contains(name: "content-length") { h.add(name: "Transfer-Encoding", value: "chunked") }
+        // RFC 9113 §8.2.3: an HTTP/2 client may send Cookie as several fields; HTTP/1.1 has one, its parts joined by "; ".
+        let cookies = h["cookie"]
+        if head.version.major == 2 && cookies.count > 1 {
+            h.remove(name: "cookie")
+            h.add(name: "Cookie", value: cookies.joined(separator: "; "))
+        }
         if let client { h.add(name: "X-Forwarded-For", value: client) }
         if let host = head.headers["host"].first { h.add(name: "X-Forwarded-Host", value: host) }
         h.add(name: "X-Forwarded-Proto", value: scheme)
         h.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(via)")
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: h)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: originForm(head.uri), headers: h)
+    }
+
+    /// The target as an origin server takes it (RFC 9112 §3.2.1): an
+    /// absolute-form `http://web.localhost/x?y` becomes `/x?y`; `*` and
+    /// origin-form targets stay as they are.
+    static func originForm(_ uri: String) -> String {
+        guard !uri.hasPrefix("/"), uri != "*", let colon = uri.firstIndex(of: ":"), uri[colon...].hasPrefix("://") else { return uri }
+        let rest = uri[uri.index(colon, offsetBy: 3)...]
+        guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        return rest[slash] == "/" ? String(rest[slash...]) : "/" + rest[slash...]
     }
 
     static func isForwarding(_ name: String) -> Bool {
