@@ -24,6 +24,12 @@ public struct CAFiles: Sendable {
 
     /// The three files' text, after the directory and the key passed the strict-mode checks.
     func read() throws(TrustError) -> (root: String, intermediate: String, key: String) {
+        try checkDirectory()
+        return (try text(rootPath, secret: false), try text(intermediatePath, secret: false), try text(keyPath, secret: true))
+    }
+
+    /// The directory is there, a directory, and ours alone (the state directory's strict rules).
+    func checkDirectory() throws(TrustError) {
         switch PrivateDirectory.check(directory, rootMayOwn: false, stickyCounts: false) {
         case .safe: break
         case .absent: throw .noCA(directory: directory)
@@ -31,7 +37,6 @@ public struct CAFiles: Sendable {
         case .notDirectory: throw .damaged(path: directory, problem: "is not a directory")
         case .unsafe(let mode, let owner): throw .unsafeDirectory(directory: directory, mode: mode, owner: owner)
         }
-        return (try text(rootPath, secret: false), try text(intermediatePath, secret: false), try text(keyPath, secret: true))
     }
 
     /// A file of ours, whole; a `secret` one must be readable by us alone.

@@ -67,6 +67,19 @@ public struct LocalCA: Sendable {
         return ca
     }
 
+    /// The CA's root alone, for `trust --uninstall` when the intermediate or
+    /// its key is damaged: taking the CA out of the stores needs only the
+    /// root (its PEM, fingerprint and nickname), so a damaged CA can still be
+    /// removed before it is made again. What this returns can sign nothing
+    /// any store trusts: its key is a throwaway, not the intermediate's.
+    public static func rootForRemoval(directory: String) throws(TrustError) -> LocalCA {
+        let files = CAFiles(directory: directory)
+        try files.checkDirectory()
+        let text = try files.text(files.rootPath, secret: false)
+        guard let root = try? Certificate(pemEncoded: text) else { throw .damaged(path: files.rootPath, problem: "not a PEM certificate") }
+        return LocalCA(files: files, root: root, intermediate: root, key: P256.Signing.PrivateKey())
+    }
+
     /// Loads the CA in `directory`, or makes it when there is none. `created`:
     /// this call made it (false when it was there, or another process made it first).
     public static func loadOrCreate(directory: String, now: Date = Date()) throws(TrustError) -> (ca: LocalCA, created: Bool) {

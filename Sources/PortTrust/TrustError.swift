@@ -32,8 +32,9 @@ public enum TrustError: UserFacingError, Equatable {
             return "the CA key \(sanitized(path)) \(problem); fix it with: \(fix), "
                 + "or remove the directory and run portdash trust again"
         case .damaged(let path, let problem):
+            let first = path.hasSuffix("/ca.pem") ? "" : "run portdash trust --uninstall, "
             return "the CA file \(sanitized(path)) is damaged (\(sanitized(problem))); "
-                + "run portdash trust --uninstall, move the directory away, then portdash trust"
+                + first + "move the directory away, then portdash trust"
         case .cannotWrite(let path, let err):
             return "cannot write \(sanitized(path)): \(errnoText(err)); fix the permissions there, or set XDG_DATA_HOME to a directory of yours"
         case .notLocal(let r):

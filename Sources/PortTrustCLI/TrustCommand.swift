@@ -49,7 +49,9 @@ public struct TrustCommand: ParsableCommand {
             return Output.writeOut(ca.files.rootPath + "\n")
         }
         let ca: LocalCA
-        if uninstall || check {
+        if uninstall {
+            ca = try Output.core { () throws(TrustError) in try TrustCommand.forRemoval(directory) }
+        } else if check {
             ca = try Output.core { () throws(TrustError) in try LocalCA.loadChecked(directory: directory) }
         } else {
             let made = try Output.core { () throws(TrustError) in try LocalCA.loadOrCreate(directory: directory) }
@@ -75,6 +77,17 @@ public struct TrustCommand: ParsableCommand {
         if uninstall { Output.writeOut(sanitized("the CA stays in \(directory); remove that directory to forget it") + "\n") }
         let failed = reports.contains { $0.outcome == .failed } || (check && reports.contains { $0.outcome != .ok })
         if failed { throw ExitCode(69) }
+    }
+
+    /// The CA to take out of the stores: whole, or its root alone when only
+    /// the intermediate or the key is damaged (said in one line).
+    static func forRemoval(_ directory: String) throws(TrustError) -> LocalCA {
+        do { return try LocalCA.loadChecked(directory: directory) } catch {
+            guard case .damaged(let path, _) = error, path != CAFiles(directory: directory).rootPath else { throw error }
+            let root = try LocalCA.rootForRemoval(directory: directory)
+            Output.printError("portdash trust: " + error.description.split(separator: ";").first.map(String.init)! + "; removing its root from the stores anyway")
+            return root
+        }
     }
 
     /// Every store found here: the system's, the NSS databases, Node and Python.

@@ -1,6 +1,7 @@
 import Testing
 import PortKit
 import PortKitTestSupport
+import PortTrust
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -78,5 +79,20 @@ extension TrustTests {
         let netlog = String(decoding: TestSupport.readFile(log) ?? [], as: UTF8.self)
         // Certificate errors are net errors -200 to -299 (net/base/net_error_list.h); the log's constants list them all, its events none.
         return (r.stdout, netlog, netlog.contains(/"net_error":-2\d\d[,}]/))
+    }
+
+    @Test("a damaged intermediate key: --uninstall still takes the root out of every store, saying so in one line")
+    func uninstallDamaged() throws {
+        let f = TrustFixture()
+        defer { f.trust(["--uninstall"]) }
+        #expect(f.trust().status == 0)
+        let file = f.systemFile(), nickname = try f.ca().nickname
+        TestSupport.writeFile(f.caDirectory + "/intermediate-key.pem", "", mode: 0o600)
+        let check = f.trust(["--check"])
+        #expect(check.status == 65 && check.stderr.contains("intermediate-key.pem is damaged"), "\(check.stderr)")
+        let r = f.trust(["--uninstall"])
+        #expect(r.status == 0 && r.stderr.contains("removing its root from the stores anyway"), "\(r.stdout)\(r.stderr)")
+        if TrustFixture.isRoot && TrustFixture.hasDebianStore, let file { #expect(access(file, F_OK) != 0, "\(file) is still there") }
+        if Self.hasCertutil { #expect(!f.nssNicknames().contains(nickname), "\(f.nssNicknames())") }
     }
 }
