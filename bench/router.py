@@ -15,39 +15,10 @@ Then a WebSocket echo round trip (direct and through portdash), and the peak
 RSS (VmHWM) of serve during a 1 GB upload to a sink upstream.
 """
 import argparse, base64, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+from benchlib.proxies import upstream_conf, wait_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UP, PROXY, SERVE, SINK = 18081, 18082, 18083, 18084
-
-
-def wait_port(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on 127.0.0.1:{port}")
-
-
-def upstream_conf(d, workers):
-    """The upstream: an nginx of its own, so that the proxy nginx's workers do
-    proxy work only (an upstream in the proxy's own process shares its one
-    worker: the proxy's figure halves, and portdash's ratio looks better than it is)."""
-    with open(f"{d}/1k.bin", "wb") as f:
-        f.write(b"x" * 1024)
-    return f"""
-worker_processes {workers};
-daemon off;
-pid {d}/up.pid;
-error_log {d}/up-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    server {{ listen 127.0.0.1:{UP}; keepalive_requests 1000000; location / {{ root {d}; }} }}
-}}
-"""
 
 
 def nginx_conf(d, workers):
@@ -175,7 +146,7 @@ def main():
         # Reserved while free (a reservation of a port someone else holds is refused).
         for port, name in [(UP, "bench"), (SINK, "sink")]:
             subprocess.run([portdash, "reserve", str(port), name, "--range", rng, "--state", state], check=True, capture_output=True)
-        open(f"{d}/up.conf", "w").write(upstream_conf(d, args.workers))
+        open(f"{d}/up.conf", "w").write(upstream_conf(d, args.workers, UP))
         procs.append(subprocess.Popen(["nginx", "-c", f"{d}/up.conf"]))
         open(f"{d}/nginx.conf", "w").write(nginx_conf(d, args.workers))
         procs.append(subprocess.Popen(["nginx", "-c", f"{d}/nginx.conf"]))

@@ -29,20 +29,10 @@ and /etc/ssl/certs/ca-certificates.crt) is compared before and after: the
 script fails if anything is left behind.
 """
 import argparse, glob, hashlib, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+from benchlib.proxies import upstream_conf, wait_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "bench.localhost"
-
-
-def wait_port(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on 127.0.0.1:{port}")
 
 
 def trust_fingerprint():
@@ -63,22 +53,6 @@ def make_certs(d):
     open(f"{d}/ext.cnf", "w").write(f"subjectAltName=DNS:{HOST},DNS:localhost,IP:127.0.0.1\n")
     run("openssl", "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-days", "2", "-extfile", "ext.cnf", "-out", "leaf.pem")
-
-
-def upstream_conf(d, workers, port):
-    with open(f"{d}/1k.bin", "wb") as f:
-        f.write(b"x" * 1024)
-    return f"""
-worker_processes {workers};
-daemon off;
-pid {d}/up.pid;
-error_log {d}/up-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    server {{ listen 127.0.0.1:{port}; keepalive_requests 1000000; location / {{ root {d}; }} }}
-}}
-"""
 
 
 def nginx_conf(d, workers, up, plain, tls):

@@ -5,7 +5,7 @@ import Glibc
 /// The bounds that keep `serve` small whatever its clients do (docs/serve.md).
 public struct ServeLimits: Sendable {
     /// Connections served at once; the next ones are answered 503 and closed.
-    /// (`fitting(descriptors:)` lowers it to what the open-files limit allows.)
+    /// (`fit(descriptors:)` lowers it to what the open-files limit allows.)
     public var connections = 1024
     /// Connections beyond `connections` that still get their 503 (the rest are closed unanswered).
     public var refusals = 256
