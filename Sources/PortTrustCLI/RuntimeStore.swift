@@ -38,6 +38,8 @@ struct RuntimeStore: TrustStore {
 
     func install(_ ca: LocalCA) -> StoreReport {
         if current == value { return .ok("\(variable) is set (\(value))") }
+        // Set to another bundle that holds the CA already (the system's): replacing it would drop that bundle's other CAs.
+        if let current, ca.isIn(bundle: current) { return .ok("\(variable) is set (\(current)), which holds the CA") }
         return .yours("add to your shell's profile: \(exportLine)")
     }
 
@@ -48,7 +50,8 @@ struct RuntimeStore: TrustStore {
     func check(_ ca: LocalCA, server: CheckServer) -> StoreReport {
         let r = tool.run(checkArguments(server))
         if r.succeeded { return .ok("trusted (\(tool.name), \(variable)=\(current ?? "unset"))") }
-        return .failed("NOT trusted (\(tool.name): \(r.lastLine)); fix: \(exportLine)")
+        let fix = current == value || current.map { ca.isIn(bundle: $0) } == true ? "portdash trust" : exportLine
+        return .failed("NOT trusted (\(tool.name): \(r.lastLine)); fix: \(fix)")
     }
 
     /// https.get with the name as SNI and for the certificate check, connected to 127.0.0.1.

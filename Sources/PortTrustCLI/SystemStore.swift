@@ -58,11 +58,7 @@ struct SystemStore: TrustStore {
 
     /// Whether the bundle programs read holds the CA: the anchor alone is not
     /// enough (a `trust` cut short after writing it, before the update ran).
-    func bundleHas(_ ca: LocalCA) -> Bool {
-        guard case .success(let bytes) = Syscalls.readWholeFile(FilePath(family.bundle), limit: 64 << 20) else { return false }
-        let body = ca.rootPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").joined().contains(body)
-    }
+    func bundleHas(_ ca: LocalCA) -> Bool { ca.isIn(bundle: family.bundle) }
 
     func install(_ ca: LocalCA) -> StoreReport {
         let dest = file(ca)
@@ -135,5 +131,14 @@ struct SystemStore: TrustStore {
             return .yours("cannot check: neither curl nor openssl is installed (\(InstallLine.text(debian: "curl", fedora: "curl", arch: "curl")))")
         }
         return result.succeeded ? .ok("trusted (\(how))") : .failed("NOT trusted (\(how): \(result.firstLine)); fix: \(fix)")
+    }
+}
+
+extension LocalCA {
+    /// Whether the PEM file at `path` (a bundle of certificates) holds this CA's root.
+    func isIn(bundle path: String) -> Bool {
+        guard case .success(let bytes) = Syscalls.readWholeFile(FilePath(path), limit: 64 << 20) else { return false }
+        let body = rootPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").joined().contains(body)
     }
 }

@@ -136,6 +136,9 @@ struct ServeCommand: AsyncParsableCommand {
             case .failure:
                 Output.printError("portdash serve: HTTPS is off: portdash trust makes the local CA that turns it on (https://NAME.localhost:\(ListenAddress.defaultTLSPort)/)")
             }
+        } else if !noTLS, case .success = LocalCAIssuer.load() {
+            // --listen alone moves the plain listener only; say that HTTPS stays off rather than drop it silently.
+            Output.printError("portdash serve: HTTPS is off with --listen alone; add --tls-listen 127.0.0.1:\(ListenAddress.defaultTLSPort) for it (or --no-tls to say so)")
         }
         for (i, a) in tls.enumerated() {
             // The default [::1] is best effort, like the plain one.

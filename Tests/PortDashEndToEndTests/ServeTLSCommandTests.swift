@@ -1,6 +1,7 @@
 import Testing
 import PortKitTestSupport
 import PortKit
+import PortTrust
 import Glibc
 
 /// `portdash-serve --tls-listen` and the HTTPS default, through the binary.
@@ -55,5 +56,22 @@ struct ServeTLSCommandTests {
         let out = second.waitForExit()
         #expect(out.status == 0 && out.stderr.contains("another portdash serve (pid \(first.pid)) routes for"), "\(out.stderr)")
         #expect(RouterRecord.read(statePath: state)?.serve.pid == first.pid && RouterRecord.read(statePath: state)?.http == a)
+    }
+
+    @Test("with the local CA made, --listen alone says in one line that HTTPS stays off and how to have it")
+    func listenAlone() throws {
+        let dir = TestSupport.temporaryDirectory("portdash-serve-listen")
+        defer { TestSupport.removeTree(dir) }
+        mkdir(dir + "/data", 0o700)
+        mkdir(dir + "/data/portdash", 0o700)
+        _ = try LocalCA.loadOrCreate(directory: dir + "/data/portdash/ca")
+        let range = TestSupport.freeRange(count: 2), port = TestSupport.freeRange(count: 1).first
+        let serve = ChildProcess([TestSupport.serveBinary, "--listen", "127.0.0.1:\(port)", "--range", "\(range.first)-\(range.last)",
+                                  "--state", dir + "/leases.json"], environment: ["XDG_DATA_HOME": dir + "/data", "HOME": dir], captureOutput: true)
+        #expect(waitUntil { HTTPTestClient.get(port: port, "/healthz")?.status == 200 })
+        serve.signal(SIGTERM)
+        let out = serve.waitForExit()
+        #expect(out.stderr.contains("HTTPS is off with --listen alone; add --tls-listen 127.0.0.1:5443"), "\(out.stderr)")
+        #expect(out.stderr.contains("listening on http://127.0.0.1:\(port) ("), "\(out.stderr)")
     }
 }

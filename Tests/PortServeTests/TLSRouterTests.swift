@@ -117,6 +117,21 @@ struct TLSRouterTests {
         await rig.stop()
     }
 
+    @Test("a name whose lease has gone keeps its certificate until it expires: its URL shows the router's 404, not a TLS error; nothing new is issued")
+    func releasedName() async throws {
+        let rig = try Rig()
+        try await rig.start()
+        let issued = rig.ca.issued.count
+        let released = await Self.run([TestSupport.portdashBinary, "release", "app",
+                                       "--range", "\(rig.range.first)-\(rig.range.last)", "--state", rig.dir + "/leases.json"])
+        #expect(released.status == 0, "\(released.stderr)")
+        let gone = await Self.eventually { await rig.curl(["https://app.localhost:\(rig.tlsPort)/"]).stdout.contains("no lease is named app.localhost") }
+        let last = await rig.curl(["https://app.localhost:\(rig.tlsPort)/"])
+        #expect(gone, "\(last)")
+        #expect(rig.ca.issued.count == issued)
+        await rig.stop()
+    }
+
     @Test("wss://: the upgrade over TLS, then frames both ways")
     func webSocketOverTLS() async throws {
         let rig = try Rig()

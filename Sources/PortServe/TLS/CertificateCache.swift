@@ -7,7 +7,9 @@ import Synchronization
 /// then made again: a handshake never meets an expired one, and a name
 /// nobody asks for costs nothing. Only names the router knows get one
 /// (`knows`): `localhost`, portdash.localhost, and `.localhost` names with a
-/// lease; an SNI of any other name fails the handshake. A handshake without
+/// lease; an SNI of any other name fails the handshake (a name that had a
+/// lease keeps its certificate until it expires, so its URL shows the
+/// router's 404 or 502 page once the lease is gone). A handshake without
 /// SNI (a client dialling 127.0.0.1 or [::1]: IP addresses are never sent
 /// as SNI, RFC 6066 §3) gets the default certificate: localhost,
 /// portdash.localhost, 127.0.0.1 and ::1.
@@ -49,9 +51,17 @@ final class CertificateCache: Sendable {
         var name = (sni ?? Self.defaultName).lowercased()
         if name.hasSuffix(".") { name.removeLast() }
         if Self.defaultNames.contains(name) || Self.isLoopbackAddress(name) { name = Self.defaultName }
-        guard knows(name) else { throw Refusal.unknownName(name) }
         let now = clock()
-        if let e = entries.withLock({ $0[name] }), now < e.renewAt { return e }
+        let cached = entries.withLock { $0[name] }
+        guard knows(name) else {
+            // A name served before whose lease has gone (a stopped `up`, a
+            // bookmark) keeps the certificate it had until that expires: the
+            // browser then gets the router's page saying how to start it, not
+            // a TLS error. Nothing new is ever issued for it.
+            if let cached, now < cached.notAfter { return cached }
+            throw Refusal.unknownName(name)
+        }
+        if let e = cached, now < e.renewAt { return e }
         let made = try make(name, now: now)
         entries.withLock { $0[name] = made }
         return made
