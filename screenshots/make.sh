@@ -214,6 +214,10 @@ EOF
     wait_for "main's services" 30 listening $((A + 1))
     spawn env -C "$wt" "$BIN" up --range "$RANGE"
     wait_for "feature-x's services" 30 listening $((A + 4))
+    # The router, so that the URLs are names (plain HTTP: --no-tls keeps the CA and the trust stores out of it).
+    SERVE_PORT=$((A + 20))
+    spawn "$BIN" serve --listen "127.0.0.1:$SERVE_PORT" --no-tls --range "$RANGE"
+    wait_for "portdash serve" 30 listening "$SERVE_PORT"
 }
 
 # ---------------------------------------------------------------- X + xterm
@@ -387,7 +391,7 @@ shoot_projects() {
         "^$((A + 4)) +ours +web · shop-feature-x@feature-x +[0-9]"
     key g j j j j
     key Return
-    wait_for_screen "the details of $((A + 4))" "^ $((A + 4)) details" "readiness: port"
+    wait_for_screen "the details of $((A + 4))" "^ $((A + 4)) details" "readiness: port" "web.shop-feature-x.localhost:$SERVE_PORT"
     shot projects
     key Return
     wait_for_screen "the details closed" "!^ $((A + 4)) details"
