@@ -14,7 +14,7 @@ extension Up {
               let host = RouteNames(leases: book.leases).host(of: lease) else { return }
         let variable = EnvName.directURL(ServicePort(service: first))
         DispatchQueue.global().async {
-            if !NameResolution.resolves(host) { Output.printError("portdash: " + NameResolution.advice(host: host, directVariable: variable)) }
+            if !NameResolution.resolves(host) { Output.printError("portdash: " + NameResolution.advice(host: host, directVariable: variable, directTemplate: "{\(first).direct_url}")) }
         }
     }
 }

@@ -1,7 +1,11 @@
+import PortKit
+
 /// The port templates of `command` and `env`: `{port}`, `{port.NAME}`,
 /// `{SERVICE.port}`, `{SERVICE.port.NAME}`, and the same with `url` for the
 /// name through `portdash serve`'s router (`{url}`, `{api.url}`:
-/// "http://api.shop.localhost:5099/", docs/names.md). Braces that hold anything else
+/// "http://api.shop.localhost:5099/", docs/names.md), and with `direct_url`
+/// for the port itself ("http://127.0.0.1:5001/": `<SERVICE>_DIRECT_URL`, for
+/// programs that cannot resolve `*.localhost`). Braces that hold anything else
 /// (`${HOME}`, `awk '{print $1}'`) are not templates and stay as written;
 /// so does `${port}`, which is the shell's.
 public enum PortTemplate {
@@ -12,6 +16,8 @@ public enum PortTemplate {
         public let portName: String?
         /// `{url}` rather than `{port}`.
         public var isURL = false
+        /// `{direct_url}`: `http://127.0.0.1:PORT/`.
+        public var isDirectURL = false
         /// As written, braces included: "{api.port}".
         public let text: String
         let range: Range<String.Index>
@@ -44,8 +50,9 @@ public enum PortTemplate {
             (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "-" || u == "_" || u == "."
         }
         var parts = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let isURL = parts.first == "url" || (parts.count > 1 && parts[1] == "url")
-        if isURL { parts = parts.map { $0 == "url" ? "port" : $0 } }
+        let kind = parts.count > 1 && ["url", "direct_url"].contains(parts[1]) ? parts[1] : parts[0]
+        let isURL = kind == "url", isDirectURL = kind == "direct_url"
+        if isURL || isDirectURL { parts = parts.map { $0 == kind ? "port" : $0 } }
         guard allowed, parts.first == "port" || (parts.count > 1 && parts[1] == "port") else { return nil }
         let text = "{" + inner + "}"
         var ref: Reference
@@ -57,6 +64,7 @@ public enum PortTemplate {
         default: throw .malformed(text)
         }
         ref.isURL = isURL
+        ref.isDirectURL = isDirectURL
         return ref
     }
 
@@ -71,7 +79,9 @@ public enum PortTemplate {
         for r in refs {
             out += text[i..<r.range.lowerBound]
             let key = ServicePort(service: r.service ?? service, name: r.portName)
-            if r.isURL {
+            if r.isDirectURL {
+                out += ports[key].map { RouterAddress.direct(port: $0) } ?? r.text
+            } else if r.isURL {
                 out += urls[key] ?? (ports[key] != nil ? "${\(EnvName.url(key))}" : r.text)
             } else {
                 out += ports[key].map { String($0) } ?? r.text

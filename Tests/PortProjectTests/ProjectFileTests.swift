@@ -38,6 +38,9 @@ struct ProjectFileTests {
         let ports: [ServicePort: UInt16] = [ServicePort(service: "web"): 5000, ServicePort(service: "web", name: "debug"): 5001,
                                             ServicePort(service: "api"): 5002]
         #expect(PortTemplate.fill("{port}/{port.debug}/{api.port}/${port}", service: "web", ports: ports) == "5000/5001/5002/${port}")
+        // {direct_url}: the port itself, whatever router runs (for programs that cannot resolve *.localhost).
+        #expect(PortTemplate.fill("{direct_url} {api.direct_url} {direct_url.debug} {nope.direct_url}", service: "web", ports: ports)
+                == "http://127.0.0.1:5000/ http://127.0.0.1:5002/ http://127.0.0.1:5001/ {nope.direct_url}")
     }
 
     @Test("environment names: upper case, non-alphanumerics as _")

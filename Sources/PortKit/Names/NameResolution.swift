@@ -19,10 +19,12 @@ public enum NameResolution {
     }
 
     /// What `up` says, once, when `host` does not resolve.
-    public static func advice(host: String, directVariable: String) -> String {
+    /// `directVariable`: the variable with the direct URL, and `directTemplate`
+    /// the portdash.toml template for it (`API_DIRECT_URL`, `{api.direct_url}`).
+    public static func advice(host: String, directVariable: String, directTemplate: String? = nil) -> String {
         "\(host) does not resolve for programs here (glibc has no nss-myhostname or systemd-resolved): "
             + "browsers and curl reach it, Python, Node and Go do not. Fix: sudo portdash hosts --write "
             + "(after each new checkout), or install nss-myhostname (Debian: libnss-myhostname) and add myhostname to hosts: "
-            + "in /etc/nsswitch.conf; or give those programs \(directVariable)"
+            + "in /etc/nsswitch.conf; or give those programs \(directVariable)" + (directTemplate.map { " (\($0) in portdash.toml)" } ?? "")
     }
 }
