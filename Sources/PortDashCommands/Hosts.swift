@@ -19,6 +19,13 @@ struct Hosts: ParsableCommand {
     @Flag(help: "Write the block into the hosts file instead of printing it (needs root for /etc/hosts).")
     var write = false
 
+    @Flag(help: "Take the block out of the hosts file again (needs root for /etc/hosts); every other byte stays.")
+    var remove = false
+
+    func validate() throws {
+        if write && remove { throw ValidationError("--write and --remove contradict each other; give one of them") }
+    }
+
     @Option(help: ArgumentHelp("The hosts file to write.", valueName: "path", visibility: .hidden))
     var file = "/etc/hosts"
 
@@ -27,17 +34,19 @@ struct Hosts: ParsableCommand {
         let book = try Output.core { () throws(PortKitError) in try ctx.store.load() }
         let names = RouteNames(leases: book.leases)
         let block = HostsBlock.block(names)
-        guard write else {
+        guard write || remove else {
             Output.writeOut(block)
             return
         }
-        let outcome = try Output.core { () throws(HostsFileError) in try HostsFile(path: file).update(block: block) }
+        let outcome = try Output.core { () throws(HostsFileError) in try HostsFile(path: file).update(block: remove ? "" : block) }
+        let count = HostsBlock.hosts(names).count
         switch outcome {
         case .upToDate:
-            Output.printError("portdash: \(file) is up to date (\(names.routes.count) names)")
+            Output.printError(remove ? "portdash: \(file) has no portdash block" : "portdash: \(file) is up to date (\(count) names)")
         case .written(let target, let throughLink, let inPlace):
-            let how = throughLink ? " (through the link, to \(target))" : ""
-            Output.printError("portdash: wrote \(names.routes.count) name\(names.routes.count == 1 ? "" : "s") to \(file)\(how)\(inPlace ? "; rewritten in place: it is a mount point" : "")")
+            let how = (throughLink ? " (through the link, to \(target))" : "") + (inPlace ? "; rewritten in place: it is a mount point" : "")
+            Output.printError(remove ? "portdash: took portdash's block out of \(file)\(how)"
+                              : "portdash: wrote \(count) name\(count == 1 ? "" : "s") to \(file)\(how)")
         }
     }
 }

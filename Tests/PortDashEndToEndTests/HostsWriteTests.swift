@@ -59,12 +59,19 @@ struct HostsWriteTests {
         let file = dir + "/hosts"
         TestSupport.writeBytes(file, before + old + after, mode: 0o644)
         let r = portdash(["hosts", "--write", "--file", file])
-        #expect(r.status == 0 && r.stderr.contains("wrote 1 name"), "\(r.stderr)")
+        #expect(r.status == 0 && r.stderr.contains("wrote 2 names"), "\(r.stderr)")
         let now = try #require(TestSupport.readFile(file))
         #expect(now.count == before.count + newBlock.count + after.count)
         let same = now == before + newBlock + after  // a Bool: a failed == on 5 MiB arrays would diff them for hours
         #expect(same, "the file differs outside the block")
         #expect(portdash(["hosts", "--write", "--file", file]).stderr.contains("is up to date"))
+        // --remove takes the block out: the file is what it was without one, byte for byte.
+        let removed = portdash(["hosts", "--remove", "--file", file])
+        #expect(removed.status == 0 && removed.stderr.contains("took portdash's block out of"), "\(removed.stderr)")
+        let without = try #require(TestSupport.readFile(file))
+        let back = without == before + after
+        #expect(back, "the file differs from the one without a block")
+        #expect(portdash(["hosts", "--remove", "--file", file]).stderr.contains("has no portdash block"))
         #expect(noTemporaries(in: dir))
     }
 

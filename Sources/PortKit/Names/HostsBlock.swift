@@ -9,8 +9,12 @@ public enum HostsBlock {
 
     /// `127.0.0.1 NAME` and `::1 NAME` for portdash.localhost and every name, sorted.
     public static func lines(_ names: RouteNames) -> [String] {
-        let hosts = ["portdash.localhost"] + names.routes.map(\.host)
-        return hosts.flatMap { ["127.0.0.1\t\($0)", "::1\t\($0)"] }
+        hosts(names).flatMap { ["127.0.0.1\t\($0)", "::1\t\($0)"] }
+    }
+
+    /// The names the block holds: the router's own, then every route's.
+    public static func hosts(_ names: RouteNames) -> [String] {
+        [RouteNames.routerLabel + RouteNames.suffix] + names.routes.map(\.host)
     }
 
     /// The block, markers included, each line ending in a newline.
@@ -27,6 +31,7 @@ public enum HostsBlock {
         let lines = lineRanges(file)
         let beginBytes = Array("# BEGIN portdash".utf8), endBytes = Array(end.utf8)
         guard let b = lines.firstIndex(where: { file[$0.text].starts(with: beginBytes) }) else {
+            if block.isEmpty { return file }  // nothing to remove
             let separator: [UInt8] = file.isEmpty || file.last == 10 ? [] : [10]
             return file + separator + Array(block.utf8)
         }
