@@ -132,6 +132,17 @@ struct TLSRouterTests {
         await rig.stop()
     }
 
+    @Test("plain HTTP sent to the HTTPS port: a 400 naming the https URL, not a silent close; TLS still works after it")
+    func plainOnTLSPort() async throws {
+        let rig = try Rig()
+        try await rig.start()
+        let plain = HTTPTestClient.get(port: rig.tlsPort, "/", host: "localhost:\(rig.tlsPort)")
+        #expect(plain?.status == 400 && plain?.body.contains("this port speaks HTTPS: use https://localhost:\(rig.tlsPort)/") == true, "\(String(describing: plain))")
+        let tls = await rig.curl(["https://app.localhost:\(rig.tlsPort)/echo"])
+        #expect(tls.status == 0 && tls.stdout.contains("\"family\""), "\(tls.stderr)")
+        await rig.stop()
+    }
+
     @Test("wss://: the upgrade over TLS, then frames both ways")
     func webSocketOverTLS() async throws {
         let rig = try Rig()

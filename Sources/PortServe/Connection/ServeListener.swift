@@ -35,6 +35,7 @@ struct ServeListener: Sendable {
                     if admission == .refuse { limits.headSeconds = min(2, limits.headSeconds) }
                     let headGuard = HeadGuard(limits: limits)
                     if let tls {
+                        try channel.pipeline.syncOperations.addHandler(PlainHTTPGuard(origin: origin))
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                         try channel.pipeline.syncOperations.addHandler(headGuard)
                         try channel.pipeline.syncOperations.addHandler(negotiation())
