@@ -15,7 +15,7 @@ Then a WebSocket echo round trip (direct and through portdash), and the peak
 RSS (VmHWM) of serve during a 1 GB upload to a sink upstream.
 """
 import argparse, base64, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
-from benchlib.proxies import upstream_conf, wait_port
+from benchlib.proxies import stop, upstream_conf, wait_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UP, PROXY, SERVE, SINK = 18081, 18082, 18083, 18084
@@ -190,13 +190,7 @@ def main():
         print(f"upload of {args.upload_mib} MiB (chunked, curl -T -): sink counted {up.stdout} bytes in {took:.1f} s; "
               f"serve VmHWM {before / 1024:.1f} MiB before, {peak / 1024:.1f} MiB after")
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -29,7 +29,7 @@ and /etc/ssl/certs/ca-certificates.crt) is compared before and after: the
 script fails if anything is left behind.
 """
 import argparse, glob, hashlib, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
-from benchlib.proxies import upstream_conf, wait_port
+from benchlib.proxies import start, stop, upstream_conf, wait_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "bench.localhost"
@@ -143,22 +143,8 @@ def h2load(port, seconds):
     return float(m.group(1)), worst, int(failed.group(1)) if failed else 0
 
 
-def start(argv, env=None, log=None):
-    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
-
-
-def stop(procs):
-    for p in procs:
-        p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-
-
 def run_workers(args, n, d, ca_env, base, portdash_serve, portdash):
-    up, nplain, ntls, ctls, chttp, splain, stls, lease_up = base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base
+    up, nplain, ntls, ctls, chttp, splain, stls = base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6
     procs = []
     try:
         state, rng = f"{d}/state-{n}/leases.json", f"{up}-{up}"

@@ -1,6 +1,22 @@
-"""What bench/router.py and bench/router_tls.py share: waiting for a port,
-and the upstream both proxy to (an nginx of its own serving a 1 KiB file)."""
-import socket, sys, time
+"""What bench/router.py and bench/router_tls.py share: starting and stopping
+the proxies, waiting for a port, and the upstream both proxy to (an nginx of
+its own serving a 1 KiB file)."""
+import signal, socket, subprocess, sys, time
+
+
+def start(argv, env=None, log=None):
+    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
+
+
+def stop(procs):
+    """SIGTERM to each, then up to 10 s for each to end before SIGKILL."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def wait_port(port, seconds=30):
